@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// Shared-memory records: the SA, L2TP tunnel and L2TP session tables and the pool index.
+//
+// Plain data, fixed size, no pointers (the two processes map memory at different addresses).
+// Each record starts with a `state` word: bit 0 = published, bits 31..1 = generation. The
+// single writer (the controlplane, through TableWriter) fills an unpublished slot completely,
+// then publishes it with a release store; readers (dataplane workers) load `state` with acquire
+// and ignore unpublished slots. A slot is reused only after an RCU grace period
+// (rte_rcu_qsbr) following its unpublication, so a reader never sees it rewritten under it.
+// Per-packet mutable state lives elsewhere (SaRuntime, TunnelRuntime, the stats area).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "common/crypto/esp_alg.hpp"
+#include "common/crypto/sa_crypto.hpp"
+
+namespace l2tpgw::tables {
+
+inline constexpr uint32_t kStatePublished = 1;
+constexpr uint32_t state_generation(uint32_t state) { return state >> 1; }
+constexpr bool state_published(uint32_t state) { return (state & kStatePublished) != 0; }
+
+// Inbound SPIs are ours (we choose them in Quick Mode): SPI = tag << kSaSlotBits | slot, with a
+// random non-zero tag so that a stale or forged SPI misses the slot's current SA. The tag being
+// non-zero keeps every SPI above the reserved range 1..255 (RFC 4303 §2.1).
+inline constexpr uint32_t kSaSlotBits = 18;
+inline constexpr uint32_t kSaSlotMask = (1u << kSaSlotBits) - 1;
+inline constexpr uint32_t kMaxSaSlots = 1u << kSaSlotBits;
+constexpr uint32_t spi_slot(uint32_t spi) { return spi & kSaSlotMask; }
+constexpr uint32_t make_spi(uint32_t tag, uint32_t slot) { return (tag << kSaSlotBits) | slot; }
+
+// L2TPv2 ids are 16 bits and 0 is reserved (RFC 2661 §3.1): our tunnel id is the tunnel slot and
+// our session id the session slot, so at most 65,535 of each.
+inline constexpr uint32_t kMaxTunnels = 65535;
+inline constexpr uint32_t kMaxSessions = 65535;
+inline constexpr uint32_t kMaxWorkers = 32;
+inline constexpr uint32_t kMaxPools = 16;
+inline constexpr uint8_t kNoWorker = 0xff;
+
+enum class SaDirection : uint8_t { Inbound = 1, Outbound = 2 };
+
+// One ESP SA (RFC 4303), one direction, transport mode.
+// writer: CP (TableWriter); readers: workers (RCU).
+struct alignas(64) SaRecord {
+  std::atomic<uint32_t> state;
+  uint32_t spi;             // inbound: ours (slot-encoded); outbound: the peer's
+  uint32_t peer_index;      // the IPsec peering (IKE SA) this SA belongs to; binds L2TP tunnels
+  SaDirection direction;
+  uint8_t owner_worker;     // the worker that owns this SA's runtime (seq, replay window)
+  uint8_t natt;             // 1: UDP-encapsulated ESP (RFC 3948)
+  uint8_t reserved0;
+  uint16_t replay_window;   // inbound: window size in packets (RFC 4303 §3.4.3), 0 = off
+  uint16_t reserved1;
+  uint32_t local_addr;      // host order; outbound: our source address
+  uint32_t peer_addr;       // host order; inbound: expected source; outbound: destination
+  uint16_t local_port;      // NAT-T: 4500
+  uint16_t peer_port;       // NAT-T: the peer's (possibly translated) port
+  uint32_t reserved2;
+  SaCrypto crypto;          // expanded keys, HMAC pads, algorithm parameters
+};
+
+// One L2TPv2 control connection (tunnel), indexed by our tunnel id.
+// writer: CP; readers: workers (RCU). `sa_out` is the only field written in place (a rekey
+// switches it with one atomic store: both the old and the new SA are valid meanwhile).
+struct alignas(64) TunnelRecord {
+  std::atomic<uint32_t> state;
+  uint32_t peer_index;       // must equal the inbound SA's peer_index (no cross-client injection)
+  std::atomic<uint32_t> sa_out;  // SA slot for downstream traffic; 0 = none (plain L2TP)
+  uint16_t peer_tunnel_id;   // the id the peer assigned (we send it in data messages)
+  uint16_t local_port;       // our UDP port (1701)
+  uint16_t peer_port;        // the peer's L2TP UDP source port (1701 on most clients)
+  uint8_t owner_worker;
+  uint8_t reserved0;
+  uint32_t local_addr;       // host order (plain L2TP only; IPsec uses the SA's)
+  uint32_t peer_addr;
+};
+
+inline constexpr uint8_t kPppTxAcfc = 0x01;  // omit FF 03 (Address-and-Control-Field-Compression)
+inline constexpr uint8_t kPppTxPfc = 0x02;   // one-byte protocol (Protocol-Field-Compression)
+inline constexpr uint8_t kL2tpTxLength = 0x01;  // send the Length field in data messages
+
+// One L2TPv2 session carrying one PPP link, indexed by our session id.
+// writer: CP; readers: workers (RCU).
+struct alignas(64) SessionRecord {
+  std::atomic<uint32_t> state;
+  uint16_t tunnel_id;        // our tunnel id (the TunnelRecord slot)
+  uint16_t peer_session_id;  // the id the peer assigned
+  uint32_t client_addr;      // host order: the PPP peer's IPCP address (anti-spoofing key)
+  uint16_t mtu;              // PPP/IP MTU towards the client
+  uint16_t tcp_mss;          // clamp value, 0 = no clamping (`ip tunnel tcp mss limit`)
+  uint8_t owner_worker;
+  uint8_t ppp_tx_flags;      // kPppTx*
+  uint8_t l2tp_tx_flags;     // kL2tpTx*
+  uint8_t reserved0;
+  uint32_t reserved1;
+};
+
+// A range of client addresses indexed directly: entry[addr - base] = session id (0 = none).
+struct PoolRange {
+  uint32_t base;   // host order
+  uint32_t size;   // number of addresses
+  uint32_t first;  // index of base's entry in the pool index array
+};
+
+static_assert(sizeof(TunnelRecord) == 64);
+static_assert(sizeof(SessionRecord) == 64);
+static_assert(offsetof(SaRecord, crypto) % 64 == 0);
+static_assert(std::atomic<uint32_t>::is_always_lock_free);
+
+}  // namespace l2tpgw::tables

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+// TableWriter: slot allocation, publication and RCU-deferred reclamation of shared records.
+#include "common/tables/table_writer.hpp"
+
+#include <rte_rcu_qsbr.h>
+
+#include <cstring>
+
+#include "common/crypto/sa_crypto.hpp"
+
+namespace l2tpgw::tables {
+
+TableWriter::TableWriter(SharedTables tables, uint64_t rng_seed)
+    : tables_(tables), rng_(rng_seed | 1) {
+  const ShmHeader& h = tables_.header();
+  for (uint32_t s = 1; s < h.sa_slots; ++s)
+    if (!published(tables_.sa(s))) free_sa_.push_back(s);
+  for (uint32_t t = 1; t < h.tunnel_slots; ++t)
+    if (!published(tables_.tunnel(t))) free_tunnel_.push_back(t);
+  for (uint32_t s = 1; s < h.session_slots; ++s)
+    if (!published(tables_.session(s))) free_session_.push_back(s);
+  // A previous writer may have unpublished slots just before it died: wait one grace period
+  // before any of them is rewritten.
+  rte_rcu_qsbr_check(tables_.rcu(), rte_rcu_qsbr_start(tables_.rcu()), true);
+}
+
+template <class R>
+void TableWriter::publish(R& r) {
+  uint32_t gen = state_generation(r.state.load(std::memory_order_relaxed)) + 1;
+  r.state.store((gen << 1) | kStatePublished, std::memory_order_release);
+}
+
+template <class R>
+void TableWriter::unpublish(R& r) {
+  uint32_t s = r.state.load(std::memory_order_relaxed);
+  r.state.store(s & ~kStatePublished, std::memory_order_release);
+}
+
+uint32_t TableWriter::next_tag() {
+  // xorshift64*: SPI tags need to be unguessable only in the sense of not repeating soon;
+  // the controlplane seeds it from the OS RNG.
+  for (;;) {
+    rng_ ^= rng_ >> 12;
+    rng_ ^= rng_ << 25;
+    rng_ ^= rng_ >> 27;
+    uint32_t tag = static_cast<uint32_t>((rng_ * 0x2545F4914F6CDD1DULL) >> 40) &
+                   ((1u << (32 - kSaSlotBits)) - 1);
+    if (tag != 0) return tag;
+  }
+}
+
+uint32_t TableWriter::add_sa(const SaParams& p, std::string* error) {
+  if (free_sa_.empty()) {
+    if (error) *error = "SA table full";
+    return 0;
+  }
+  if (p.direction == SaDirection::Outbound && p.spi <= 255) {
+    if (error) *error = "outbound SPI must be > 255 (RFC 4303 §2.1)";
+    return 0;
+  }
+  const uint32_t slot = free_sa_.front();
+  SaRecord& r = tables_.sa(slot);
+  // The slot is unpublished and past its grace period: no reader looks at these bytes.
+  if (!sa_crypto_prepare(p.cipher, p.auth, p.enc_key, p.auth_key, r.crypto, error)) return 0;
+  free_sa_.pop_front();
+  r.spi = p.direction == SaDirection::Inbound ? make_spi(next_tag(), slot) : p.spi;
+  r.peer_index = p.peer_index;
+  r.direction = p.direction;
+  r.owner_worker = owner_for(p.peer_index);
+  r.natt = p.natt ? 1 : 0;
+  r.replay_window = p.replay_window;
+  r.local_addr = p.local_addr;
+  r.peer_addr = p.peer_addr;
+  r.local_port = p.local_port;
+  r.peer_port = p.peer_port;
+  tables_.sa_counters(slot) = SaCounters{};
+  publish(r);
+  return slot;
+}
+
+uint16_t TableWriter::add_tunnel(const TunnelParams& p, std::string* error) {
+  if (free_tunnel_.empty()) {
+    if (error) *error = "L2TP tunnel table full";
+    return 0;
+  }
+  if (p.sa_out != 0) {
+    if (p.sa_out >= tables_.sa_slots() || !published(tables_.sa(p.sa_out)) ||
+        tables_.sa(p.sa_out).direction != SaDirection::Outbound ||
+        tables_.sa(p.sa_out).peer_index != p.peer_index) {
+      if (error) *error = "tunnel's outbound SA is not an installed outbound SA of this peer";
+      return 0;
+    }
+  }
+  const uint16_t id = static_cast<uint16_t>(free_tunnel_.front());
+  free_tunnel_.pop_front();
+  TunnelRecord& r = tables_.tunnel(id);
+  r.peer_index = p.peer_index;
+  r.sa_out.store(p.sa_out, std::memory_order_relaxed);
+  r.peer_tunnel_id = p.peer_tunnel_id;
+  r.local_port = p.local_port;
+  r.peer_port = p.peer_port;
+  r.owner_worker = owner_for(p.peer_index);
+  r.local_addr = p.local_addr;
+  r.peer_addr = p.peer_addr;
+  publish(r);
+  return id;
+}
+
+uint16_t TableWriter::add_session(const SessionParams& p, std::string* error) {
+  if (p.tunnel_id == 0 || p.tunnel_id >= tables_.header().tunnel_slots ||
+      !published(tables_.tunnel(p.tunnel_id))) {
+    if (error) *error = "session's tunnel is not installed";
+    return 0;
+  }
+  const uint32_t pool_slot = tables_.pool_slot(p.client_addr);
+  if (pool_slot == UINT32_MAX) {
+    if (error) *error = "client address is in no address pool";
+    return 0;
+  }
+  if (tables_.pool_entry(pool_slot).load(std::memory_order_relaxed) != 0) {
+    if (error) *error = "client address already in use by another session";
+    return 0;
+  }
+  if (free_session_.empty()) {
+    if (error) *error = "L2TP session table full";
+    return 0;
+  }
+  const uint16_t id = static_cast<uint16_t>(free_session_.front());
+  free_session_.pop_front();
+  SessionRecord& r = tables_.session(id);
+  r.tunnel_id = p.tunnel_id;
+  r.peer_session_id = p.peer_session_id;
+  r.client_addr = p.client_addr;
+  r.mtu = p.mtu;
+  r.tcp_mss = p.tcp_mss;
+  r.owner_worker = tables_.tunnel(p.tunnel_id).owner_worker;
+  r.ppp_tx_flags = p.ppp_tx_flags;
+  r.l2tp_tx_flags = p.l2tp_tx_flags;
+  tables_.session_counters(id) = SessionCounters{};
+  publish(r);
+  // Downstream lookups find the session only once it is complete.
+  tables_.pool_entry(pool_slot).store(id, std::memory_order_release);
+  return id;
+}
+
+bool TableWriter::set_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot) {
+  if (tunnel_id == 0 || tunnel_id >= tables_.header().tunnel_slots) return false;
+  TunnelRecord& t = tables_.tunnel(tunnel_id);
+  if (!published(t) || sa_slot == 0 || sa_slot >= tables_.sa_slots()) return false;
+  const SaRecord& sa = tables_.sa(sa_slot);
+  if (!published(sa) || sa.direction != SaDirection::Outbound || sa.peer_index != t.peer_index)
+    return false;
+  t.sa_out.store(sa_slot, std::memory_order_release);
+  return true;
+}
+
+bool TableWriter::del_sa(uint32_t slot) {
+  if (slot == 0 || slot >= tables_.sa_slots() || !published(tables_.sa(slot))) return false;
+  unpublish(tables_.sa(slot));
+  deferred_.push_back({Kind::Sa, slot, rte_rcu_qsbr_start(tables_.rcu())});
+  return true;
+}
+
+bool TableWriter::del_tunnel(uint16_t id) {
+  if (id == 0 || id >= tables_.header().tunnel_slots || !published(tables_.tunnel(id))) return false;
+  unpublish(tables_.tunnel(id));
+  deferred_.push_back({Kind::Tunnel, id, rte_rcu_qsbr_start(tables_.rcu())});
+  return true;
+}
+
+bool TableWriter::del_session(uint16_t id) {
+  if (id == 0 || id >= tables_.header().session_slots || !published(tables_.session(id)))
+    return false;
+  SessionRecord& r = tables_.session(id);
+  const uint32_t pool_slot = tables_.pool_slot(r.client_addr);
+  if (pool_slot != UINT32_MAX && tables_.pool_entry(pool_slot).load() == id)
+    tables_.pool_entry(pool_slot).store(0, std::memory_order_release);
+  unpublish(r);
+  deferred_.push_back({Kind::Session, id, rte_rcu_qsbr_start(tables_.rcu())});
+  return true;
+}
+
+void TableWriter::reclaim(bool wait) {
+  while (!deferred_.empty()) {
+    const Deferred& d = deferred_.front();
+    if (rte_rcu_qsbr_check(tables_.rcu(), d.token, wait) != 1) return;
+    switch (d.kind) {
+      case Kind::Sa:
+        // Keys are wiped as soon as no reader can hold them.
+        std::memset(&tables_.sa(d.slot).crypto, 0, sizeof(SaCrypto));
+        free_sa_.push_back(d.slot);
+        break;
+      case Kind::Tunnel: free_tunnel_.push_back(d.slot); break;
+      case Kind::Session: free_session_.push_back(d.slot); break;
+    }
+    deferred_.pop_front();
+  }
+}
+
+std::vector<uint32_t> TableWriter::installed_sas() const {
+  std::vector<uint32_t> out;
+  for (uint32_t s = 1; s < tables_.sa_slots(); ++s)
+    if (published(tables_.sa(s))) out.push_back(s);
+  return out;
+}
+std::vector<uint16_t> TableWriter::installed_tunnels() const {
+  std::vector<uint16_t> out;
+  for (uint32_t t = 1; t < tables_.header().tunnel_slots; ++t)
+    if (published(tables_.tunnel(t))) out.push_back(static_cast<uint16_t>(t));
+  return out;
+}
+std::vector<uint16_t> TableWriter::installed_sessions() const {
+  std::vector<uint16_t> out;
+  for (uint32_t s = 1; s < tables_.session_slots(); ++s)
+    if (published(tables_.session(s))) out.push_back(static_cast<uint16_t>(s));
+  return out;
+}
+
+}  // namespace l2tpgw::tables

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// TableWriter: the single writer of the shared tables (the install/remove API).
+//
+// The controlplane's installer and the static-session tool both go through this class; the
+// dataplane never writes records. Not thread-safe: one writer, on one thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/crypto/esp_alg.hpp"
+#include "common/tables/shared_tables.hpp"
+
+namespace l2tpgw::tables {
+
+struct SaParams {
+  SaDirection direction = SaDirection::Inbound;
+  uint32_t spi = 0;            // outbound only: the peer's SPI; inbound SPIs are chosen here
+  uint32_t peer_index = 0;     // the IPsec peering (IKE SA); all its SAs/tunnels share an owner
+  bool natt = false;
+  uint16_t replay_window = 64;
+  uint32_t local_addr = 0, peer_addr = 0;  // host order
+  uint16_t local_port = 0, peer_port = 0;  // NAT-T ports (4500 and the peer's)
+  EspCipher cipher = EspCipher::AesCbc128;
+  EspAuth auth = EspAuth::HmacSha1_96;
+  std::span<const uint8_t> enc_key;        // GCM: key || 4-byte salt (RFC 4106 §8.1)
+  std::span<const uint8_t> auth_key;
+};
+
+struct TunnelParams {
+  uint32_t peer_index = 0;
+  uint32_t sa_out = 0;            // SA slot for downstream traffic
+  uint16_t peer_tunnel_id = 0;
+  uint16_t local_port = 1701, peer_port = 1701;
+  uint32_t local_addr = 0, peer_addr = 0;
+};
+
+struct SessionParams {
+  uint16_t tunnel_id = 0;         // ours, from add_tunnel
+  uint16_t peer_session_id = 0;
+  uint32_t client_addr = 0;       // host order
+  uint16_t mtu = 1400;
+  uint16_t tcp_mss = 0;
+  uint8_t ppp_tx_flags = 0;
+  uint8_t l2tp_tx_flags = 0;
+};
+
+class TableWriter {
+ public:
+  // Attaches as the writer. Rebuilds its free lists from the published state of every slot,
+  // so a restarted controlplane knows what is installed. `rng_seed` feeds SPI tags.
+  explicit TableWriter(SharedTables tables, uint64_t rng_seed);
+
+  // Each returns the new slot / id, or 0 with `error` set. Nothing is half-installed on error.
+  uint32_t add_sa(const SaParams& p, std::string* error);
+  uint16_t add_tunnel(const TunnelParams& p, std::string* error);
+  uint16_t add_session(const SessionParams& p, std::string* error);
+
+  // Rekey (make-before-break): point the tunnel's downstream at another outbound SA.
+  bool set_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot);
+
+  // Unpublish now; the slot is reused after an RCU grace period (see reclaim()).
+  bool del_sa(uint32_t slot);
+  bool del_tunnel(uint16_t tunnel_id);
+  bool del_session(uint16_t session_id);
+
+  // Frees retired slots whose grace period has ended. With `wait`, blocks until all have.
+  void reclaim(bool wait);
+  size_t pending_reclaims() const { return deferred_.size(); }
+
+  uint8_t owner_for(uint32_t peer_index) const {
+    return static_cast<uint8_t>(peer_index % tables_.n_workers());
+  }
+  const SharedTables& tables() const { return tables_; }
+
+  // What is installed, as seen in the tables (used after a restart).
+  std::vector<uint32_t> installed_sas() const;
+  std::vector<uint16_t> installed_sessions() const;
+  std::vector<uint16_t> installed_tunnels() const;
+
+ private:
+  enum class Kind : uint8_t { Sa, Tunnel, Session };
+  struct Deferred {
+    Kind kind;
+    uint32_t slot;
+    uint64_t token;
+  };
+  template <class R>
+  static void publish(R& r);
+  template <class R>
+  static void unpublish(R& r);
+  uint32_t next_tag();
+
+  SharedTables tables_;
+  std::deque<uint32_t> free_sa_, free_tunnel_, free_session_;  // FIFO: ids are reused late
+  std::deque<Deferred> deferred_;
+  uint64_t rng_;
+};
+
+}  // namespace l2tpgw::tables

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+// SaRuntime: an SA's per-packet mutable state, owned by the SA's owner worker.
+#pragma once
+
+#include <cstdint>
+
+#include "dataplane/sa/replay_window.hpp"
+
+namespace l2tpgw::dp {
+
+// Indexed by SA slot; written only by the record's owner_worker. Re-initialised when the
+// record's generation differs from `gen` (a new SA in a reused slot).
+struct alignas(64) SaRuntime {
+  uint32_t gen;            // generation this runtime belongs to (0 = never used)
+  uint32_t seq_out;        // outbound: last sequence number sent (RFC 4303 §3.3.3)
+  uint32_t peer_addr;      // outbound: current destination (follows NAT-T moves)
+  uint16_t peer_port;      // outbound: current NAT-T destination port
+  uint8_t seq_exhausted;   // outbound: event raised once
+  uint8_t reserved;
+  alignas(64) ReplayWindow replay;  // inbound
+};
+
+}  // namespace l2tpgw::dp

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: Apache-2.0
+// wan_classify / lan_classify: the first stage for frames from each port (DESIGN.md stage 1).
+#include <rte_arp.h>
+#include <rte_ip.h>
+
+#include "common/byte_reader.hpp"
+#include "common/wire/esp.hpp"
+#include "common/wire/ipv4.hpp"
+#include "common/wire/udp.hpp"
+#include "dataplane/stages/stage_util.hpp"
+
+namespace l2tpgw::dp {
+namespace {
+
+using wire::ParseError;
+
+DropReason ipv4_drop(ParseError e) {
+  return e == ParseError::BadChecksum ? DropReason::Ipv4BadChecksum : DropReason::Ipv4Malformed;
+}
+
+// Outer IPv4 fragments are reassembled per worker (a NIC's RSS hashes fragments on the
+// address pair, so all fragments of a datagram meet on one queue). Returns the whole
+// datagram, or nullptr when it is held (or was dropped by the table).
+rte_mbuf* reassemble(WorkerCtx& w, rte_mbuf* m, uint16_t ihl) {
+  m->l2_len = RTE_ETHER_HDR_LEN;
+  m->l3_len = ihl;
+  auto* ip = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, RTE_ETHER_HDR_LEN);
+  rte_mbuf* whole = rte_ipv4_frag_reassemble_packet(w.frag_tbl, &w.death_row, m, rte_rdtsc(), ip);
+  if (whole) w.count(Counter::Ipv4Reassembled);
+  return whole;
+}
+
+}  // namespace
+
+void wan_classify(WorkerCtx& w, Burst& b) {
+  const DataplaneShared& dp = *w.dp;
+  const uint32_t wan_addr = dp.cfg->wan.addr;
+  for (uint16_t i = 0; i < b.n; ++i) {
+    if (b.next[i] != Next::WanClassify) continue;
+    rte_mbuf* m = b.pkts[i];
+    PktMeta& pm = meta(m);
+    pm.in_port = static_cast<uint8_t>(dp.cfg->wan_port);
+    if (!make_contiguous(m)) { b.drop(i, DropReason::NoHeadroom); continue; }
+    const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
+    const uint32_t len = m->data_len;
+    if (len < RTE_ETHER_HDR_LEN) { b.drop(i, DropReason::EthRunt); continue; }
+    const uint16_t ether_type = load_be16(data + 12);
+    if (ether_type == RTE_ETHER_TYPE_ARP) {
+      b.next[i] = Next::Slowpath;
+      continue;
+    }
+    if (ether_type != RTE_ETHER_TYPE_IPV4) { b.drop(i, DropReason::EthUnknownType); continue; }
+
+    auto ip = wire::decode_ipv4(ByteReader(data + RTE_ETHER_HDR_LEN, len - RTE_ETHER_HDR_LEN));
+    if (!ip) { b.drop(i, ipv4_drop(ip.error())); continue; }
+    if (ip->dst != wan_addr) { b.drop(i, DropReason::Ipv4NotForUs); continue; }
+    rte_pktmbuf_trim(m, static_cast<uint16_t>(len - RTE_ETHER_HDR_LEN - ip->total_length));
+    if (ip->is_fragment()) {
+      rte_mbuf* whole = reassemble(w, m, ip->ihl_bytes);
+      if (!whole) {
+        // Held in the table (or freed by it onto the death row): no longer ours.
+        b.pkts[i] = nullptr;
+        b.drop(i, DropReason::Ipv4FragPending);
+        continue;
+      }
+      b.pkts[i] = m = whole;
+      if (!make_contiguous(m)) { b.drop(i, DropReason::Ipv4FragNoBuffer); continue; }
+      // The reassembled header was rewritten (total length, checksum): decode it again.
+      data = rte_pktmbuf_mtod(m, const uint8_t*);
+      ip = wire::decode_ipv4(ByteReader(data + RTE_ETHER_HDR_LEN, m->data_len - RTE_ETHER_HDR_LEN));
+      if (!ip) { b.drop(i, ipv4_drop(ip.error())); continue; }
+    }
+    PktMeta& md = meta(m);
+    md.in_port = static_cast<uint8_t>(dp.cfg->wan_port);
+    md.outer_src = ip->src;
+    md.outer_dst = ip->dst;
+    md.outer_sport = md.outer_dport = 0;
+    md.natt = 0;
+    const uint16_t l4 = static_cast<uint16_t>(RTE_ETHER_HDR_LEN + ip->ihl_bytes);
+    ByteReader l4r(data + l4, ip->total_length - ip->ihl_bytes);
+
+    if (ip->protocol == wire::kIpProtoUdp) {
+      auto udp = wire::decode_udp(l4r);
+      if (!udp) { b.drop(i, DropReason::UdpMalformed); continue; }
+      md.outer_sport = udp->src_port;
+      md.outer_dport = udp->dst_port;
+      if (udp->dst_port == wire::kPortIke) {
+        md.punt_kind = PuntKind::Ike;
+        b.next[i] = Next::Punt;
+        continue;
+      }
+      if (udp->dst_port != wire::kPortIkeNatT) { b.drop(i, DropReason::UdpNoService); continue; }
+      ByteReader payload(data + l4 + 8, udp->length - 8u);
+      auto kind = wire::classify_natt_payload(payload);
+      if (!kind) { b.drop(i, DropReason::EspRunt); continue; }
+      if (*kind == wire::NatTKind::Keepalive) { b.drop(i, DropReason::NatTKeepalive); continue; }
+      if (*kind == wire::NatTKind::NonEspMarker) {
+        md.punt_kind = PuntKind::Ike;
+        b.next[i] = Next::Punt;
+        continue;
+      }
+      md.natt = 1;
+      md.esp_off = static_cast<uint16_t>(l4 + 8);
+      // The ESP packet ends where the UDP datagram does.
+      rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - (l4 + udp->length)));
+      w.count(Counter::NatTEspRx);
+    } else if (ip->protocol == wire::kIpProtoEsp) {
+      md.esp_off = l4;
+    } else if (ip->protocol == wire::kIpProtoIcmp) {
+      b.next[i] = Next::Slowpath;  // echo requests to our address are answered there
+      continue;
+    } else {
+      b.drop(i, DropReason::UdpNoService);
+      continue;
+    }
+
+    // ESP: the SPI is ours and names the SA slot directly (DESIGN.md "Shared tables").
+    auto esp = wire::decode_esp_header(ByteReader(data + md.esp_off, m->data_len - md.esp_off));
+    if (!esp) { b.drop(i, DropReason::EspRunt); continue; }
+    const uint32_t slot = tables::spi_slot(esp->spi);
+    if (slot == 0 || slot >= dp.tables.sa_slots()) { b.drop(i, DropReason::EspNoSa); continue; }
+    const tables::SaRecord& sa = dp.tables.sa(slot);
+    if (!tables::published(sa) || sa.spi != esp->spi ||
+        sa.direction != tables::SaDirection::Inbound) {
+      b.drop(i, DropReason::EspNoSa);
+      continue;
+    }
+    if (!sa.natt && md.outer_src != sa.peer_addr) { b.drop(i, DropReason::EspWrongPeer); continue; }
+    md.sa_slot = slot;
+    if (sa.owner_worker != w.id) {
+      md.resume = static_cast<uint8_t>(Next::EspDecrypt);
+      b.handoff(i, sa.owner_worker);
+      continue;
+    }
+    b.next[i] = Next::EspDecrypt;
+  }
+}
+
+void lan_classify(WorkerCtx& w, Burst& b) {
+  const DataplaneShared& dp = *w.dp;
+  const DataplaneConfig& cfg = *dp.cfg;
+  for (uint16_t i = 0; i < b.n; ++i) {
+    if (b.next[i] != Next::LanClassify) continue;
+    rte_mbuf* m = b.pkts[i];
+    PktMeta& md = meta(m);
+    md.in_port = static_cast<uint8_t>(cfg.lan_port);
+    if (!make_contiguous(m)) { b.drop(i, DropReason::NoHeadroom); continue; }
+    uint8_t* data = rte_pktmbuf_mtod(m, uint8_t*);
+    const uint32_t len = m->data_len;
+    if (len < RTE_ETHER_HDR_LEN) { b.drop(i, DropReason::EthRunt); continue; }
+    const uint16_t ether_type = load_be16(data + 12);
+    if (ether_type == RTE_ETHER_TYPE_ARP) {
+      b.next[i] = Next::Slowpath;
+      continue;
+    }
+    if (ether_type != RTE_ETHER_TYPE_IPV4) { b.drop(i, DropReason::EthUnknownType); continue; }
+    auto ip = wire::decode_ipv4(ByteReader(data + RTE_ETHER_HDR_LEN, len - RTE_ETHER_HDR_LEN));
+    if (!ip) { b.drop(i, ipv4_drop(ip.error())); continue; }
+    rte_pktmbuf_trim(m, static_cast<uint16_t>(len - RTE_ETHER_HDR_LEN - ip->total_length));
+    if (ip->dst == cfg.lan.addr || ip->dst == cfg.wan.addr) {
+      if (ip->protocol == wire::kIpProtoIcmp) {
+        b.next[i] = Next::Slowpath;
+      } else {
+        md.punt_kind = PuntKind::ToSelf;
+        b.next[i] = Next::Punt;
+      }
+      continue;
+    }
+    const uint16_t sid = dp.tables.session_for_address(ip->dst);
+    if (sid == 0) {
+      b.drop(i, dp.tables.pool_slot(ip->dst) == UINT32_MAX ? DropReason::Ipv4NoRoute
+                                                            : DropReason::Ipv4NoSession);
+      continue;
+    }
+    if (ip->ttl <= 1) { b.drop(i, DropReason::Ipv4TtlExceeded); continue; }
+    // Routed: TTL and checksum (RFC 1624), then the Ethernet header goes.
+    uint8_t* iph = data + RTE_ETHER_HDR_LEN;
+    const uint16_t old_word = load_be16(iph + 8);
+    iph[8] = static_cast<uint8_t>(ip->ttl - 1);
+    store_be16(iph + 10, wire::checksum_update16(load_be16(iph + 10), old_word, load_be16(iph + 8)));
+    rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
+    md.session_id = sid;
+    const tables::SessionRecord& s = dp.tables.session(sid);
+    if (s.owner_worker != w.id) {
+      md.resume = static_cast<uint8_t>(Next::L2tpEncap);
+      b.handoff(i, s.owner_worker);
+      continue;
+    }
+    b.next[i] = Next::L2tpEncap;
+  }
+}
+
+}  // namespace l2tpgw::dp

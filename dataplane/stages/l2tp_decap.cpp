@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+// l2tp_decap: inner UDP, L2TPv2 data header (RFC 2661 §3.1) and PPP framing (DESIGN.md
+// stages 3 and 4). Control messages and non-IPv4 PPP go to the controlplane.
+#include "common/byte_reader.hpp"
+#include "common/wire/l2tp.hpp"
+#include "common/wire/ppp.hpp"
+#include "common/wire/udp.hpp"
+#include "dataplane/stages/stage_util.hpp"
+
+namespace l2tpgw::dp {
+
+void l2tp_decap(WorkerCtx& w, Burst& b) {
+  const DataplaneShared& dp = *w.dp;
+  for (uint16_t i = 0; i < b.n; ++i) {
+    if (b.next[i] != Next::L2tpDecap) continue;
+    rte_mbuf* m = b.pkts[i];
+    PktMeta& md = meta(m);
+    const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
+    ByteReader r(data, m->data_len);
+    // RFC 3948 §3.1.2: behind a NAT the transport-mode UDP checksum was computed over the
+    // client's private addresses. ESP already authenticated these bytes, so the checksum
+    // is not verified (the option the RFC gives a receiver that does not use NAT-OA).
+    auto udp = wire::decode_udp(r);
+    if (!udp) { b.drop(i, DropReason::L2tpMalformed); continue; }
+    if (udp->dst_port != wire::kPortL2tp) { b.drop(i, DropReason::L2tpBadPort); continue; }
+    r.skip(8);
+    auto l2 = wire::decode_l2tp_v2(*r.take(udp->length - 8u));
+    if (!l2) { b.drop(i, DropReason::L2tpMalformed); continue; }
+    if (wire::l2tp_is_control(l2->flags)) {
+      md.punt_kind = PuntKind::L2tpControl;
+      md.tunnel_id = l2->tunnel_id;
+      b.next[i] = Next::Punt;
+      continue;
+    }
+    const tables::SaRecord& sa_in = dp.tables.sa(md.sa_slot);
+    const uint16_t sid = l2->session_id;
+    if (sid == 0 || sid >= dp.tables.session_slots()) { b.drop(i, DropReason::L2tpNoSession); continue; }
+    const tables::SessionRecord& s = dp.tables.session(sid);
+    if (!tables::published(s) || s.tunnel_id != l2->tunnel_id) {
+      b.drop(i, DropReason::L2tpNoSession);
+      continue;
+    }
+    const tables::TunnelRecord& t = dp.tables.tunnel(s.tunnel_id);
+    if (!tables::published(t)) { b.drop(i, DropReason::L2tpNoTunnel); continue; }
+    // The session must belong to the peer whose SA carried it: one client cannot inject
+    // into another client's session by naming its ids.
+    if (t.peer_index != sa_in.peer_index) { b.drop(i, DropReason::L2tpWrongSa); continue; }
+
+    // RFC 3948 / RFC 3947 §5: follow a NAT mapping change, on authenticated packets only.
+    if (sa_in.natt) {
+      const uint32_t out = t.sa_out.load(std::memory_order_acquire);
+      uint32_t gen;
+      if (out && tables::published(dp.tables.sa(out), &gen)) {
+        SaRuntime& rt = sa_runtime(dp, out, gen);
+        if (rt.peer_addr != md.outer_src || rt.peer_port != md.outer_sport) [[unlikely]] {
+          rt.peer_addr = md.outer_src;
+          rt.peer_port = md.outer_sport;
+          w.count(Counter::NatTPeerMoved);
+        }
+      }
+    }
+
+    ByteReader payload(data + 8 + l2->header_len, l2->payload_len);
+    auto ppp = wire::decode_ppp(payload);
+    if (!ppp) { b.drop(i, DropReason::PppMalformed); continue; }
+    md.session_id = sid;
+    md.tunnel_id = s.tunnel_id;
+    if (ppp->protocol != wire::kPppIpv4) {
+      md.punt_kind = PuntKind::PppControl;
+      md.l2tp_ppp_proto = ppp->protocol;
+      b.next[i] = Next::Punt;
+      continue;
+    }
+    const uint32_t ip_off = 8u + l2->header_len + ppp->header_len;
+    const uint32_t ip_len = l2->payload_len - ppp->header_len;
+    rte_pktmbuf_adj(m, static_cast<uint16_t>(ip_off));
+    rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - ip_len));
+    w.count(Counter::L2tpDataRx);
+    b.next[i] = Next::Ip4Forward;
+  }
+}
+
+}  // namespace l2tpgw::dp

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small helpers shared by the fastpath stages (header access after a length check, SA runtime).
+#pragma once
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include <cstring>
+
+#include "common/tables/shared_tables.hpp"
+#include "dataplane/mbuf_meta.hpp"
+#include "dataplane/worker/worker.hpp"
+
+namespace l2tpgw::dp {
+
+inline uint16_t load_be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+inline uint32_t load_be32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+inline void store_be16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+inline void store_be32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+
+// The runtime of SA `slot`, re-initialised if the slot now holds a new SA (generation `gen`).
+// Called only by the SA's owner worker.
+inline SaRuntime& sa_runtime(const DataplaneShared& dp, uint32_t slot, uint32_t gen) {
+  SaRuntime& rt = dp.sa_runtime[slot];
+  if (rt.gen != gen) [[unlikely]] {
+    const tables::SaRecord& rec = dp.tables.sa(slot);
+    rt.gen = gen;
+    rt.seq_out = 0;
+    rt.seq_exhausted = 0;
+    rt.peer_addr = rec.peer_addr;
+    rt.peer_port = rec.peer_port;
+    rt.replay.reset(rec.replay_window ? rec.replay_window : ReplayWindow::kDefaultWindow);
+  }
+  return rt;
+}
+
+// Packets are handled as one contiguous segment; chains (reassembled datagrams, jumbo
+// receive) are linearised once.
+inline bool make_contiguous(rte_mbuf* m) {
+  return m->nb_segs == 1 || rte_pktmbuf_linearize(m) == 0;
+}
+
+// TCP MSS clamping (RFC 879/6691): lowers the MSS option of a SYN to `mss`, with the
+// checksum fixed incrementally (RFC 1624). `ip` points at the IPv4 header of `len` bytes.
+bool clamp_tcp_mss(uint8_t* ip, uint32_t len, uint16_t mss);
+
+// Prepends an Ethernet header and picks the next hop on a connected subnet. False (and a
+// resolve request queued to the slowpath) when the next hop's MAC is not known yet.
+bool ether_output(WorkerCtx& w, rte_mbuf* m, uint32_t next_hop, bool wan);
+
+}  // namespace l2tpgw::dp

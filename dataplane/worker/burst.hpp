@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// Burst: the unit every fastpath stage works on (≤ kMaxBurst mbufs with their next node).
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <array>
+#include <cstdint>
+
+#include "common/drop_reason.hpp"
+
+namespace l2tpgw::dp {
+
+inline constexpr uint16_t kMaxBurst = 64;
+
+// The node a packet goes to next. Stages run in this order over the whole burst and each
+// touches only the packets addressed to it, so one pass carries a packet as far as it goes.
+enum class Next : uint8_t {
+  Drop = 0,
+  WanClassify,
+  LanClassify,
+  EspDecrypt,
+  L2tpDecap,
+  Ip4Forward,
+  L2tpEncap,
+  EspEncrypt,
+  TxWan,
+  TxLan,
+  Punt,       // to the controlplane
+  Slowpath,   // to the slowpath lcore (ARP)
+  Handoff,    // to the owner worker (target[i])
+};
+
+struct Burst {
+  std::array<rte_mbuf*, kMaxBurst> pkts;
+  std::array<Next, kMaxBurst> next;
+  std::array<DropReason, kMaxBurst> why;
+  std::array<uint8_t, kMaxBurst> target;  // Handoff: the owner worker
+  uint16_t n = 0;
+
+  void drop(uint16_t i, DropReason r) {
+    next[i] = Next::Drop;
+    why[i] = r;
+  }
+  void handoff(uint16_t i, uint8_t worker) {
+    next[i] = Next::Handoff;
+    target[i] = worker;
+  }
+};
+
+}  // namespace l2tpgw::dp

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+// WorkerCtx: one poll-mode worker's state, and the pipeline that runs a burst through the stages.
+#pragma once
+
+#include <rte_ether.h>
+#include <rte_ip_frag.h>
+#include <rte_ring.h>
+
+#include <cstdint>
+
+#include "common/counters.hpp"
+#include "common/tables/shared_tables.hpp"
+#include "dataplane/crypto/imb_engine.hpp"
+#include "dataplane/dp_config.hpp"
+#include "dataplane/neighbor.hpp"
+#include "dataplane/sa/sa_runtime.hpp"
+#include "dataplane/worker/burst.hpp"
+
+namespace l2tpgw::dp {
+
+// Tunnel runtime: nothing mutable yet beyond what SaRuntime holds; reserved for L2TP Ns.
+
+// State shared read-only by all workers of one dataplane (built at start).
+struct DataplaneShared {
+  const DataplaneConfig* cfg = nullptr;
+  tables::SharedTables tables;
+  SaRuntime* sa_runtime = nullptr;           // [sa_slots], entries owned per SA owner
+  const NeighborTable* wan_neigh = nullptr;
+  const NeighborTable* lan_neigh = nullptr;
+  rte_ether_addr wan_mac{}, lan_mac{};
+  uint32_t n_workers = 1;
+  rte_ring* handoff[tables::kMaxWorkers][tables::kMaxWorkers] = {};  // [from][to], SP/SC
+  rte_ring* inject[tables::kMaxWorkers] = {};   // CP -> worker (MP/SC)
+  rte_ring* punt = nullptr;                     // workers -> CP (MP/SC)
+  rte_ring* slowpath = nullptr;                 // workers -> slowpath lcore (MP/SC): ARP frames
+  rte_ring* resolve = nullptr;                  // workers -> slowpath: next hops to resolve
+  rte_ring* events = nullptr;                   // workers -> CP: SA/NAT events
+};
+
+// Where processed packets go. Real workers transmit; the benchmark counts and recycles.
+enum class SinkMode : uint8_t { Ports, Bench };
+
+struct WorkerCtx {
+  uint8_t id = 0;
+  const DataplaneShared* dp = nullptr;
+  tables::WorkerStats* stats = nullptr;
+  ImbEngine crypto;
+  uint16_t wan_txq = 0, lan_txq = 0;
+  SinkMode sink = SinkMode::Ports;
+  rte_ip_frag_tbl* frag_tbl = nullptr;
+  rte_ip_frag_death_row death_row{};
+  uint64_t bench_tx_wan = 0, bench_tx_lan = 0;  // SinkMode::Bench
+  uint32_t ip_id = 0;                          // outer IPv4 Identification
+
+  void count(Counter c, uint64_t v = 1) { stats->counters[static_cast<size_t>(c)] += v; }
+};
+
+// Runs a burst of packets (entry given by next[i]) through every stage and dispatches them:
+// transmitted, punted, handed off or dropped. Every mbuf is consumed.
+void run_pipeline(WorkerCtx& w, Burst& b);
+
+// Stages (dataplane/stages/): each reads and writes b.next[i] for its own packets only.
+void wan_classify(WorkerCtx& w, Burst& b);
+void lan_classify(WorkerCtx& w, Burst& b);
+void esp_decrypt(WorkerCtx& w, Burst& b);
+void l2tp_decap(WorkerCtx& w, Burst& b);
+void ip4_forward(WorkerCtx& w, Burst& b);
+void l2tp_encap(WorkerCtx& w, Burst& b);
+void esp_encrypt(WorkerCtx& w, Burst& b);
+void dispatch(WorkerCtx& w, Burst& b);
+
+// The poll loop of one worker lcore (rte_eal_remote_launch target).
+int worker_main(void* arg);
+
+}  // namespace l2tpgw::dp
