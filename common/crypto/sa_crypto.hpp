@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// Per-SA crypto state precomputed at install time (expanded keys, HMAC pad states).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <type_traits>
+
+#include <intel-ipsec-mb.h>
+
+#include "common/crypto/esp_alg.hpp"
+
+namespace l2tpgw {
+
+// Everything a worker needs to run ESP crypto for one SA, computed once by
+// sa_crypto_prepare(). Plain data without pointers: it lives in DPDK shared memory,
+// which the control plane and the dataplane map at different addresses.
+// writer: CP (install, before publish); readers: workers (RCU), read-only.
+//
+// Layout (1152 bytes, 18 cache lines):
+//   line 0        descriptor (algorithms, lengths, salt, IMB arch)
+//   lines 1-16    key material; a union, one variant per cipher family
+//   line 17       HMAC inner/outer pad digest states
+struct alignas(64) SaCrypto {
+  // --- line 0: descriptor ---
+  EspCipher cipher;
+  EspAuth auth;
+  uint8_t iv_len;
+  uint8_t icv_len;
+  uint8_t block_align;
+  uint8_t cipher_key_len;  // IMB key_len_in_bytes (8, 24, 16 or 32)
+  uint8_t imb_arch;        // IMB_ARCH of the manager used to prepare (GCM tables differ per arch)
+  uint8_t reserved0;
+  uint8_t salt[4];         // RFC 4106 §4: the nonce's first four octets (GCM only)
+  uint8_t reserved1[52];
+
+  // --- lines 1-16: key schedules, by cipher family ---
+  struct AesCbcKeys {
+    alignas(16) uint8_t enc[15 * 16];  // IMB_AES_KEYEXP_* round keys (up to AES-256)
+    alignas(16) uint8_t dec[15 * 16];
+  };
+  struct DesKeys {
+    alignas(16) uint64_t imb[3][16];  // IMB_DES_KEYSCHED; [0] only for single DES
+    alignas(16) uint8_t ossl[3][128];  // OpenSSL DES_key_schedule (short-burst path)
+  };
+  union Keys {
+    AesCbcKeys aes;
+    DesKeys des;
+    gcm_key_data gcm;  // IMB_AES*_GCM_PRE: expanded key + GHASH tables (arch-specific)
+  };
+  alignas(64) Keys keys;
+
+  // --- line 17: HMAC pad states (RFC 2104 §2) ---
+  // The digest state after one compression of (K ^ ipad) and (K ^ opad), as IPsec-MB's
+  // HMAC jobs expect in _hashed_auth_key_xor_ipad/_opad.
+  alignas(64) uint8_t hmac_ipad[32];
+  alignas(16) uint8_t hmac_opad[32];
+};
+
+static_assert(sizeof(SaCrypto) == 1152, "SaCrypto layout changed: update the comment above");
+static_assert(offsetof(SaCrypto, keys) == 64);
+static_assert(offsetof(SaCrypto, hmac_ipad) == 1088);
+static_assert(sizeof(gcm_key_data) <= sizeof(SaCrypto::Keys));
+static_assert(std::is_trivially_copyable_v<SaCrypto> && std::is_standard_layout_v<SaCrypto>);
+
+// Precomputes `out` for one SA.
+//  - enc_key_material: the cipher key; for GCM the key followed by the 4-octet salt
+//    (RFC 4106 §8.1). Its length must be esp_enc_keymat_len(cipher).
+//  - auth_key: length info(auth).key_len, empty for GCM.
+// Uses an Intel IPsec-MB manager initialised with init_mb_mgr_auto(), i.e. the same
+// architecture the dataplane engine uses, and records it in out.imb_arch.
+// Thread context: any thread; allocates a manager once per thread. Never throws.
+// Returns false (with a message free of key bytes in *error) on a bad pair, bad lengths
+// or a library failure; then `out` is wiped to zeros.
+bool sa_crypto_prepare(EspCipher cipher, EspAuth auth, std::span<const uint8_t> enc_key_material,
+                       std::span<const uint8_t> auth_key, SaCrypto& out,
+                       std::string* error = nullptr);
+
+// RFC 2104 §2 pad states for any key length (keys longer than the 64-byte block are
+// hashed first). ipad_state/opad_state receive info(auth).digest_len bytes. ESP SAs
+// use sa_crypto_prepare(), which enforces the ESP key length; this is the building
+// block, exposed for the RFC 2202/4231 known-answer tests. Returns false for None.
+bool hmac_precompute_pads(EspAuth auth, std::span<const uint8_t> key, uint8_t* ipad_state,
+                          uint8_t* opad_state);
+
+// The IMB_ARCH that init_mb_mgr_auto() picks on this machine.
+int sa_crypto_imb_arch();
+
+// Overwrites `sa` with zeros in a way the compiler may not elide.
+void sa_crypto_wipe(SaCrypto& sa);
+
+}  // namespace l2tpgw
