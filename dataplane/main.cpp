@@ -1,1 +1,260 @@
-# SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0
+// l2tpgw-dataplane: the DPDK primary process (ports, workers, slowpath, shared tables).
+#include <arpa/inet.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/tables/shared_tables.hpp"
+#include "dataplane/dp_config.hpp"
+#include "dataplane/mbuf_meta.hpp"
+#include "dataplane/neighbor.hpp"
+#include "dataplane/ports.hpp"
+#include "dataplane/slowpath.hpp"
+#include "dataplane/worker/worker.hpp"
+
+namespace l2tpgw::dp {
+std::atomic<bool> g_quit{false};
+}
+
+namespace {
+
+using namespace l2tpgw;
+using namespace l2tpgw::dp;
+namespace po = boost::program_options;
+
+bool parse_prefix(const std::string& s, Ipv4Prefix* out, bool need_len) {
+  auto slash = s.find('/');
+  std::string a = s.substr(0, slash);
+  in_addr ia{};
+  if (inet_pton(AF_INET, a.c_str(), &ia) != 1) return false;
+  out->addr = ntohl(ia.s_addr);
+  out->len = 32;
+  if (slash != std::string::npos) {
+    try {
+      int len = std::stoi(s.substr(slash + 1));
+      if (len < 0 || len > 32) return false;
+      out->len = static_cast<uint8_t>(len);
+    } catch (...) {
+      return false;
+    }
+  } else if (need_len) {
+    return false;
+  }
+  return true;
+}
+
+[[noreturn]] void die(const std::string& msg) {
+  std::fprintf(stderr, "l2tpgw-dataplane: %s\n", msg.c_str());
+  rte_eal_cleanup();
+  std::exit(1);
+}
+
+void on_signal(int) { g_quit.store(true); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // EAL arguments come first and are consumed by rte_eal_init; ours follow "--".
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      // Fall through to the option parser without starting the EAL.
+      argv[i - 1 + 1] = argv[i];
+      argc = argc - i + 1;
+      argv = argv + i - 1;
+      goto parse;
+    }
+    if (a == "--") break;
+  }
+  {
+    const int eal = rte_eal_init(argc, argv);
+    if (eal < 0) {
+      std::fprintf(stderr, "l2tpgw-dataplane: EAL init failed: %s\n", rte_strerror(rte_errno));
+      return 1;
+    }
+    argc -= eal;
+    argv += eal;
+  }
+parse:
+  po::options_description desc(
+      "Usage: l2tpgw-dataplane [EAL options] -- [options]\n"
+      "EAL options (e.g. -l 0-2 --vdev net_af_packet0,iface=wan0,qpairs=3 --file-prefix X)\n"
+      "select lcores and ports; the first lcore runs the slowpath, the others are workers.\n"
+      "Options");
+  std::string wan_s, lan_s, wan_gw_s, lan_gw_s;
+  std::vector<std::string> pools_s;
+  DataplaneConfig cfg;
+  uint32_t max_sessions = 4096;
+  desc.add_options()
+      ("help,h", "show this help")
+      ("wan-port", po::value<uint16_t>(&cfg.wan_port)->default_value(0), "DPDK port id of the WAN (client side)")
+      ("lan-port", po::value<uint16_t>(&cfg.lan_port)->default_value(1), "DPDK port id of the LAN")
+      ("wan-addr", po::value<std::string>(&wan_s)->required(), "our WAN address and prefix, e.g. 203.0.113.1/24")
+      ("lan-addr", po::value<std::string>(&lan_s)->required(), "our LAN address and prefix, e.g. 192.0.2.1/24 (`ip lan1 address`)")
+      ("wan-gateway", po::value<std::string>(&wan_gw_s), "next hop for clients outside the WAN subnet")
+      ("lan-gateway", po::value<std::string>(&lan_gw_s), "next hop for LAN destinations outside the LAN subnet")
+      ("pool", po::value<std::vector<std::string>>(&pools_s)->composing(),
+       "client address pool as PREFIX or FIRST-LAST (`ip pp remote address pool`); repeatable")
+      ("max-sessions", po::value<uint32_t>(&max_sessions)->default_value(4096), "concurrent L2TP sessions the tables hold (1..65535)")
+      ("mbufs", po::value<uint32_t>(&cfg.mbufs)->default_value(32767), "packet buffers in the pool")
+      ("lan-mtu", po::value<uint16_t>(&cfg.lan_mtu)->default_value(1500), "LAN IPv4 MTU")
+      ("no-proxy-arp", "do not answer ARP on the LAN for session addresses");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    if (vm.count("help")) {
+      std::cout << desc << "\n";
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    die(std::string(e.what()) + " (see --help)");
+  }
+  if (!parse_prefix(wan_s, &cfg.wan, true) || cfg.wan.len < NeighborTable::kMinPrefix)
+    die("--wan-addr: expected A.B.C.D/LEN with LEN 16..32, got '" + wan_s + "'");
+  if (!parse_prefix(lan_s, &cfg.lan, true) || cfg.lan.len < NeighborTable::kMinPrefix)
+    die("--lan-addr: expected A.B.C.D/LEN with LEN 16..32, got '" + lan_s + "'");
+  Ipv4Prefix gw;
+  if (!wan_gw_s.empty()) {
+    if (!parse_prefix(wan_gw_s, &gw, false) || !cfg.wan.contains(gw.addr)) die("--wan-gateway: not an address on the WAN subnet: '" + wan_gw_s + "'");
+    cfg.wan_gateway = gw.addr;
+  }
+  if (!lan_gw_s.empty()) {
+    if (!parse_prefix(lan_gw_s, &gw, false) || !cfg.lan.contains(gw.addr)) die("--lan-gateway: not an address on the LAN subnet: '" + lan_gw_s + "'");
+    cfg.lan_gateway = gw.addr;
+  }
+  cfg.lan_proxy_arp = !vm.count("no-proxy-arp");
+  for (const std::string& p : pools_s) {
+    if (cfg.sizes.n_pools == tables::kMaxPools) die("--pool: at most " + std::to_string(tables::kMaxPools) + " pools");
+    tables::PoolRange r{};
+    Ipv4Prefix a, b;
+    if (auto dash = p.find('-'); dash != std::string::npos) {
+      if (!parse_prefix(p.substr(0, dash), &a, false) || !parse_prefix(p.substr(dash + 1), &b, false) || b.addr < a.addr)
+        die("--pool: expected FIRST-LAST, got '" + p + "'");
+      r.base = a.addr;
+      r.size = b.addr - a.addr + 1;
+    } else {
+      if (!parse_prefix(p, &a, true) || a.len < 16) die("--pool: expected PREFIX/LEN (LEN >= 16), got '" + p + "'");
+      r.base = a.addr & a.mask();
+      r.size = 1u << (32 - a.len);
+    }
+    cfg.sizes.pools[cfg.sizes.n_pools++] = r;
+  }
+  cfg.sizes.max_sessions = max_sessions;
+
+  const unsigned lcores = rte_lcore_count();
+  if (lcores < 2) die("need at least 2 lcores (-l): one slowpath and one or more workers");
+  const uint16_t n_workers = static_cast<uint16_t>(lcores - 1);
+  if (n_workers > tables::kMaxWorkers - 1) die("too many workers");
+  cfg.sizes.n_workers = n_workers;
+
+  rte_mempool* pool = rte_pktmbuf_pool_create(tables::kMbufPoolName, cfg.mbufs, 256, kPrivSize,
+                                              RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+  if (!pool) die(std::string("cannot create the mbuf pool: ") + rte_strerror(rte_errno));
+
+  DataplaneShared shared;
+  shared.cfg = &cfg;
+  std::string err;
+  if (!tables::SharedTables::create(cfg.sizes, shared.tables, &err)) die(err);
+  shared.n_workers = n_workers;
+  shared.sa_runtime = static_cast<SaRuntime*>(
+      rte_zmalloc("l2tpgw_sa_runtime", sizeof(SaRuntime) * shared.tables.sa_slots(), 64));
+  if (!shared.sa_runtime) die("cannot allocate SA runtime state");
+  const uint64_t table_bytes = tables::SharedTables::total_bytes(cfg.sizes);
+  const uint64_t per_session = tables::SharedTables::bytes_per_session(cfg.sizes) + 4 * sizeof(SaRuntime);
+  std::printf("l2tpgw-dataplane: tables for %u sessions: %.1f MiB shared + %.1f MiB SA runtime; %llu bytes per session\n",
+              max_sessions, table_bytes / 1048576.0,
+              sizeof(SaRuntime) * shared.tables.sa_slots() / 1048576.0,
+              static_cast<unsigned long long>(per_session));
+
+  auto make_ring = [&](const std::string& name, unsigned size, unsigned flags, unsigned esize) {
+    rte_ring* r = rte_ring_create_elem(name.c_str(), esize, size, rte_socket_id(), flags);
+    if (!r) die("cannot create ring " + name + ": " + rte_strerror(rte_errno));
+    return r;
+  };
+  shared.punt = make_ring(tables::kPuntRingName, 4096, RING_F_SC_DEQ, sizeof(void*));
+  shared.events = make_ring(tables::kEventRingName, 4096, RING_F_SC_DEQ, 8);
+  shared.slowpath = make_ring("l2tpgw_slowpath", 1024, RING_F_SC_DEQ, sizeof(void*));
+  shared.resolve = make_ring("l2tpgw_resolve", 1024, RING_F_SC_DEQ, 8);
+  for (uint16_t w = 0; w < n_workers; ++w) {
+    shared.inject[w] = make_ring(tables::kInjectRingPrefix + std::to_string(w), 1024, RING_F_SC_DEQ, sizeof(void*));
+    for (uint16_t t = 0; t < n_workers; ++t)
+      if (t != w)
+        shared.handoff[w][t] = make_ring("l2tpgw_ho_" + std::to_string(w) + "_" + std::to_string(t), 2048,
+                                         RING_F_SP_ENQ | RING_F_SC_DEQ, sizeof(void*));
+  }
+
+  auto wan_neigh = std::make_unique<NeighborTable>(cfg.wan);
+  auto lan_neigh = std::make_unique<NeighborTable>(cfg.lan);
+  shared.wan_neigh = wan_neigh.get();
+  shared.lan_neigh = lan_neigh.get();
+
+  PortSetup wan_setup, lan_setup;
+  if (!port_init(cfg.wan_port, n_workers, cfg.rx_desc, cfg.tx_desc, pool, &wan_setup, &err)) die("WAN " + err);
+  if (!port_init(cfg.lan_port, n_workers, cfg.rx_desc, cfg.tx_desc, pool, &lan_setup, &err)) die("LAN " + err);
+  rte_eth_macaddr_get(cfg.wan_port, &shared.wan_mac);
+  rte_eth_macaddr_get(cfg.lan_port, &shared.lan_mac);
+  std::printf("l2tpgw-dataplane: %u workers; WAN port %u %s, LAN port %u %s\n", n_workers, cfg.wan_port,
+              wan_setup.rss ? "RSS" : "single queue (worker 0 polls, hands off by owner)", cfg.lan_port,
+              lan_setup.rss ? "RSS" : "single queue (worker 0 polls, hands off by owner)");
+
+  std::vector<std::unique_ptr<WorkerCtx>> workers;
+  std::vector<WorkerLaunch> launches(n_workers);
+  for (uint16_t w = 0; w < n_workers; ++w) {
+    auto ctx = std::make_unique<WorkerCtx>();
+    ctx->id = static_cast<uint8_t>(w);
+    ctx->dp = &shared;
+    ctx->stats = &shared.tables.worker_stats(w);
+    ctx->wan_txq = ctx->lan_txq = w;
+    if (!ctx->crypto.init(&err)) die("crypto engine: " + err);
+    const uint64_t frag_ttl = rte_get_tsc_hz() * 2;  // RFC 791: reassembly timeout, here 2 s
+    ctx->frag_tbl = rte_ip_frag_table_create(1024, 4, 1024 * 4, frag_ttl, rte_socket_id());
+    if (!ctx->frag_tbl) die("cannot create the reassembly table");
+    launches[w] = WorkerLaunch{ctx.get(), static_cast<uint16_t>(w < wan_setup.rx_queues ? w : UINT16_MAX),
+                               static_cast<uint16_t>(w < lan_setup.rx_queues ? w : UINT16_MAX)};
+    workers.push_back(std::move(ctx));
+  }
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  uint16_t w = 0;
+  unsigned lcore;
+  RTE_LCORE_FOREACH_WORKER(lcore) {
+    rte_eal_remote_launch(worker_main, &launches[w], lcore);
+    ++w;
+  }
+  shared.tables.header().dataplane_epoch.store(rte_get_tsc_cycles());
+  shared.tables.header().dataplane_ready.store(1);
+  std::printf("l2tpgw-dataplane: ready\n");
+  std::fflush(stdout);
+
+  SlowpathCtx sp;
+  sp.dp = &shared;
+  sp.wan_neigh = wan_neigh.get();
+  sp.lan_neigh = lan_neigh.get();
+  sp.pool = pool;
+  sp.txq = n_workers;
+  sp.stats = &shared.tables.worker_stats(n_workers);
+  slowpath_main(sp);
+
+  rte_eal_mp_wait_lcore();
+  shared.tables.header().dataplane_ready.store(0);
+  std::printf("l2tpgw-dataplane: stopped\n");
+  rte_eth_dev_stop(cfg.wan_port);
+  rte_eth_dev_stop(cfg.lan_port);
+  rte_eal_cleanup();
+  return 0;
+}

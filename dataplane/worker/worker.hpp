@@ -18,8 +18,6 @@
 
 namespace l2tpgw::dp {
 
-// Tunnel runtime: nothing mutable yet beyond what SaRuntime holds; reserved for L2TP Ns.
-
 // State shared read-only by all workers of one dataplane (built at start).
 struct DataplaneShared {
   const DataplaneConfig* cfg = nullptr;
@@ -68,6 +66,12 @@ void ip4_forward(WorkerCtx& w, Burst& b);
 void l2tp_encap(WorkerCtx& w, Burst& b);
 void esp_encrypt(WorkerCtx& w, Burst& b);
 void dispatch(WorkerCtx& w, Burst& b);
+
+// Arguments of one worker lcore.
+struct WorkerLaunch {
+  WorkerCtx* ctx;
+  uint16_t wan_rxq, lan_rxq;  // queue index, or UINT16_MAX when this worker polls none
+};
 
 // The poll loop of one worker lcore (rte_eal_remote_launch target).
 int worker_main(void* arg);

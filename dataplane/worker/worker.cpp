@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+// The worker poll loop, the stage pipeline and the one dispatcher that transmits, punts,
+// hands off or frees every packet.
+#include "dataplane/worker/worker.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
+
+#include <atomic>
+
+#include "dataplane/mbuf_meta.hpp"
+
+namespace l2tpgw::dp {
+
+extern std::atomic<bool> g_quit;
+
+void run_pipeline(WorkerCtx& w, Burst& b) {
+  wan_classify(w, b);
+  lan_classify(w, b);
+  esp_decrypt(w, b);
+  l2tp_decap(w, b);
+  ip4_forward(w, b);
+  l2tp_encap(w, b);
+  esp_encrypt(w, b);
+  dispatch(w, b);
+}
+
+namespace {
+
+void drop_one(WorkerCtx& w, rte_mbuf* m, DropReason why) {
+  w.stats->drops[static_cast<size_t>(why)]++;
+  if (m) rte_pktmbuf_free(m);
+}
+
+// Transmits `pkts` (n of them) on a port, or counts them in benchmark mode.
+void transmit(WorkerCtx& w, rte_mbuf** pkts, uint16_t n, bool wan) {
+  if (n == 0) return;
+  uint64_t octets = 0;
+  for (uint16_t i = 0; i < n; ++i) octets += pkts[i]->pkt_len;
+  if (w.sink == SinkMode::Bench) {
+    (wan ? w.bench_tx_wan : w.bench_tx_lan) += n;
+    rte_pktmbuf_free_bulk(pkts, n);
+    return;
+  }
+  const DataplaneConfig& cfg = *w.dp->cfg;
+  const uint16_t sent = rte_eth_tx_burst(wan ? cfg.wan_port : cfg.lan_port,
+                                         wan ? w.wan_txq : w.lan_txq, pkts, n);
+  for (uint16_t i = sent; i < n; ++i) {
+    octets -= pkts[i]->pkt_len;
+    drop_one(w, pkts[i], DropReason::TxFull);
+  }
+  w.count(wan ? Counter::WanTxPackets : Counter::LanTxPackets, sent);
+  w.count(wan ? Counter::WanTxOctets : Counter::LanTxOctets, octets);
+}
+
+Counter punt_counter(PuntKind k) {
+  switch (k) {
+    case PuntKind::Ike: return Counter::PuntIke;
+    case PuntKind::L2tpControl: return Counter::PuntL2tpControl;
+    case PuntKind::PppControl: return Counter::PuntPppControl;
+    default: return Counter::PuntToSelf;
+  }
+}
+
+}  // namespace
+
+void dispatch(WorkerCtx& w, Burst& b) {
+  const DataplaneShared& dp = *w.dp;
+  rte_mbuf* wan[kMaxBurst];
+  rte_mbuf* lan[kMaxBurst];
+  rte_mbuf* punt[kMaxBurst];
+  rte_mbuf* slow[kMaxBurst];
+  uint16_t nw = 0, nl = 0, np = 0, ns = 0;
+  for (uint16_t i = 0; i < b.n; ++i) {
+    rte_mbuf* m = b.pkts[i];
+    switch (b.next[i]) {
+      case Next::TxWan: wan[nw++] = m; break;
+      case Next::TxLan: lan[nl++] = m; break;
+      case Next::Punt:
+        if (dp.tables.header().controlplane_pid.load(std::memory_order_relaxed) == 0) {
+          drop_one(w, m, DropReason::PuntNoControlplane);
+        } else {
+          w.count(punt_counter(meta(m).punt_kind));
+          punt[np++] = m;
+        }
+        break;
+      case Next::Slowpath: slow[ns++] = m; break;
+      case Next::Handoff: {
+        // Hand-offs are rare (return traffic arriving on another worker's queue): one
+        // enqueue each keeps this simple.
+        rte_ring* r = dp.handoff[w.id][b.target[i]];
+        if (rte_ring_sp_enqueue(r, m) != 0) drop_one(w, m, DropReason::HandoffFull);
+        else w.count(Counter::HandoffOut);
+        break;
+      }
+      case Next::Drop: drop_one(w, m, b.why[i]); break;
+      default:
+        // A packet left at an intermediate node is a pipeline bug.
+        drop_one(w, m, DropReason::None);
+        break;
+    }
+  }
+  transmit(w, wan, nw, true);
+  transmit(w, lan, nl, false);
+  if (np) {
+    const unsigned q = rte_ring_mp_enqueue_burst(dp.punt, reinterpret_cast<void**>(punt), np, nullptr);
+    for (uint16_t i = q; i < np; ++i) drop_one(w, punt[i], DropReason::PuntFull);
+  }
+  if (ns) {
+    w.count(Counter::PuntArp, ns);
+    const unsigned q = rte_ring_mp_enqueue_burst(dp.slowpath, reinterpret_cast<void**>(slow), ns, nullptr);
+    for (uint16_t i = q; i < ns; ++i) drop_one(w, slow[i], DropReason::PuntFull);
+  }
+  b.n = 0;
+}
+
+int worker_main(void* arg) {
+  auto* launch = static_cast<WorkerLaunch*>(arg);
+  WorkerCtx& w = *launch->ctx;
+  const DataplaneShared& dp = *w.dp;
+  const DataplaneConfig& cfg = *dp.cfg;
+  rte_rcu_qsbr* rcu = dp.tables.rcu();
+  rte_rcu_qsbr_thread_register(rcu, w.id);
+  rte_rcu_qsbr_thread_online(rcu, w.id);
+  Burst b;
+  while (!g_quit.load(std::memory_order_relaxed)) {
+    rte_rcu_qsbr_quiescent(rcu, w.id);
+    bool busy = false;
+    if (launch->wan_rxq != UINT16_MAX) {
+      b.n = rte_eth_rx_burst(cfg.wan_port, launch->wan_rxq, b.pkts.data(), kMaxBurst);
+      if (b.n) {
+        busy = true;
+        uint64_t octets = 0;
+        for (uint16_t i = 0; i < b.n; ++i) {
+          b.next[i] = Next::WanClassify;
+          octets += b.pkts[i]->pkt_len;
+        }
+        w.count(Counter::WanRxPackets, b.n);
+        w.count(Counter::WanRxOctets, octets);
+        run_pipeline(w, b);
+      }
+    }
+    if (launch->lan_rxq != UINT16_MAX) {
+      b.n = rte_eth_rx_burst(cfg.lan_port, launch->lan_rxq, b.pkts.data(), kMaxBurst);
+      if (b.n) {
+        busy = true;
+        uint64_t octets = 0;
+        for (uint16_t i = 0; i < b.n; ++i) {
+          b.next[i] = Next::LanClassify;
+          octets += b.pkts[i]->pkt_len;
+        }
+        w.count(Counter::LanRxPackets, b.n);
+        w.count(Counter::LanRxOctets, octets);
+        run_pipeline(w, b);
+      }
+    }
+    // Packets other workers handed to us, and the controlplane's injections.
+    for (uint32_t from = 0; from < dp.n_workers; ++from) {
+      if (from == w.id) continue;
+      b.n = static_cast<uint16_t>(rte_ring_sc_dequeue_burst(
+          dp.handoff[from][w.id], reinterpret_cast<void**>(b.pkts.data()), kMaxBurst, nullptr));
+      if (!b.n) continue;
+      busy = true;
+      w.count(Counter::HandoffIn, b.n);
+      for (uint16_t i = 0; i < b.n; ++i) b.next[i] = static_cast<Next>(meta(b.pkts[i]).resume);
+      run_pipeline(w, b);
+    }
+    b.n = static_cast<uint16_t>(rte_ring_sc_dequeue_burst(
+        dp.inject[w.id], reinterpret_cast<void**>(b.pkts.data()), kMaxBurst, nullptr));
+    if (b.n) {
+      busy = true;
+      for (uint16_t i = 0; i < b.n; ++i) {
+        PktMeta& md = meta(b.pkts[i]);
+        const Next n = static_cast<Next>(md.resume);
+        if (n == Next::EspEncrypt || n == Next::TxWan || n == Next::TxLan) {
+          b.next[i] = n;
+          w.count(n == Next::EspEncrypt ? Counter::InjectEncrypted : Counter::InjectRaw);
+        } else {
+          b.drop(i, DropReason::InjectMalformed);
+        }
+      }
+      run_pipeline(w, b);
+    }
+    if (w.death_row.cnt) rte_ip_frag_free_death_row(&w.death_row, 0);
+    w.stats->loops++;
+    if (busy) w.stats->busy_loops++;
+  }
+  rte_rcu_qsbr_thread_offline(rcu, w.id);
+  rte_rcu_qsbr_thread_unregister(rcu, w.id);
+  return 0;
+}
+
+}  // namespace l2tpgw::dp
