@@ -32,11 +32,13 @@ struct Port {
 };
 
 void send(SlowpathCtx& sp, const Port& p, rte_mbuf* m) {
+  const uint32_t len = m->pkt_len;
   if (rte_eth_tx_burst(p.id, sp.txq, &m, 1) != 1) {
     sp.stats->drops[static_cast<size_t>(DropReason::TxFull)]++;
     rte_pktmbuf_free(m);
   } else {
     sp.stats->counters[static_cast<size_t>(p.wan ? Counter::WanTxPackets : Counter::LanTxPackets)]++;
+    sp.stats->counters[static_cast<size_t>(p.wan ? Counter::WanTxOctets : Counter::LanTxOctets)] += len;
   }
 }
 
