@@ -16,13 +16,29 @@ namespace l2tpgw::dp {
 // ---------------------------------------------------------------------------------------
 // Path choice by burst size (ImbPath::Auto).
 //
-// The AVX-512 manager's SHA-1/SHA-256/MD5 and DES code is 16-lane (MD5 32-lane): with few
-// jobs in flight, a flush runs all lanes for one buffer. The SSE manager uses SHA-NI with
-// few lanes, and OpenSSL's DES code is a plain one-block-at-a-time loop. Measured on this
-// machine (AMD EPYC, AVX-512/VAES/SHA-NI, IPsec-MB 1.3, OpenSSL 3.0), encrypt+ICV of
-// 1400-byte ESP payloads, one core, ns per packet (tests/bench/engine_paths):
+// The AVX-512 manager's SHA-1/SHA-256/MD5 and DES code is 16-lane: a flush with few jobs
+// in flight costs about as much as a full burst, so per packet it collapses at n=1..4.
+// The SSE manager (SHA-NI, few lanes) and OpenSSL's one-block-at-a-time DES do not.
+// Measured with tests/bench/engine_path_bench.cpp on this machine (AMD EPYC, AVX-512,
+// VAES, SHA-NI; IPsec-MB 1.3, OpenSSL 3.0; one core), ns per packet, wide / narrow
+// (narrow = SSE manager; for DES, OpenSSL cipher + SSE-manager HMAC):
 //
-//   see kAesWideMinBurst / kDesWideMinBurst below for the figures and the choice.
+//   suite            bytes dir    n=1          n=2          n=4          n=8         n=16
+//   aes128-cbc+sha1     64 enc   866/329      432/171      195/120      149/109     106/105
+//   aes128-cbc+sha1   1408 enc  3046/1833    1602/997      867/728      469/558     260/564
+//   aes128-cbc+sha1   1408 dec  2048/875     1108/552      617/545      373/539     227/523
+//   aes256-cbc+sha256 1408 dec  4770/1112    2454/817     1467/829      706/894     446/931
+//   aes128-cbc+md5    1408 enc  6706/7230    5167/5476    2083/1829    1226/1236    504/1103
+//   des-cbc+sha1      1408 enc 116361/22086 27256/14592 13239/14735   6686/14568  3786/24790
+//   3des-cbc+sha1       64 enc  7245/1801    3716/1778    2817/2508    1372/2044    633/1800
+//   3des-cbc+sha1     1408 enc 177212/43828 91354/43084 44801/43131  19596/38212  9747/36941
+//   3des-cbc+sha1     1408 dec 150528/38150 75339/35999 37690/36497  19053/36017  9511/35992
+//
+// Choice: CBC+HMAC bursts of fewer than 8 AES packets go to the SSE manager (at 8 the
+// wide one wins for full-size packets and loses a little for 64-byte ones); DES/3DES
+// bursts of fewer than 5 packets use OpenSSL (break-even at 4). GCM always runs on the
+// wide manager: its GHASH tables are arch-specific, and IPsec-MB runs a GCM job when it
+// is submitted (no lanes to fill), so small bursts do not wait for a flush.
 // ---------------------------------------------------------------------------------------
 namespace {
 
@@ -30,7 +46,7 @@ namespace {
 constexpr uint16_t kAesWideMinBurst = 8;
 // DES/3DES bursts with fewer packets than this use OpenSSL for the cipher (and the SSE
 // manager for the HMAC).
-constexpr uint16_t kDesWideMinBurst = 8;
+constexpr uint16_t kDesWideMinBurst = 5;
 
 inline IMB_HASH_ALG hash_alg_for(EspAuth a) {
   switch (a) {
