@@ -236,6 +236,8 @@ parse:
     rte_eal_remote_launch(worker_main, &launches[w], lcore);
     ++w;
   }
+  shared.tables.header().wan_addr = cfg.wan.addr;
+  shared.tables.header().lan_addr = cfg.lan.addr;
   shared.tables.header().dataplane_epoch.store(rte_get_tsc_cycles());
   shared.tables.header().dataplane_ready.store(1);
   std::printf("l2tpgw-dataplane: ready\n");

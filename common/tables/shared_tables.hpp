@@ -51,6 +51,8 @@ struct alignas(64) ShmHeader {
   uint64_t off_sa, off_tunnel, off_session, off_pool_index;
   uint64_t off_worker_stats, off_session_counters, off_sa_counters, off_rcu;
   uint64_t total_size;
+  uint32_t wan_addr;         // host order; the dataplane's own addresses, for writers' defaults
+  uint32_t lan_addr;
   std::atomic<uint32_t> dataplane_ready;  // 1 once workers forward
   std::atomic<uint32_t> controlplane_pid; // the attached writer (0 = none), for diagnostics
   std::atomic<uint64_t> dataplane_epoch;  // changes each dataplane start

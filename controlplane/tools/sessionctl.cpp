@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -76,7 +77,7 @@ int main(int argc, char** argv) {
       ("command", po::value<std::string>(&cmd), "add | del | list")
       ("client", po::value<std::string>(&client), "add: the client's inner (PPP) address, in a pool")
       ("peer", po::value<std::string>(&peer), "add: the client's outer address")
-      ("local", po::value<std::string>(&local), "add: our WAN address (default: from the dataplane)")
+      ("local", po::value<std::string>(&local), "add: our WAN address (default: the dataplane's)")
       ("natt", "add: UDP-encapsulated ESP (RFC 3948)")
       ("peer-port", po::value<uint16_t>(&peer_port)->default_value(4500), "add: the client's NAT-T port")
       ("cipher", po::value<std::string>(&cipher)->default_value("aes-cbc"), "des-cbc 3des-cbc aes-cbc aes256-cbc aes-gcm aes256-gcm")
@@ -147,7 +148,7 @@ int main(int argc, char** argv) {
   for (const char* need : {"client", "peer", "enc-key-in", "enc-key-out", "spi-out", "peer-tunnel-id", "peer-session-id"})
     if (!vm.count(need)) die(std::string("add needs --") + need);
   auto c = parse_esp_cipher(cipher);
-  auto a = parse_esp_auth(auth);
+  auto a = auth == "none" ? std::optional<EspAuth>(EspAuth::None) : parse_esp_auth(auth);
   if (!c) die("--cipher: unknown '" + cipher + "'");
   if (!a) die("--auth: unknown '" + auth + "'");
   const std::vector<uint8_t> eki = parse_hex(ek_in, "--enc-key-in"), eko = parse_hex(ek_out, "--enc-key-out");
@@ -156,7 +157,7 @@ int main(int argc, char** argv) {
   const uint32_t peer_addr = parse_ipv4(peer, "--peer");
   uint32_t local_addr = 0;
   if (!local.empty()) local_addr = parse_ipv4(local, "--local");
-  else die("add needs --local (our WAN address)");
+  else local_addr = t.header().wan_addr;
   if (!vm.count("peer-index")) peer_index = free_peer_index(w);
   const bool natt = vm.count("natt") > 0;
 
