@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -280,6 +281,7 @@ class Fake:
                 self.reload()      # `sessionctl add` may have returned during the select
                 (self.on_wan if sock is self.wan else self.on_lan)(Ether(frame))
                 self.save_stats()
+        shutil.rmtree(self.dir, ignore_errors=True)
         return 0
 
 
