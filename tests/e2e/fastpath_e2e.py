@@ -339,6 +339,14 @@ def ping(ctx: Ctx, s: Session, count: int = 3, **variant) -> None:
         check_echo_reply(s, got[0][1], req)
 
 
+def arm(ctx: Ctx) -> dict:
+    """Before a negative case: forget frames already queued on the lab's sockets (so silence
+    is judged only on what follows) and snapshot the counters."""
+    ctx.lan.drain()
+    ctx.wan.port.drain()
+    return ctx.app.stats()
+
+
 def expect_silence(ctx: Ctx, s: Session | None, what: str) -> None:
     """Nothing for this client on the LAN and nothing from the gateway for its SA."""
     def lan_match(frame: bytes):
@@ -476,7 +484,7 @@ def case_udp_both_ways(ctx: Ctx, s: Session) -> None:
 
 
 def case_bad_icv(ctx: Ctx, s: Session) -> None:
-    before = ctx.app.stats()
+    before = arm(ctx)
     pkt = bytearray(bytes(s.peer.upstream(echo_request(s))))
     pkt[-1] ^= 0x01   # last byte of the ICV
     ctx.wan.send(IP(bytes(pkt)))
@@ -493,7 +501,7 @@ def case_replay(ctx: Ctx, s: Session) -> None:
     got = ctx.wan.receive([s], 1, TIMEOUT_REPLY)
     if not got:
         raise TestFailure(f"[{s.label}] the original packet was not answered")
-    before = ctx.app.stats()
+    before = arm(ctx)
     ctx.wan.send(pkt)
     ctx.wan.send(pkt)
     expect_silence(ctx, s, "replayed ESP seq")
@@ -507,7 +515,7 @@ def case_unknown_spi(ctx: Ctx, s: Session) -> None:
     spi = s.cfg.tx.spi
     while spi in known or spi < 256:   # SPIs 1-255 are reserved (RFC 4303 §2.1)
         spi = secrets.randbits(32)
-    before = ctx.app.stats()
+    before = arm(ctx)
     ctx.wan.send(s.peer.upstream(echo_request(s), spi=spi))
     expect_silence(ctx, s, "unknown SPI")
     expect_drop(ctx, DROP["unknown_spi"], before, 1)
@@ -519,7 +527,7 @@ def case_deleted_session(ctx: Ctx) -> None:
                         "198.51.100.200", natt=False)
     ping(ctx, s, count=1)
     ctx.app.tool(SESSIONCTL, ["del", "--session", str(s.n)])
-    before = ctx.app.stats()
+    before = arm(ctx)
     ctx.wan.send(s.peer.upstream(echo_request(s)))
     expect_silence(ctx, s, "SPI of a deleted session")
     expect_drop(ctx, DROP["unknown_spi"], before, 1)
@@ -531,7 +539,7 @@ def case_unknown_l2tp_session(ctx: Ctx, s: Session) -> None:
     sid = s.cfg.gw_session_id
     while sid in known or sid == 0:
         sid = secrets.randbelow(0xFFFF) + 1
-    before = ctx.app.stats()
+    before = arm(ctx)
     ctx.wan.send(s.peer.upstream(echo_request(s), session_id=sid))
     expect_silence(ctx, s, "unknown L2TP session id")
     expect_drop(ctx, DROP["unknown_session"], before, 1)
@@ -539,7 +547,7 @@ def case_unknown_l2tp_session(ctx: Ctx, s: Session) -> None:
 
 
 def case_spoofed_source(ctx: Ctx, s: Session) -> None:
-    before = ctx.app.stats()
+    before = arm(ctx)
     req = echo_request(s)
     req.src = "198.51.100.99"   # in the pool, but not this session's address
     ctx.wan.send(s.peer.upstream(req))
@@ -558,7 +566,7 @@ def case_truncated(ctx: Ctx, s: Session) -> None:
     # ESP bytes kept after the outer IPv4 header: nothing, part of SPI, SPI, SPI+seq,
     # header+IV, one byte short of header+IV+ICV. All are shorter than any valid ESP packet.
     cuts = [0, 3, 4, 8, 8 + iv, 8 + iv + icv - 1]
-    before = ctx.app.stats()
+    before = arm(ctx)
     for cut in cuts:
         full = s.peer.upstream(echo_request(s))
         raw_ip = bytes(full)
@@ -576,7 +584,7 @@ def case_truncated_tail(ctx: Ctx, s: Session) -> None:
     # that a runt (CBC: the ciphertext is no longer whole blocks) or an ICV failure is its
     # choice; exactly one of the two must count it.
     names = (DROP["bad_icv"], DROP["runt"])
-    before = ctx.app.stats()
+    before = arm(ctx)
     ctx.wan.send(IP(bytes(s.peer.upstream(echo_request(s)))[:-4]))
     expect_silence(ctx, s, "ESP cut inside the ICV")
 
@@ -591,7 +599,7 @@ def case_truncated_tail(ctx: Ctx, s: Session) -> None:
 
 
 def case_natt_keepalive(ctx: Ctx, s: Session) -> None:
-    before = ctx.app.stats()
+    before = arm(ctx)
     for _ in range(3):
         ctx.wan.send(lep.natt_keepalive(s.cfg.peer_ip, s.cfg.gw_ip, sport=s.cfg.peer_natt_port))
     expect_silence(ctx, s, "NAT-T keepalive")
