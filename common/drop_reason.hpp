@@ -16,7 +16,6 @@ namespace l2tpgw {
   X(Ipv4BadChecksum)                                                             \
   X(Ipv4NotForUs)         /* WAN packet to another address */                    \
   X(Ipv4FragNoBuffer)     /* reassembly table full or fragment invalid */        \
-  X(Ipv4FragPending)      /* held for reassembly (not a loss) */                 \
   X(UdpMalformed)                                                                \
   X(UdpNoService)         /* WAN UDP/other protocol to us with no service */     \
   X(NatTKeepalive)        /* RFC 3948 §2.3 keepalive absorbed (not a loss) */    \

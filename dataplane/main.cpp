@@ -188,7 +188,7 @@ parse:
   shared.punt = make_ring(tables::kPuntRingName, 4096, RING_F_SC_DEQ, sizeof(void*));
   shared.events = make_ring(tables::kEventRingName, 4096, RING_F_SC_DEQ, 8);
   shared.slowpath = make_ring("l2tpgw_slowpath", 1024, RING_F_SC_DEQ, sizeof(void*));
-  shared.resolve = make_ring("l2tpgw_resolve", 1024, RING_F_SC_DEQ, 8);
+  shared.arp_hold = make_ring("l2tpgw_arp_hold", 1024, RING_F_SC_DEQ, sizeof(void*));
   for (uint16_t w = 0; w < n_workers; ++w) {
     shared.inject[w] = make_ring(tables::kInjectRingPrefix + std::to_string(w), 1024, RING_F_SC_DEQ, sizeof(void*));
     for (uint16_t t = 0; t < n_workers; ++t)
@@ -207,9 +207,11 @@ parse:
   if (!port_init(cfg.lan_port, n_workers, cfg.rx_desc, cfg.tx_desc, pool, &lan_setup, &err)) die("LAN " + err);
   rte_eth_macaddr_get(cfg.wan_port, &shared.wan_mac);
   rte_eth_macaddr_get(cfg.lan_port, &shared.lan_mac);
-  std::printf("l2tpgw-dataplane: %u workers; WAN port %u %s, LAN port %u %s\n", n_workers, cfg.wan_port,
-              wan_setup.rss ? "RSS" : "single queue (worker 0 polls, hands off by owner)", cfg.lan_port,
-              lan_setup.rss ? "RSS" : "single queue (worker 0 polls, hands off by owner)");
+  auto describe = [](const PortSetup& s) {
+    return (s.rss ? "RSS over " : "no RSS, ") + std::to_string(s.rx_queues) + " RX queue(s)";
+  };
+  std::printf("l2tpgw-dataplane: %u workers; WAN port %u: %s; LAN port %u: %s; other workers' clients handed off\n",
+              n_workers, cfg.wan_port, describe(wan_setup).c_str(), cfg.lan_port, describe(lan_setup).c_str());
 
   std::vector<std::unique_ptr<WorkerCtx>> workers;
   std::vector<WorkerLaunch> launches(n_workers);
@@ -223,8 +225,12 @@ parse:
     const uint64_t frag_ttl = rte_get_tsc_hz() * 2;  // RFC 791: reassembly timeout, here 2 s
     ctx->frag_tbl = rte_ip_frag_table_create(1024, 4, 1024 * 4, frag_ttl, rte_socket_id());
     if (!ctx->frag_tbl) die("cannot create the reassembly table");
-    launches[w] = WorkerLaunch{ctx.get(), static_cast<uint16_t>(w < wan_setup.rx_queues ? w : UINT16_MAX),
-                               static_cast<uint16_t>(w < lan_setup.rx_queues ? w : UINT16_MAX)};
+    // Queue q is polled by worker q mod n: every queue has exactly one poller.
+    launches[w].ctx = ctx.get();
+    for (uint16_t q = w; q < wan_setup.rx_queues && launches[w].n_wan_rxq < WorkerLaunch::kMaxQueues; q += n_workers)
+      launches[w].wan_rxq[launches[w].n_wan_rxq++] = q;
+    for (uint16_t q = w; q < lan_setup.rx_queues && launches[w].n_lan_rxq < WorkerLaunch::kMaxQueues; q += n_workers)
+      launches[w].lan_rxq[launches[w].n_lan_rxq++] = q;
     workers.push_back(std::move(ctx));
   }
 

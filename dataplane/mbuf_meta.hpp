@@ -25,6 +25,7 @@ struct PktMeta {
   PuntKind punt_kind;
   uint8_t natt;
   uint8_t in_port;
+  uint32_t next_hop;      // ARP hold queue: the neighbor the packet waits for (host order)
 };
 
 inline constexpr uint16_t kPrivSize = 64;

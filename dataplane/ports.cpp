@@ -4,6 +4,8 @@
 
 #include <rte_ethdev.h>
 
+#include <string>
+
 namespace l2tpgw::dp {
 
 bool port_init(uint16_t port, uint16_t n_workers, uint32_t rx_desc, uint32_t tx_desc,
@@ -30,6 +32,10 @@ bool port_init(uint16_t port, uint16_t n_workers, uint32_t rx_desc, uint32_t tx_
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
     conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
   }
+  // net_af_packet opens all of its qpairs sockets in one PACKET_FANOUT group when it is
+  // probed, so the kernel spreads frames over every one of them: each must be polled, or
+  // the frames hashed to an unpolled socket are lost.
+  if (!s.rss && std::string(info.driver_name) == "net_af_packet") s.rx_queues = info.max_rx_queues;
   int rc = rte_eth_dev_configure(port, s.rx_queues, tx_queues, &conf);
   if (rc != 0) {
     *error = "rte_eth_dev_configure(port " + std::to_string(port) + "): " + rte_strerror(-rc);

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <unordered_map>
+#include <vector>
 
 #include "common/byte_reader.hpp"
 #include "common/wire/ipv4.hpp"
@@ -87,10 +88,10 @@ void handle_arp(SlowpathCtx& sp, const Port& p, rte_mbuf* m) {
   bool answer = false;
   if (arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST)) {
     if (tip == p.addr) answer = true;
-    else if (!p.wan && dp.cfg->lan_proxy_arp && tip != sip) {
-      const uint16_t sid = dp.tables.session_for_address(tip);
-      answer = sid != 0 && tables::published(dp.tables.session(sid));
-    }
+    // Proxy ARP (`ip lan1 proxyarp on`): the pools are routed to us, so we answer for
+    // every pool address, as a router answers for what it routes elsewhere.
+    else if (!p.wan && dp.cfg->lan_proxy_arp && tip != sip)
+      answer = dp.tables.pool_slot(tip) != UINT32_MAX;
   }
   if (!answer) {
     rte_pktmbuf_free(m);
@@ -142,6 +143,47 @@ void handle_icmp(SlowpathCtx& sp, const Port& p, rte_mbuf* m) {
 
 }  // namespace
 
+// Packets waiting for a neighbor (RFC 1122 §2.3.2.2: SHOULD queue at least one).
+class HoldQueue {
+ public:
+  static constexpr size_t kMax = 256;
+  static constexpr size_t kMaxPerNeighbor = 8;
+
+  // Takes `m`; false (caller drops) when full for this neighbor or overall.
+  bool hold(rte_mbuf* m, uint64_t now) {
+    const uint32_t nh = meta(m).next_hop;
+    size_t same = 0;
+    for (const Held& h : held_) same += h.next_hop == nh;
+    if (held_.size() >= kMax || same >= kMaxPerNeighbor) return false;
+    held_.push_back({m, nh, meta(m).in_port, now});
+    return true;
+  }
+  // Transmits what waits for neighbors now resolved; drops what waited longer than `timeout`.
+  template <class Send, class Drop>
+  void service(const NeighborTable& wan_n, const NeighborTable& lan_n, uint16_t wan_port,
+               uint64_t now, uint64_t timeout, Send send, Drop drop) {
+    for (size_t i = 0; i < held_.size();) {
+      Held& h = held_[i];
+      rte_ether_addr mac;
+      const bool wan = h.port == wan_port;
+      if ((wan ? wan_n : lan_n).lookup(h.next_hop, &mac)) send(h.m, wan, mac);
+      else if (now - h.since > timeout) drop(h.m);
+      else { ++i; continue; }
+      held_[i] = held_.back();
+      held_.pop_back();
+    }
+  }
+
+ private:
+  struct Held {
+    rte_mbuf* m;
+    uint32_t next_hop;
+    uint8_t port;
+    uint64_t since;
+  };
+  std::vector<Held> held_;
+};
+
 void slowpath_main(SlowpathCtx& sp) {
   const DataplaneShared& dp = *sp.dp;
   const DataplaneConfig& cfg = *dp.cfg;
@@ -152,6 +194,7 @@ void slowpath_main(SlowpathCtx& sp) {
   // Resolve the gateways up front so the first packets find them.
   if (cfg.wan_gateway) arp_request(sp, wan, cfg.wan_gateway);
   if (cfg.lan_gateway) arp_request(sp, lan, cfg.lan_gateway);
+  HoldQueue hold;
   rte_mbuf* pkts[32];
   while (!g_quit.load(std::memory_order_relaxed)) {
     bool busy = false;
@@ -164,17 +207,39 @@ void slowpath_main(SlowpathCtx& sp) {
       if (type == RTE_ETHER_TYPE_ARP) handle_arp(sp, p, m);
       else handle_icmp(sp, p, m);
     }
-    uint64_t req;
-    while (rte_ring_sc_dequeue_elem(dp.resolve, &req, sizeof(req)) == 0) {
+    const uint64_t now = rte_get_tsc_cycles();
+    const unsigned nh = rte_ring_sc_dequeue_burst(dp.arp_hold, reinterpret_cast<void**>(pkts), 32, nullptr);
+    for (unsigned i = 0; i < nh; ++i) {
       busy = true;
-      const uint64_t now = rte_get_tsc_cycles();
-      auto [it, fresh] = last_request.try_emplace(req, now);
+      rte_mbuf* m = pkts[i];
+      const bool is_wan = meta(m).in_port == cfg.wan_port;
+      const uint64_t key = (uint64_t{is_wan} << 32) | meta(m).next_hop;
+      if (!hold.hold(m, now)) {
+        sp.stats->drops[static_cast<size_t>(DropReason::ArpUnresolved)]++;
+        rte_pktmbuf_free(m);
+      }
+      auto [it, fresh] = last_request.try_emplace(key, now);
       if (!fresh && now - it->second < hz / 2) continue;  // at most two requests a second
       it->second = now;
-      const bool is_wan = req >> 32;
-      arp_request(sp, is_wan ? wan : lan, static_cast<uint32_t>(req));
+      arp_request(sp, is_wan ? wan : lan, static_cast<uint32_t>(key));
     }
-    if (!busy) rte_delay_us_sleep(100);
+    hold.service(*sp.wan_neigh, *sp.lan_neigh, cfg.wan_port, now, hz,
+                 [&](rte_mbuf* m, bool is_wan, const rte_ether_addr& mac) {
+                   auto* eth = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN));
+                   if (!eth) {
+                     rte_pktmbuf_free(m);
+                     return;
+                   }
+                   eth->dst_addr = mac;
+                   eth->src_addr = is_wan ? dp.wan_mac : dp.lan_mac;
+                   eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+                   send(sp, is_wan ? wan : lan, m);
+                 },
+                 [&](rte_mbuf* m) {
+                   sp.stats->drops[static_cast<size_t>(DropReason::ArpUnresolved)]++;
+                   rte_pktmbuf_free(m);
+                 });
+    if (!busy) rte_delay_us_sleep(50);
   }
 }
 

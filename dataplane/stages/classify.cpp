@@ -59,8 +59,7 @@ void wan_classify(WorkerCtx& w, Burst& b) {
       rte_mbuf* whole = reassemble(w, m, ip->ihl_bytes);
       if (!whole) {
         // Held in the table (or freed by it onto the death row): no longer ours.
-        b.pkts[i] = nullptr;
-        b.drop(i, DropReason::Ipv4FragPending);
+        b.consumed(i);
         continue;
       }
       b.pkts[i] = m = whole;

@@ -96,8 +96,7 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
     const DataplaneConfig& cfg = *dp.cfg;
     const uint32_t next_hop = cfg.wan.contains(rt.peer_addr) || !cfg.wan_gateway ? rt.peer_addr
                                                                                  : cfg.wan_gateway;
-    if (!ether_output(w, m, next_hop, true)) { b.drop(i, DropReason::ArpUnresolved); continue; }
-    b.next[i] = Next::TxWan;
+    finish_ether_output(b, i, ether_output(w, m, next_hop, true), Next::TxWan);
   }
   w.count(Counter::EspEncrypted, k);
 }

@@ -56,8 +56,7 @@ void ip4_forward(WorkerCtx& w, Burst& b) {
     else if (cfg.lan_gateway) next_hop = cfg.lan_gateway;
     else { b.drop(i, DropReason::Ipv4NoRoute); continue; }
     if (ip->total_length > cfg.lan_mtu) { b.drop(i, DropReason::Ipv4TooBig); continue; }
-    if (!ether_output(w, m, next_hop, false)) { b.drop(i, DropReason::ArpUnresolved); continue; }
-    b.next[i] = Next::TxLan;
+    finish_ether_output(b, i, ether_output(w, m, next_hop, false), Next::TxLan);
   }
 }
 

@@ -33,22 +33,22 @@ bool clamp_tcp_mss(uint8_t* ip, uint32_t len, uint16_t mss) {
   return false;
 }
 
-bool ether_output(WorkerCtx& w, rte_mbuf* m, uint32_t next_hop, bool wan) {
+EtherOutput ether_output(WorkerCtx& w, rte_mbuf* m, uint32_t next_hop, bool wan) {
   const DataplaneShared& dp = *w.dp;
   rte_ether_addr dst;
   const NeighborTable& neigh = wan ? *dp.wan_neigh : *dp.lan_neigh;
   if (!neigh.lookup(next_hop, &dst)) [[unlikely]] {
-    // Ask the slowpath to resolve it; the packet is dropped (counted) meanwhile.
-    uint64_t req = (uint64_t{wan ? 1u : 0u} << 32) | next_hop;
-    rte_ring_mp_enqueue_elem(dp.resolve, &req, sizeof(req));
-    return false;
+    PktMeta& md = meta(m);
+    md.next_hop = next_hop;
+    md.in_port = static_cast<uint8_t>(wan ? dp.cfg->wan_port : dp.cfg->lan_port);
+    return rte_ring_mp_enqueue(dp.arp_hold, m) == 0 ? EtherOutput::Held : EtherOutput::Failed;
   }
   auto* eth = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN));
-  if (!eth) return false;
+  if (!eth) return EtherOutput::Failed;
   eth->dst_addr = dst;
   eth->src_addr = wan ? dp.wan_mac : dp.lan_mac;
   eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-  return true;
+  return EtherOutput::Ready;
 }
 
 }  // namespace l2tpgw::dp

@@ -55,8 +55,21 @@ inline bool make_contiguous(rte_mbuf* m) {
 // checksum fixed incrementally (RFC 1624). `ip` points at the IPv4 header of `len` bytes.
 bool clamp_tcp_mss(uint8_t* ip, uint32_t len, uint16_t mss);
 
-// Prepends an Ethernet header and picks the next hop on a connected subnet. False (and a
-// resolve request queued to the slowpath) when the next hop's MAC is not known yet.
-bool ether_output(WorkerCtx& w, rte_mbuf* m, uint32_t next_hop, bool wan);
+enum class EtherOutput : uint8_t { Ready, Held, Failed };
+
+// Prepends an Ethernet header for `next_hop` on a connected subnet (Ready). When the next
+// hop's MAC is not known yet, the packet goes to the slowpath's ARP hold queue, which sends
+// the request and transmits the packet on the reply (Held: the mbuf is no longer ours), as a
+// router queues packets for an incomplete neighbor. Failed: hold queue full or no headroom.
+EtherOutput ether_output(WorkerCtx& w, rte_mbuf* m, uint32_t next_hop, bool wan);
+
+// Applies ether_output's result to packet i of the burst, with `ok` its next node.
+inline void finish_ether_output(Burst& b, uint16_t i, EtherOutput r, Next ok) {
+  switch (r) {
+    case EtherOutput::Ready: b.next[i] = ok; break;
+    case EtherOutput::Held: b.consumed(i); break;
+    case EtherOutput::Failed: b.drop(i, DropReason::ArpUnresolved); break;
+  }
+}
 
 }  // namespace l2tpgw::dp

@@ -29,6 +29,7 @@ enum class Next : uint8_t {
   Punt,       // to the controlplane
   Slowpath,   // to the slowpath lcore (ARP)
   Handoff,    // to the owner worker (target[i])
+  Consumed,   // a stage took the mbuf (reassembly table, ARP hold queue)
 };
 
 struct Burst {
@@ -41,6 +42,10 @@ struct Burst {
   void drop(uint16_t i, DropReason r) {
     next[i] = Next::Drop;
     why[i] = r;
+  }
+  void consumed(uint16_t i) {
+    pkts[i] = nullptr;
+    next[i] = Next::Consumed;
   }
   void handoff(uint16_t i, uint8_t worker) {
     next[i] = Next::Handoff;

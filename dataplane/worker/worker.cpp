@@ -95,6 +95,7 @@ void dispatch(WorkerCtx& w, Burst& b) {
         break;
       }
       case Next::Drop: drop_one(w, m, b.why[i]); break;
+      case Next::Consumed: break;
       default:
         // A packet left at an intermediate node is a pipeline bug.
         drop_one(w, m, DropReason::None);
@@ -115,6 +116,25 @@ void dispatch(WorkerCtx& w, Burst& b) {
   b.n = 0;
 }
 
+namespace {
+
+bool poll_port(WorkerCtx& w, Burst& b, uint16_t port, uint16_t queue, bool wan) {
+  b.n = rte_eth_rx_burst(port, queue, b.pkts.data(), kMaxBurst);
+  if (!b.n) return false;
+  uint64_t octets = 0;
+  const Next first = wan ? Next::WanClassify : Next::LanClassify;
+  for (uint16_t i = 0; i < b.n; ++i) {
+    b.next[i] = first;
+    octets += b.pkts[i]->pkt_len;
+  }
+  w.count(wan ? Counter::WanRxPackets : Counter::LanRxPackets, b.n);
+  w.count(wan ? Counter::WanRxOctets : Counter::LanRxOctets, octets);
+  run_pipeline(w, b);
+  return true;
+}
+
+}  // namespace
+
 int worker_main(void* arg) {
   auto* launch = static_cast<WorkerLaunch*>(arg);
   WorkerCtx& w = *launch->ctx;
@@ -127,34 +147,8 @@ int worker_main(void* arg) {
   while (!g_quit.load(std::memory_order_relaxed)) {
     rte_rcu_qsbr_quiescent(rcu, w.id);
     bool busy = false;
-    if (launch->wan_rxq != UINT16_MAX) {
-      b.n = rte_eth_rx_burst(cfg.wan_port, launch->wan_rxq, b.pkts.data(), kMaxBurst);
-      if (b.n) {
-        busy = true;
-        uint64_t octets = 0;
-        for (uint16_t i = 0; i < b.n; ++i) {
-          b.next[i] = Next::WanClassify;
-          octets += b.pkts[i]->pkt_len;
-        }
-        w.count(Counter::WanRxPackets, b.n);
-        w.count(Counter::WanRxOctets, octets);
-        run_pipeline(w, b);
-      }
-    }
-    if (launch->lan_rxq != UINT16_MAX) {
-      b.n = rte_eth_rx_burst(cfg.lan_port, launch->lan_rxq, b.pkts.data(), kMaxBurst);
-      if (b.n) {
-        busy = true;
-        uint64_t octets = 0;
-        for (uint16_t i = 0; i < b.n; ++i) {
-          b.next[i] = Next::LanClassify;
-          octets += b.pkts[i]->pkt_len;
-        }
-        w.count(Counter::LanRxPackets, b.n);
-        w.count(Counter::LanRxOctets, octets);
-        run_pipeline(w, b);
-      }
-    }
+    for (uint16_t q = 0; q < launch->n_wan_rxq; ++q) busy |= poll_port(w, b, cfg.wan_port, launch->wan_rxq[q], true);
+    for (uint16_t q = 0; q < launch->n_lan_rxq; ++q) busy |= poll_port(w, b, cfg.lan_port, launch->lan_rxq[q], false);
     // Packets other workers handed to us, and the controlplane's injections.
     for (uint32_t from = 0; from < dp.n_workers; ++from) {
       if (from == w.id) continue;

@@ -31,7 +31,7 @@ struct DataplaneShared {
   rte_ring* inject[tables::kMaxWorkers] = {};   // CP -> worker (MP/SC)
   rte_ring* punt = nullptr;                     // workers -> CP (MP/SC)
   rte_ring* slowpath = nullptr;                 // workers -> slowpath lcore (MP/SC): ARP frames
-  rte_ring* resolve = nullptr;                  // workers -> slowpath: next hops to resolve
+  rte_ring* arp_hold = nullptr;                 // workers -> slowpath: IPv4 packets awaiting ARP
   rte_ring* events = nullptr;                   // workers -> CP: SA/NAT events
 };
 
@@ -69,8 +69,10 @@ void dispatch(WorkerCtx& w, Burst& b);
 
 // Arguments of one worker lcore.
 struct WorkerLaunch {
+  static constexpr uint16_t kMaxQueues = 8;
   WorkerCtx* ctx;
-  uint16_t wan_rxq, lan_rxq;  // queue index, or UINT16_MAX when this worker polls none
+  uint16_t wan_rxq[kMaxQueues], lan_rxq[kMaxQueues];  // RX queues this worker polls
+  uint16_t n_wan_rxq = 0, n_lan_rxq = 0;
 };
 
 // The poll loop of one worker lcore (rte_eal_remote_launch target).

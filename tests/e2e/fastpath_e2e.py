@@ -53,9 +53,10 @@ DROP = {
     "replay": "EspReplay",
     "unknown_spi": "EspNoSa",
     "runt": "EspRunt",
+    "bad_length": "EspBadLength",
     "unknown_session": "L2tpNoSession",
     "spoofed": "Ipv4Spoofed",
-    "natt_keepalive": "NattKeepalive",
+    "natt_keepalive": "NatTKeepalive",
 }
 
 SESSIONCTL_LINE = re.compile(r"session=(\d+) tunnel_id=(\d+) session_id=(\d+) "
@@ -91,7 +92,7 @@ class Appliance:
         self.proc = Proc("dataplane", ns_cmd(self.lab.dut, [
             str(self.binary(DATAPLANE)),
             "--no-pci", "--file-prefix", self.prefix, "-l", "0-1",
-            "--vdev", "net_af_packet0,iface=dpwan", "--vdev", "net_af_packet1,iface=dplan",
+            "--vdev", "net_af_packet0,iface=dpwan,qpairs=2", "--vdev", "net_af_packet1,iface=dplan,qpairs=2",
             "--",
             "--wan-addr", f"{WAN_GW_ADDR}/24", "--lan-addr", f"{LAN_GW_ADDR}/24",
             "--pool", POOL, "--max-sessions", "1024"]), self.log_dir)
@@ -581,9 +582,9 @@ def case_truncated(ctx: Ctx, s: Session) -> None:
 
 def case_truncated_tail(ctx: Ctx, s: Session) -> None:
     # Long enough to look like ESP but cut short inside the ICV. Whether the appliance calls
-    # that a runt (CBC: the ciphertext is no longer whole blocks) or an ICV failure is its
-    # choice; exactly one of the two must count it.
-    names = (DROP["bad_icv"], DROP["runt"])
+    # that a runt, a ciphertext that is no longer whole blocks (CBC) or an ICV failure is its
+    # choice; exactly one of them must count it.
+    names = (DROP["bad_icv"], DROP["runt"], DROP["bad_length"])
     before = arm(ctx)
     ctx.wan.send(IP(bytes(s.peer.upstream(echo_request(s)))[:-4]))
     expect_silence(ctx, s, "ESP cut inside the ICV")
