@@ -25,10 +25,6 @@
 #include "dataplane/slowpath.hpp"
 #include "dataplane/worker/worker.hpp"
 
-namespace l2tpgw::dp {
-std::atomic<bool> g_quit{false};
-}
-
 namespace {
 
 using namespace l2tpgw;

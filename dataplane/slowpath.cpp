@@ -20,8 +20,6 @@
 
 namespace l2tpgw::dp {
 
-extern std::atomic<bool> g_quit;
-
 namespace {
 
 struct Port {

@@ -13,7 +13,7 @@
 
 namespace l2tpgw::dp {
 
-extern std::atomic<bool> g_quit;
+std::atomic<bool> g_quit{false};
 
 void run_pipeline(WorkerCtx& w, Burst& b) {
   wan_classify(w, b);

@@ -6,6 +6,7 @@
 #include <rte_ip_frag.h>
 #include <rte_ring.h>
 
+#include <atomic>
 #include <cstdint>
 
 #include "common/counters.hpp"
@@ -52,6 +53,9 @@ struct WorkerCtx {
 
   void count(Counter c, uint64_t v = 1) { stats->counters[static_cast<size_t>(c)] += v; }
 };
+
+// Set by SIGINT/SIGTERM: workers and the slowpath leave their loops.
+extern std::atomic<bool> g_quit;
 
 // Runs a burst of packets (entry given by next[i]) through every stage and dispatches them:
 // transmitted, punted, handed off or dropped. Every mbuf is consumed.
