@@ -586,7 +586,11 @@ def case_truncated_tail(ctx: Ctx, s: Session) -> None:
     # choice; exactly one of them must count it.
     names = (DROP["bad_icv"], DROP["runt"], DROP["bad_length"])
     before = arm(ctx)
-    ctx.wan.send(IP(bytes(s.peer.upstream(echo_request(s)))[:-4]))
+    # The outer IPv4 header is rebuilt around the cut ESP, so its length is right and only
+    # the ESP packet is short.
+    full = s.peer.upstream(echo_request(s))
+    esp = bytes(full)[20:-4]
+    ctx.wan.send(IP(bytes(IP(src=full.src, dst=full.dst, proto=50, id=full.id) / Raw(esp))))
     expect_silence(ctx, s, "ESP cut inside the ICV")
 
     def grown() -> int:
