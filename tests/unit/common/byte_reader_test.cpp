@@ -165,6 +165,14 @@ TEST(ByteWriter, ExactFitAndEmpty) {
   w.u8(0);
   EXPECT_FALSE(w.ok());
 
+  // A writer over no buffer at all: empty writes succeed, any byte fails. (Under
+  // -Db_sanitize=undefined this caught memcpy(nullptr, nullptr, 0).)
+  ByteWriter none{std::span<uint8_t>{}};
+  none.bytes({});
+  EXPECT_TRUE(none.ok());
+  EXPECT_EQ(none.size(), 0u);
+  none.u8(1);
+  EXPECT_FALSE(none.ok());
 }
 
 TEST(ByteWriter, RoundTripThroughReader) {
