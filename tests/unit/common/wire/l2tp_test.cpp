@@ -2,6 +2,7 @@
 // Tests for common/wire/l2tp.hpp: the RFC 2661 §3.1 L2TPv2 header, every flag combination.
 #include "common/wire/l2tp.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -226,6 +227,35 @@ TEST(L2tpDecode, TruncationAtEveryByte) {
       }
     }
   }
+}
+
+TEST(L2tpDecode, SixteenBitLengthsDoNotWrap) {
+  // header_len and payload_len are 16 bits. A reader longer than any UDP payload (e.g. a
+  // reassembled buffer) must not make them wrap into small, wrong values.
+  std::vector<uint8_t> big(70000, 0);
+  // O with Offset Size 65535: the header would be 65543 bytes.
+  const auto offset_hdr = hex("0202 0001 0002 ffff");
+  std::copy(offset_hdr.begin(), offset_hdr.end(), big.begin());
+  {
+    Exact buf(big);
+    auto h = decode_l2tp_v2(buf.reader());
+    ASSERT_FALSE(h.ok()) << "header_len " << h->header_len;
+    EXPECT_EQ(h.error(), ParseError::BadLengthField);
+  }
+  // No L: the payload would be 69994 bytes.
+  const auto plain_hdr = hex("0002 0001 0002");
+  std::copy(plain_hdr.begin(), plain_hdr.end(), big.begin());
+  {
+    Exact buf(big);
+    auto h = decode_l2tp_v2(buf.reader());
+    ASSERT_FALSE(h.ok()) << "payload_len " << h->payload_len;
+    EXPECT_EQ(h.error(), ParseError::BadLengthField);
+  }
+  // The largest that fits: 6-byte header + 65529 bytes of payload = 65535.
+  Exact buf(big, 65535);
+  auto h = decode_l2tp_v2(buf.reader());
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->payload_len, 65529);
 }
 
 }  // namespace
