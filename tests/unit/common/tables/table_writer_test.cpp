@@ -450,6 +450,16 @@ TEST_F(TablesTest, CreateRejectsBadSizesAndASecondPrimary) {
   s = sizes(4);
   s.pools[0].size = kMaxSessions * 4 + 1;
   EXPECT_FALSE(SharedTables::create(s, t, &err));
+  // More pools than the header holds (create would write past ShmHeader::pools).
+  s = sizes(4);
+  s.n_pools = kMaxPools + 1;
+  EXPECT_FALSE(SharedTables::create(s, t, &err));
+  // Pool sizes whose 32-bit sum wraps to a small number (0xffffffff + 2 = 1): the index array
+  // would be sized for 2 entries and session_for_address would read far past it.
+  s = sizes(4);
+  s.pools[0] = PoolRange{0, 0xffffffffu, 0};
+  s.pools[1] = PoolRange{0, 2, 0};
+  EXPECT_FALSE(SharedTables::create(s, t, &err));
   EXPECT_EQ(rte_memzone_lookup(kShmZoneName), nullptr) << "a refused create reserves nothing";
   // One primary per memzone.
   ASSERT_TRUE(SharedTables::create(sizes(4), t, &err)) << err;
