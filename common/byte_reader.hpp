@@ -45,7 +45,8 @@ class ByteReader {
     return bytes_[pos_ + at];
   }
   std::optional<uint16_t> peek_be16(size_t at = 0) const {
-    if (remaining() < at + 2) return std::nullopt;
+    // Compare without computing at + 2, which wraps for offsets near SIZE_MAX.
+    if (remaining() < 2 || remaining() - 2 < at) return std::nullopt;
     return static_cast<uint16_t>((bytes_[pos_ + at] << 8) | bytes_[pos_ + at + 1]);
   }
   // A sub-reader over the next n bytes, which are consumed.

@@ -32,6 +32,8 @@ class ByteWriter {
 
  private:
   void put(const uint8_t* p, size_t n) {
+    // memcpy with a null pointer is undefined even for n == 0 (an empty span's data() is null).
+    if (n == 0) return;
     if (!ok_ || buf_.size() - pos_ < n) {
       ok_ = false;
       return;

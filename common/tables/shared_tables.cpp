@@ -73,7 +73,14 @@ bool SharedTables::create(const TableSizes& sizes, SharedTables& out, std::strin
     if (error) *error = "workers must be 1.." + std::to_string(kMaxWorkers);
     return false;
   }
-  if (sizes.pool_addresses() > kMaxSessions * 4u) {
+  if (sizes.n_pools > kMaxPools) {
+    if (error) *error = "at most " + std::to_string(kMaxPools) + " address pools";
+    return false;
+  }
+  // Sum in 64 bits: pool_addresses() is 32-bit and wraps for huge pools.
+  uint64_t pool_addresses = 0;
+  for (uint32_t i = 0; i < sizes.n_pools; ++i) pool_addresses += sizes.pools[i].size;
+  if (pool_addresses > kMaxSessions * 4u) {
     if (error) *error = "address pools too large";
     return false;
   }

@@ -80,13 +80,17 @@ inline Result<L2tpHeader> decode_l2tp_v2(ByteReader r) {
     if (!off) return ParseError::Truncated;
     if (!r.skip(*off)) return ParseError::Truncated;
   }
-  h.header_len = static_cast<uint16_t>(r.position());
+  // Lengths are 16 bits on the wire; a longer reader (more than any UDP payload) must not
+  // wrap header_len or payload_len into small, wrong values.
+  const size_t header_len = r.position();
   size_t total = available;
   if (h.flags & kL2tpFlagL) {
-    if (h.length < h.header_len || h.length > available) return ParseError::BadLengthField;
+    if (h.length < header_len || h.length > available) return ParseError::BadLengthField;
     total = h.length;
   }
-  h.payload_len = static_cast<uint16_t>(total - h.header_len);
+  if (header_len > 0xffff || total - header_len > 0xffff) return ParseError::BadLengthField;
+  h.header_len = static_cast<uint16_t>(header_len);
+  h.payload_len = static_cast<uint16_t>(total - header_len);
   return h;
 }
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds the libFuzzer targets in build-fuzz and runs each for [seconds] (default 30) over its
+# seed corpus in tests/fuzz/corpus/<target>. Exits non-zero if any target crashes.
+set -euo pipefail
+
+seconds="${1:-30}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$root/build-fuzz"
+targets=(ipv4 l2tp_data_hdr ppp esp_trailer replay_window)
+
+if [[ ! -f "$build/build.ninja" ]]; then
+  CXX=clang++ meson setup "$build" "$root" -Dfuzz=true -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dbuildtype=debugoptimized
+fi
+ninja -C "$build" "${targets[@]/#/tests/fuzz/fuzz_}"
+
+# New inputs go to a scratch directory so that the committed seed corpus stays as it is;
+# crash reproducers go to build-fuzz/artifacts/.
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$build/artifacts"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+failed=()
+for t in "${targets[@]}"; do
+  mkdir -p "$work/$t"
+  echo "== fuzz_$t: ${seconds}s"
+  if ! "$build/tests/fuzz/fuzz_$t" "$work/$t" "$root/tests/fuzz/corpus/$t" \
+      -max_total_time="$seconds" -print_final_stats=1 \
+      -artifact_prefix="$build/artifacts/fuzz_${t}-" 2>"$work/$t.log"; then
+    failed+=("$t")
+    tail -n 60 "$work/$t.log"
+  fi
+  grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$work/$t.log" || true
+done
+
+if ((${#failed[@]})); then
+  echo "CRASHED: ${failed[*]} (reproducers in $build/artifacts/)" >&2
+  exit 1
+fi
+echo "all fuzz targets ran ${seconds}s without a crash"

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests for common/tables: SharedTables layout and TableWriter install/remove/RCU reclaim.
+#include "common/tables/table_writer.hpp"
+
+#include <rte_eal.h>
+#include <rte_memzone.h>
+#include <rte_rcu_qsbr.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <array>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/tables/shared_tables.hpp"
+
+namespace l2tpgw::tables {
+namespace {
+
+// One in-process primary EAL for the whole binary, without hugepages or devices.
+class EalEnvironment : public testing::Environment {
+ public:
+  void SetUp() override {
+    // --no-huge implies legacy memory, which DPDK 22.11 refuses together with --in-memory;
+    // --no-shconf alone keeps the run from touching /var/run/dpdk's shared config.
+    const char* argv[] = {"test", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
+                          "--no-telemetry", "--file-prefix=l2tpgw-unit", "-l", "0",
+                          "--log-level=lib.eal:error"};
+    int argc = static_cast<int>(std::size(argv));
+    // A failed EAL would skip every test silently: abort instead.
+    if (rte_eal_init(argc, const_cast<char**>(argv)) < 0) {
+      fprintf(stderr, "rte_eal_init failed\n");
+      std::abort();
+    }
+  }
+  void TearDown() override { rte_eal_cleanup(); }
+};
+testing::Environment* const kEal = testing::AddGlobalTestEnvironment(new EalEnvironment);
+
+constexpr uint32_t kPoolA = 0x0a640000;  // 10.100.0.0/29
+constexpr uint32_t kPoolB = 0xc0a80a00;  // 192.168.10.0 .. 192.168.10.3
+
+const std::array<uint8_t, 16> kEncKey = {0x06, 0xa9, 0x21, 0x40, 0x36, 0xb8, 0xa1, 0x5b,
+                                         0x51, 0x2e, 0x03, 0xd5, 0x34, 0x12, 0x00, 0x06};
+const std::array<uint8_t, 20> kAuthKey = {0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
+                                          0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
+                                          0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b};
+
+TableSizes sizes(uint32_t max_sessions, uint32_t n_workers = 1) {
+  TableSizes s;
+  s.max_sessions = max_sessions;
+  s.n_workers = n_workers;
+  s.n_pools = 2;
+  s.pools[0] = PoolRange{kPoolA, 8, 0};
+  s.pools[1] = PoolRange{kPoolB, 4, 0};
+  return s;
+}
+
+SaParams sa_in(uint32_t peer = 1) {
+  SaParams p;
+  p.direction = SaDirection::Inbound;
+  p.peer_index = peer;
+  p.local_addr = 0xc6336401;
+  p.peer_addr = 0xcb007101;
+  p.enc_key = kEncKey;
+  p.auth_key = kAuthKey;
+  return p;
+}
+
+SaParams sa_out(uint32_t spi, uint32_t peer = 1) {
+  SaParams p = sa_in(peer);
+  p.direction = SaDirection::Outbound;
+  p.spi = spi;
+  return p;
+}
+
+// Each test gets fresh tables: the memzone is created here and freed after the test.
+class TablesTest : public testing::Test {
+ protected:
+  void make(const TableSizes& s) {
+    std::string err;
+    ASSERT_TRUE(SharedTables::create(s, tables_, &err)) << err;
+  }
+  void SetUp() override { make(sizes(4)); }
+  void TearDown() override {
+    if (const rte_memzone* mz = rte_memzone_lookup(kShmZoneName)) rte_memzone_free(mz);
+  }
+  // A tunnel with an outbound SA of peer 1; returns the tunnel id.
+  uint16_t tunnel(TableWriter& w, uint32_t peer = 1) {
+    std::string err;
+    const uint32_t out = w.add_sa(sa_out(0x1000 + peer, peer), &err);
+    EXPECT_NE(out, 0u) << err;
+    TunnelParams t;
+    t.peer_index = peer;
+    t.sa_out = out;
+    t.peer_tunnel_id = 42;
+    const uint16_t id = w.add_tunnel(t, &err);
+    EXPECT_NE(id, 0) << err;
+    return id;
+  }
+  SessionParams session(uint16_t tunnel_id, uint32_t addr) {
+    SessionParams p;
+    p.tunnel_id = tunnel_id;
+    p.peer_session_id = 77;
+    p.client_addr = addr;
+    return p;
+  }
+  SharedTables tables_;
+};
+
+TEST_F(TablesTest, InboundSpiEncodesSlotWithNonZeroTag) {
+  TableWriter w(tables_, 12345);
+  std::set<uint32_t> spis;
+  for (int i = 0; i < 8; ++i) {
+    std::string err;
+    const uint32_t slot = w.add_sa(sa_in(), &err);
+    ASSERT_NE(slot, 0u) << err;
+    const SaRecord& r = tables_.sa(slot);
+    EXPECT_TRUE(published(r));
+    EXPECT_EQ(r.direction, SaDirection::Inbound);
+    EXPECT_EQ(spi_slot(r.spi), slot);
+    EXPECT_NE(r.spi >> kSaSlotBits, 0u) << "the tag must be non-zero";
+    EXPECT_GT(r.spi, 255u);
+    EXPECT_EQ(r.crypto.cipher, EspCipher::AesCbc128);
+    EXPECT_EQ(r.crypto.icv_len, 12);
+    spis.insert(r.spi);
+  }
+  EXPECT_EQ(spis.size(), 8u);
+}
+
+TEST_F(TablesTest, OutboundSpiInReservedRangeIsRejected) {
+  TableWriter w(tables_, 1);
+  // RFC 4303 §2.1: 0 is local use, 1..255 reserved for IANA.
+  for (uint32_t spi : {0u, 1u, 255u}) {
+    std::string err;
+    EXPECT_EQ(w.add_sa(sa_out(spi), &err), 0u) << spi;
+    EXPECT_FALSE(err.empty());
+  }
+  EXPECT_TRUE(w.installed_sas().empty());
+  std::string err;
+  const uint32_t slot = w.add_sa(sa_out(256), &err);
+  ASSERT_NE(slot, 0u) << err;
+  EXPECT_EQ(slot, 1u) << "rejected adds must not consume slots";
+  EXPECT_EQ(tables_.sa(slot).spi, 256u);
+  EXPECT_EQ(tables_.sa(slot).direction, SaDirection::Outbound);
+}
+
+TEST_F(TablesTest, BadKeyInstallsNothing) {
+  TableWriter w(tables_, 1);
+  SaParams p = sa_in();
+  p.enc_key = std::span<const uint8_t>(kEncKey).first(15);
+  std::string err;
+  EXPECT_EQ(w.add_sa(p, &err), 0u);
+  EXPECT_FALSE(err.empty());
+  p = sa_in();
+  p.auth_key = std::span<const uint8_t>(kAuthKey).first(16);
+  EXPECT_EQ(w.add_sa(p, &err), 0u);
+  EXPECT_TRUE(w.installed_sas().empty());
+  EXPECT_FALSE(published(tables_.sa(1)));
+  EXPECT_EQ(w.add_sa(sa_in(), &err), 1u) << err;
+}
+
+TEST_F(TablesTest, TunnelNeedsAnOutboundSaOfItsPeer) {
+  TableWriter w(tables_, 1);
+  std::string err;
+  const uint32_t in = w.add_sa(sa_in(1), &err);
+  const uint32_t out_other = w.add_sa(sa_out(0x2000, 2), &err);
+  ASSERT_NE(in, 0u);
+  ASSERT_NE(out_other, 0u);
+  TunnelParams t;
+  t.peer_index = 1;
+  for (uint32_t bad : {in, out_other, 17u /* unpublished */, tables_.sa_slots()}) {
+    t.sa_out = bad;
+    EXPECT_EQ(w.add_tunnel(t, &err), 0) << bad;
+  }
+  EXPECT_TRUE(w.installed_tunnels().empty());
+  t.sa_out = 0;  // plain L2TP
+  EXPECT_EQ(w.add_tunnel(t, &err), 1) << err;
+}
+
+TEST_F(TablesTest, AddSessionRefusals) {
+  TableWriter w(tables_, 1);
+  std::string err;
+  const uint16_t tid = tunnel(w);
+  // Missing tunnel: id 0, never installed, beyond the table.
+  for (uint16_t bad : {uint16_t{0}, static_cast<uint16_t>(tid + 1), uint16_t{4000}}) {
+    err.clear();
+    EXPECT_EQ(w.add_session(session(bad, kPoolA + 1), &err), 0) << bad;
+    EXPECT_FALSE(err.empty());
+  }
+  // Outside every pool: just below and just past each range.
+  for (uint32_t addr : {kPoolA - 1, kPoolA + 8, kPoolB - 1, kPoolB + 4, 0u, 0xffffffffu}) {
+    err.clear();
+    EXPECT_EQ(w.add_session(session(tid, addr), &err), 0) << std::hex << addr;
+    EXPECT_FALSE(err.empty());
+  }
+  EXPECT_TRUE(w.installed_sessions().empty());
+  // The first and last address of each pool are fine; a second session on one is not.
+  for (uint32_t addr : {kPoolA, kPoolA + 7, kPoolB, kPoolB + 3}) {
+    const uint16_t sid = w.add_session(session(tid, addr), &err);
+    ASSERT_NE(sid, 0) << err;
+    EXPECT_EQ(tables_.session_for_address(addr), sid);
+    err.clear();
+    EXPECT_EQ(w.add_session(session(tid, addr), &err), 0);
+    EXPECT_FALSE(err.empty());
+    EXPECT_EQ(tables_.session_for_address(addr), sid);
+  }
+  EXPECT_EQ(w.installed_sessions().size(), 4u);
+  // A deleted tunnel is a missing tunnel.
+  ASSERT_TRUE(w.del_tunnel(tid));
+  EXPECT_EQ(w.add_session(session(tid, kPoolA + 2), &err), 0);
+}
+
+TEST_F(TablesTest, PoolLookupFollowsAddAndDel) {
+  TableWriter w(tables_, 1);
+  std::string err;
+  const uint16_t tid = tunnel(w);
+  const uint32_t addr = kPoolA + 3;
+  EXPECT_EQ(tables_.session_for_address(addr), 0);
+  const uint16_t sid = w.add_session(session(tid, addr), &err);
+  ASSERT_NE(sid, 0) << err;
+  EXPECT_EQ(tables_.session_for_address(addr), sid);
+  EXPECT_EQ(tables_.session_for_address(addr + 1), 0);
+  const SessionRecord& r = tables_.session(sid);
+  EXPECT_TRUE(published(r));
+  EXPECT_EQ(r.tunnel_id, tid);
+  EXPECT_EQ(r.client_addr, addr);
+  EXPECT_EQ(r.peer_session_id, 77);
+  ASSERT_TRUE(w.del_session(sid));
+  EXPECT_EQ(tables_.session_for_address(addr), 0);
+  EXPECT_FALSE(published(r));
+  EXPECT_FALSE(w.del_session(sid)) << "a second delete is refused";
+  // The address is free again at once (the slot is not, see below).
+  EXPECT_NE(w.add_session(session(tid, addr), &err), 0) << err;
+}
+
+TEST_F(TablesTest, ReclaimReturnsSlotAndBumpsGeneration) {
+  TearDown();
+  make(sizes(1));  // one session slot: reuse is forced
+  TableWriter w(tables_, 1);
+  std::string err;
+  const uint16_t tid = tunnel(w);
+  const uint16_t sid = w.add_session(session(tid, kPoolA), &err);
+  ASSERT_EQ(sid, 1) << err;
+  uint32_t gen1 = 0;
+  ASSERT_TRUE(published(tables_.session(sid), &gen1));
+  EXPECT_EQ(gen1, 1u);
+  ASSERT_TRUE(w.del_session(sid));
+  EXPECT_EQ(w.pending_reclaims(), 1u);
+  // Before reclaim the slot is not free: the table is full.
+  EXPECT_EQ(w.add_session(session(tid, kPoolA + 1), &err), 0);
+  w.reclaim(true);
+  EXPECT_EQ(w.pending_reclaims(), 0u);
+  const uint16_t again = w.add_session(session(tid, kPoolA + 1), &err);
+  ASSERT_EQ(again, sid) << err;
+  uint32_t gen2 = 0;
+  ASSERT_TRUE(published(tables_.session(again), &gen2));
+  EXPECT_GT(gen2, gen1) << "a reader holding (slot, generation) must see the change";
+  EXPECT_EQ(tables_.session(again).client_addr, kPoolA + 1);
+  EXPECT_EQ(tables_.session_for_address(kPoolA), 0);
+}
+
+TEST_F(TablesTest, SlotIsNotReusedBeforeReadersPassAQuiescentState) {
+  TableWriter w(tables_, 1);  // before the reader registers: the constructor waits a grace period
+  std::string err;
+  const uint32_t slot = w.add_sa(sa_in(), &err);
+  ASSERT_NE(slot, 0u) << err;
+  rte_rcu_qsbr* rcu = tables_.rcu();
+  ASSERT_EQ(rte_rcu_qsbr_thread_register(rcu, 0), 0);
+  rte_rcu_qsbr_thread_online(rcu, 0);
+  ASSERT_TRUE(w.del_sa(slot));
+  w.reclaim(false);
+  EXPECT_EQ(w.pending_reclaims(), 1u) << "reader 0 has not reported a quiescent state";
+  EXPECT_NE(tables_.sa(slot).crypto.cipher_key_len, 0) << "keys must outlive the grace period";
+  rte_rcu_qsbr_quiescent(rcu, 0);
+  w.reclaim(false);
+  EXPECT_EQ(w.pending_reclaims(), 0u);
+  // Reclaimed keys are wiped.
+  const auto* p = reinterpret_cast<const uint8_t*>(&tables_.sa(slot).crypto);
+  EXPECT_TRUE(std::all_of(p, p + sizeof(SaCrypto), [](uint8_t b) { return b == 0; }));
+  rte_rcu_qsbr_thread_offline(rcu, 0);
+  rte_rcu_qsbr_thread_unregister(rcu, 0);
+}
+
+TEST_F(TablesTest, FullTablesFailWithoutHalfInstalling) {
+  TearDown();
+  make(sizes(2));  // 2 tunnels, 2 sessions, 9 SA slots (8 usable)
+  TableWriter w(tables_, 1);
+  std::string err;
+  const uint16_t t1 = tunnel(w, 1);
+  const uint16_t t2 = tunnel(w, 2);
+  ASSERT_NE(t1, 0);
+  ASSERT_NE(t2, 0);
+  TunnelParams t;
+  err.clear();
+  EXPECT_EQ(w.add_tunnel(t, &err), 0);
+  EXPECT_NE(err.find("full"), std::string::npos) << err;
+  EXPECT_EQ(w.installed_tunnels().size(), 2u);
+
+  ASSERT_NE(w.add_session(session(t1, kPoolA), &err), 0) << err;
+  ASSERT_NE(w.add_session(session(t2, kPoolA + 1), &err), 0) << err;
+  err.clear();
+  EXPECT_EQ(w.add_session(session(t1, kPoolA + 2), &err), 0);
+  EXPECT_NE(err.find("full"), std::string::npos) << err;
+  EXPECT_EQ(tables_.session_for_address(kPoolA + 2), 0) << "no pool entry for a failed add";
+  EXPECT_EQ(w.installed_sessions().size(), 2u);
+
+  // SAs: 2 used by the tunnels, 6 more fit.
+  for (int i = 0; i < 6; ++i) ASSERT_NE(w.add_sa(sa_in(), &err), 0u) << i << ": " << err;
+  err.clear();
+  EXPECT_EQ(w.add_sa(sa_in(), &err), 0u);
+  EXPECT_NE(err.find("full"), std::string::npos) << err;
+  EXPECT_EQ(w.installed_sas().size(), 8u);
+  for (uint32_t s = 1; s < tables_.sa_slots(); ++s) EXPECT_TRUE(published(tables_.sa(s))) << s;
+}
+
+TEST_F(TablesTest, RestartedWriterSeesWhatIsInstalled) {
+  std::vector<uint32_t> sas;
+  std::vector<uint16_t> tunnels, sessions;
+  uint32_t pending_slot = 0;
+  {
+    TableWriter w(tables_, 7);
+    std::string err;
+    const uint16_t t1 = tunnel(w, 1);
+    const uint16_t t2 = tunnel(w, 2);
+    ASSERT_NE(w.add_sa(sa_in(1), &err), 0u);
+    const uint32_t gone = w.add_sa(sa_in(2), &err);
+    ASSERT_NE(w.add_session(session(t1, kPoolA), &err), 0);
+    const uint16_t s2 = w.add_session(session(t2, kPoolB), &err);
+    ASSERT_NE(s2, 0);
+    ASSERT_NE(w.add_session(session(t2, kPoolB + 1), &err), 0);
+    ASSERT_TRUE(w.del_sa(gone));
+    w.reclaim(true);
+    // Deleted but not yet reclaimed when the writer "dies".
+    ASSERT_TRUE(w.del_session(s2));
+    pending_slot = s2;
+    sas = w.installed_sas();
+    tunnels = w.installed_tunnels();
+    sessions = w.installed_sessions();
+  }
+  EXPECT_EQ(sas.size(), 3u);
+  EXPECT_EQ(tunnels.size(), 2u);
+  EXPECT_EQ(sessions.size(), 2u);
+
+  SharedTables attached;
+  std::string err;
+  ASSERT_TRUE(SharedTables::attach(attached, &err)) << err;
+  TableWriter w2(attached, 8);
+  EXPECT_EQ(w2.installed_sas(), sas);
+  EXPECT_EQ(w2.installed_tunnels(), tunnels);
+  EXPECT_EQ(w2.installed_sessions(), sessions);
+
+  // Fill every table: no new slot is one that is installed.
+  const std::set<uint32_t> sa_set(sas.begin(), sas.end());
+  uint32_t slot;
+  size_t added = 0;
+  while ((slot = w2.add_sa(sa_in(3), &err)) != 0) {
+    EXPECT_FALSE(sa_set.contains(slot)) << slot;
+    ++added;
+  }
+  EXPECT_EQ(added + sas.size(), tables_.sa_slots() - 1);
+  const std::set<uint16_t> tun_set(tunnels.begin(), tunnels.end());
+  TunnelParams t;
+  uint16_t id;
+  added = 0;
+  while ((id = w2.add_tunnel(t, &err)) != 0) {
+    EXPECT_FALSE(tun_set.contains(id)) << id;
+    ++added;
+  }
+  EXPECT_EQ(added + tunnels.size(), 4u);
+  const std::set<uint16_t> ses_set(sessions.begin(), sessions.end());
+  added = 0;
+  bool reused_pending = false;
+  for (uint32_t a = kPoolA + 1; a < kPoolA + 8; ++a) {
+    id = w2.add_session(session(tunnels[0], a), &err);
+    if (id == 0) break;
+    EXPECT_FALSE(ses_set.contains(id)) << id;
+    reused_pending |= id == pending_slot;
+    ++added;
+  }
+  EXPECT_EQ(added + sessions.size(), 4u);
+  EXPECT_TRUE(reused_pending) << "the unpublished slot is free after the new writer's grace period";
+}
+
+TEST_F(TablesTest, SessionInheritsTheTunnelsOwnerWorker) {
+  TearDown();
+  make(sizes(4, 3));
+  TableWriter w(tables_, 1);
+  std::string err;
+  for (uint32_t peer : {1u, 2u, 3u, 5u}) {
+    const uint16_t tid = tunnel(w, peer);
+    ASSERT_NE(tid, 0);
+    EXPECT_EQ(tables_.tunnel(tid).owner_worker, peer % 3);
+    const uint16_t sid = w.add_session(session(tid, kPoolA + peer), &err);
+    ASSERT_NE(sid, 0) << err;
+    EXPECT_EQ(tables_.session(sid).owner_worker, peer % 3);
+  }
+}
+
+TEST_F(TablesTest, SetTunnelSaOutChecksTheSa) {
+  TableWriter w(tables_, 1);
+  std::string err;
+  const uint16_t tid = tunnel(w, 1);
+  const uint32_t old_out = tables_.tunnel(tid).sa_out.load();
+  const uint32_t next = w.add_sa(sa_out(0x5000, 1), &err);
+  const uint32_t other_peer = w.add_sa(sa_out(0x6000, 2), &err);
+  const uint32_t inbound = w.add_sa(sa_in(1), &err);
+  EXPECT_FALSE(w.set_tunnel_sa_out(tid, other_peer));
+  EXPECT_FALSE(w.set_tunnel_sa_out(tid, inbound));
+  EXPECT_FALSE(w.set_tunnel_sa_out(tid, 0));
+  EXPECT_FALSE(w.set_tunnel_sa_out(0, next));
+  EXPECT_EQ(tables_.tunnel(tid).sa_out.load(), old_out);
+  EXPECT_TRUE(w.set_tunnel_sa_out(tid, next));
+  EXPECT_EQ(tables_.tunnel(tid).sa_out.load(), next);
+}
+
+TEST(SharedTablesSize, BytesPerSessionIsWhatTheRecordsCost) {
+  TableSizes s = sizes(1024);
+  const uint64_t per = SharedTables::bytes_per_session(s);
+  EXPECT_EQ(per, 4 * (sizeof(SaRecord) + sizeof(SaCounters)) + sizeof(TunnelRecord) +
+                     sizeof(SessionRecord) + sizeof(SessionCounters) + sizeof(uint16_t));
+  // Growing the tables by N sessions (with a pool of N more addresses) costs N * per, up to
+  // the 64-byte alignment of each of the 8 areas.
+  TableSizes small = s, big = s;
+  small.n_pools = big.n_pools = 1;
+  small.pools[0] = PoolRange{kPoolA, 1024, 0};
+  big.max_sessions = 2048;
+  big.pools[0] = PoolRange{kPoolA, 2048, 0};
+  const uint64_t grow = SharedTables::total_bytes(big) - SharedTables::total_bytes(small);
+  EXPECT_LE(grow, 1024 * per + 8 * 64);
+  EXPECT_GE(grow + 8 * 64, 1024 * per);
+}
+
+TEST_F(TablesTest, CreateRejectsBadSizesAndASecondPrimary) {
+  TearDown();
+  SharedTables t;
+  std::string err;
+  TableSizes s = sizes(0);
+  EXPECT_FALSE(SharedTables::create(s, t, &err));
+  s = sizes(kMaxSessions + 1);
+  EXPECT_FALSE(SharedTables::create(s, t, &err));
+  s = sizes(4, 0);
+  EXPECT_FALSE(SharedTables::create(s, t, &err));
+  s = sizes(4, kMaxWorkers + 1);
+  EXPECT_FALSE(SharedTables::create(s, t, &err));
+  s = sizes(4);
+  s.pools[0].size = kMaxSessions * 4 + 1;
+  EXPECT_FALSE(SharedTables::create(s, t, &err));
+  // More pools than the header holds (create would write past ShmHeader::pools).
+  s = sizes(4);
+  s.n_pools = kMaxPools + 1;
+  EXPECT_FALSE(SharedTables::create(s, t, &err));
+  // Pool sizes whose 32-bit sum wraps to a small number (0xffffffff + 2 = 1): the index array
+  // would be sized for 2 entries and session_for_address would read far past it.
+  s = sizes(4);
+  s.pools[0] = PoolRange{0, 0xffffffffu, 0};
+  s.pools[1] = PoolRange{0, 2, 0};
+  EXPECT_FALSE(SharedTables::create(s, t, &err));
+  EXPECT_EQ(rte_memzone_lookup(kShmZoneName), nullptr) << "a refused create reserves nothing";
+  // One primary per memzone.
+  ASSERT_TRUE(SharedTables::create(sizes(4), t, &err)) << err;
+  SharedTables second;
+  EXPECT_FALSE(SharedTables::create(sizes(4), second, &err));
+  EXPECT_EQ(t.header().magic, kShmMagic);
+  EXPECT_EQ(t.header().layout_version, kLayoutVersion);
+  EXPECT_EQ(t.header().pools[1].first, 8u);
+}
+
+}  // namespace
+}  // namespace l2tpgw::tables
