@@ -79,6 +79,7 @@ class Appliance:
     log_dir: Path
     prefix: str = ""
     proc: Proc | None = None
+    workers: int = 1            # worker lcores; with more than one, clients are handed off
 
     def binary(self, rel: str) -> Path:
         return self.builddir / rel
@@ -87,12 +88,18 @@ class Appliance:
         return [str(self.binary(b)) for b in (DATAPLANE, SESSIONCTL, STATS)
                 if not os.access(self.binary(b), os.X_OK)]
 
+    def lcores(self) -> str:
+        # The slowpath and each worker get an lcore; they may share CPUs with each other.
+        cpus = os.cpu_count() or 1
+        return ",".join(f"{i}@{i % cpus}" for i in range(self.workers + 1))
+
     def start(self) -> None:
         self.prefix = f"l2gw-{self.lab.suffix}"
         self.proc = Proc("dataplane", ns_cmd(self.lab.dut, [
             str(self.binary(DATAPLANE)),
-            "--no-pci", "--file-prefix", self.prefix, "-l", "0-1",
-            "--vdev", "net_af_packet0,iface=dpwan,qpairs=2", "--vdev", "net_af_packet1,iface=dplan,qpairs=2",
+            "--no-pci", "--file-prefix", self.prefix, "--lcores", self.lcores(),
+            "--vdev", f"net_af_packet0,iface=dpwan,qpairs={self.workers + 1}",
+            "--vdev", f"net_af_packet1,iface=dplan,qpairs={self.workers + 1}",
             "--",
             "--wan-addr", f"{WAN_GW_ADDR}/24", "--lan-addr", f"{LAN_GW_ADDR}/24",
             "--pool", POOL, "--max-sessions", "1024"]), self.log_dir)
@@ -675,13 +682,16 @@ def main() -> int:
     ap.add_argument("--builddir", type=Path, required=True)
     ap.add_argument("--keep", action="store_true", help="keep logs even when everything passes")
     ap.add_argument("-k", dest="pattern", help="run only cases whose name matches this regex")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="worker lcores (more than the machine's cores is allowed: slow, but "
+                         "every client owned by another worker is then handed off)")
     args = ap.parse_args()
 
     lab = Lab()
     base = args.builddir.resolve() / "e2e-logs"
     base.mkdir(parents=True, exist_ok=True)
     log_dir = Path(tempfile.mkdtemp(prefix=f"fastpath-{lab.suffix}-", dir=base))
-    app = Appliance(lab, args.builddir.resolve(), log_dir)
+    app = Appliance(lab, args.builddir.resolve(), log_dir, workers=args.workers)
     res = Results()
 
     missing = app.missing_binaries()
