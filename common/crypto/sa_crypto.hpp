@@ -88,6 +88,17 @@ bool hmac_precompute_pads(EspAuth auth, std::span<const uint8_t> key, uint8_t* i
 // The IMB_ARCH that init_mb_mgr_auto() picks on this machine.
 int sa_crypto_imb_arch();
 
+// The Intel IPsec-MB HMAC job algorithm for an ESP integrity algorithm (IMB_AUTH_NULL: GCM).
+constexpr IMB_HASH_ALG imb_hash_alg(EspAuth a) {
+  switch (a) {
+    case EspAuth::HmacMd5_96: return IMB_AUTH_MD5;
+    case EspAuth::HmacSha1_96: return IMB_AUTH_HMAC_SHA_1;
+    case EspAuth::HmacSha256_128: return IMB_AUTH_HMAC_SHA_256;
+    case EspAuth::None: break;
+  }
+  return IMB_AUTH_NULL;
+}
+
 // Overwrites `sa` with zeros in a way the compiler may not elide.
 void sa_crypto_wipe(SaCrypto& sa);
 

@@ -48,15 +48,6 @@ constexpr uint16_t kAesWideMinBurst = 8;
 // manager for the HMAC).
 constexpr uint16_t kDesWideMinBurst = 5;
 
-inline IMB_HASH_ALG hash_alg_for(EspAuth a) {
-  switch (a) {
-    case EspAuth::HmacMd5_96: return IMB_AUTH_MD5;
-    case EspAuth::HmacSha1_96: return IMB_AUTH_HMAC_SHA_1;
-    case EspAuth::HmacSha256_128: return IMB_AUTH_HMAC_SHA_256;
-    case EspAuth::None: break;
-  }
-  return IMB_AUTH_NULL;
-}
 
 // OpenSSL DES/3DES-CBC in place over the op's ciphertext (RFC 2405, RFC 2451).
 void ossl_des_cbc(const CryptoOp& op, bool encrypt) {
@@ -220,7 +211,7 @@ void ImbEngine::fill_job(IMB_JOB* job, CryptoOp& op, uint16_t i, bool decrypt,
   }
 
   // HMAC over SPI | seq | IV | ciphertext (RFC 4303 §3.3.2), truncated (RFC 2404 §2).
-  job->hash_alg = hash_alg_for(sa.auth);
+  job->hash_alg = imb_hash_alg(sa.auth);
   job->hash_start_src_offset_in_bytes = 0;
   job->msg_len_to_hash_in_bytes = hdr_iv + op.payload_len;
   job->u.HMAC._hashed_auth_key_xor_ipad = sa.hmac_ipad;

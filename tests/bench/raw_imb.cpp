@@ -15,20 +15,6 @@
 
 namespace l2tpgw::bench {
 
-namespace {
-
-IMB_HASH_ALG hash_alg(EspAuth a) {
-  switch (a) {
-    case EspAuth::HmacMd5_96: return IMB_AUTH_MD5;
-    case EspAuth::HmacSha1_96: return IMB_AUTH_HMAC_SHA_1;
-    case EspAuth::HmacSha256_128: return IMB_AUTH_HMAC_SHA_256;
-    case EspAuth::None: break;
-  }
-  return IMB_AUTH_NULL;
-}
-
-}  // namespace
-
 RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
                                  uint32_t cipher_len, uint32_t burst, double seconds) {
   if (!esp_pair_allowed(cipher, auth) || burst == 0 || burst > 128 || cipher_len == 0 ||
@@ -86,7 +72,7 @@ RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
       } else {
         job->iv = esp + 8;
         job->iv_len_in_bytes = sa->iv_len;
-        job->hash_alg = hash_alg(auth);
+        job->hash_alg = imb_hash_alg(auth);
         job->hash_start_src_offset_in_bytes = 0;
         job->msg_len_to_hash_in_bytes = hdr_iv + cipher_len;
         job->u.HMAC._hashed_auth_key_xor_ipad = sa->hmac_ipad;
