@@ -30,6 +30,28 @@ rte_mbuf* reassemble(WorkerCtx& w, rte_mbuf* m, uint16_t ihl) {
   return whole;
 }
 
+// The first steps for a frame from either port: one segment, Ethernet, ARP to the slowpath,
+// then the IPv4 header decoded and the frame trimmed to its total length. Returns false when
+// the packet already has its next node (slowpath or drop).
+bool ether_ipv4_input(Burst& b, uint16_t i, wire::Ipv4Header* out) {
+  rte_mbuf* m = b.pkts[i];
+  if (!make_contiguous(m)) { b.drop(i, DropReason::NoHeadroom); return false; }
+  const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint32_t len = m->data_len;
+  if (len < RTE_ETHER_HDR_LEN) { b.drop(i, DropReason::EthRunt); return false; }
+  const uint16_t ether_type = load_be16(data + 12);
+  if (ether_type == RTE_ETHER_TYPE_ARP) {
+    b.next[i] = Next::Slowpath;
+    return false;
+  }
+  if (ether_type != RTE_ETHER_TYPE_IPV4) { b.drop(i, DropReason::EthUnknownType); return false; }
+  auto ip = wire::decode_ipv4(ByteReader(data + RTE_ETHER_HDR_LEN, len - RTE_ETHER_HDR_LEN));
+  if (!ip) { b.drop(i, ipv4_drop(ip.error())); return false; }
+  rte_pktmbuf_trim(m, static_cast<uint16_t>(len - RTE_ETHER_HDR_LEN - ip->total_length));
+  *out = *ip;
+  return true;
+}
+
 }  // namespace
 
 void wan_classify(WorkerCtx& w, Burst& b) {
@@ -40,21 +62,11 @@ void wan_classify(WorkerCtx& w, Burst& b) {
     rte_mbuf* m = b.pkts[i];
     PktMeta& pm = meta(m);
     pm.in_port = static_cast<uint8_t>(dp.cfg->wan_port);
-    if (!make_contiguous(m)) { b.drop(i, DropReason::NoHeadroom); continue; }
-    const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
-    const uint32_t len = m->data_len;
-    if (len < RTE_ETHER_HDR_LEN) { b.drop(i, DropReason::EthRunt); continue; }
-    const uint16_t ether_type = load_be16(data + 12);
-    if (ether_type == RTE_ETHER_TYPE_ARP) {
-      b.next[i] = Next::Slowpath;
-      continue;
-    }
-    if (ether_type != RTE_ETHER_TYPE_IPV4) { b.drop(i, DropReason::EthUnknownType); continue; }
-
-    auto ip = wire::decode_ipv4(ByteReader(data + RTE_ETHER_HDR_LEN, len - RTE_ETHER_HDR_LEN));
-    if (!ip) { b.drop(i, ipv4_drop(ip.error())); continue; }
+    wire::Ipv4Header first;
+    if (!ether_ipv4_input(b, i, &first)) continue;
+    wire::Result<wire::Ipv4Header> ip = first;  // re-decoded below after reassembly
     if (ip->dst != wan_addr) { b.drop(i, DropReason::Ipv4NotForUs); continue; }
-    rte_pktmbuf_trim(m, static_cast<uint16_t>(len - RTE_ETHER_HDR_LEN - ip->total_length));
+    const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
     if (ip->is_fragment()) {
       rte_mbuf* whole = reassemble(w, m, ip->ihl_bytes);
       if (!whole) {
@@ -143,19 +155,10 @@ void lan_classify(WorkerCtx& w, Burst& b) {
     rte_mbuf* m = b.pkts[i];
     PktMeta& md = meta(m);
     md.in_port = static_cast<uint8_t>(cfg.lan_port);
-    if (!make_contiguous(m)) { b.drop(i, DropReason::NoHeadroom); continue; }
+    wire::Ipv4Header ipv4;
+    if (!ether_ipv4_input(b, i, &ipv4)) continue;
+    const wire::Ipv4Header* ip = &ipv4;
     uint8_t* data = rte_pktmbuf_mtod(m, uint8_t*);
-    const uint32_t len = m->data_len;
-    if (len < RTE_ETHER_HDR_LEN) { b.drop(i, DropReason::EthRunt); continue; }
-    const uint16_t ether_type = load_be16(data + 12);
-    if (ether_type == RTE_ETHER_TYPE_ARP) {
-      b.next[i] = Next::Slowpath;
-      continue;
-    }
-    if (ether_type != RTE_ETHER_TYPE_IPV4) { b.drop(i, DropReason::EthUnknownType); continue; }
-    auto ip = wire::decode_ipv4(ByteReader(data + RTE_ETHER_HDR_LEN, len - RTE_ETHER_HDR_LEN));
-    if (!ip) { b.drop(i, ipv4_drop(ip.error())); continue; }
-    rte_pktmbuf_trim(m, static_cast<uint16_t>(len - RTE_ETHER_HDR_LEN - ip->total_length));
     if (ip->dst == cfg.lan.addr || ip->dst == cfg.wan.addr) {
       if (ip->protocol == wire::kIpProtoIcmp) {
         b.next[i] = Next::Slowpath;
@@ -171,12 +174,8 @@ void lan_classify(WorkerCtx& w, Burst& b) {
                                                             : DropReason::Ipv4NoSession);
       continue;
     }
-    if (ip->ttl <= 1) { b.drop(i, DropReason::Ipv4TtlExceeded); continue; }
-    // Routed: TTL and checksum (RFC 1624), then the Ethernet header goes.
-    uint8_t* iph = data + RTE_ETHER_HDR_LEN;
-    const uint16_t old_word = load_be16(iph + 8);
-    iph[8] = static_cast<uint8_t>(ip->ttl - 1);
-    store_be16(iph + 10, wire::checksum_update16(load_be16(iph + 10), old_word, load_be16(iph + 8)));
+    // Routed: TTL and checksum, then the Ethernet header goes.
+    if (!ipv4_decrement_ttl(data + RTE_ETHER_HDR_LEN)) { b.drop(i, DropReason::Ipv4TtlExceeded); continue; }
     rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
     md.session_id = sid;
     const tables::SessionRecord& s = dp.tables.session(sid);

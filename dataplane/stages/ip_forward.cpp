@@ -29,10 +29,7 @@ void ip4_forward(WorkerCtx& w, Burst& b) {
       b.next[i] = Next::Punt;
       continue;
     }
-    if (ip->ttl <= 1) { b.drop(i, DropReason::Ipv4TtlExceeded); continue; }
-    const uint16_t old_word = load_be16(iph + 8);
-    iph[8] = static_cast<uint8_t>(ip->ttl - 1);
-    store_be16(iph + 10, wire::checksum_update16(load_be16(iph + 10), old_word, load_be16(iph + 8)));
+    if (!ipv4_decrement_ttl(iph)) { b.drop(i, DropReason::Ipv4TtlExceeded); continue; }
     if (s.tcp_mss && ip->protocol == wire::kIpProtoTcp && !ip->is_fragment() &&
         clamp_tcp_mss(iph, ip->total_length, s.tcp_mss))
       w.count(Counter::TcpMssClamped);

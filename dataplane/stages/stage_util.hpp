@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/tables/shared_tables.hpp"
+#include "common/wire/ipv4.hpp"
 #include "dataplane/mbuf_meta.hpp"
 #include "dataplane/worker/worker.hpp"
 
@@ -49,6 +50,16 @@ inline SaRuntime& sa_runtime(const DataplaneShared& dp, uint32_t slot, uint32_t 
 // receive) are linearised once.
 inline bool make_contiguous(rte_mbuf* m) {
   return m->nb_segs == 1 || rte_pktmbuf_linearize(m) == 0;
+}
+
+// A router's TTL step (RFC 1812 §5.3.1) on a validated IPv4 header, with the checksum fixed
+// incrementally (RFC 1624). False when the packet must not be forwarded (TTL <= 1).
+inline bool ipv4_decrement_ttl(uint8_t* ip) {
+  if (ip[8] <= 1) return false;
+  const uint16_t old_word = load_be16(ip + 8);
+  ip[8] = static_cast<uint8_t>(ip[8] - 1);
+  store_be16(ip + 10, wire::checksum_update16(load_be16(ip + 10), old_word, load_be16(ip + 8)));
+  return true;
 }
 
 // TCP MSS clamping (RFC 879/6691): lowers the MSS option of a SYN to `mss`, with the
