@@ -29,6 +29,7 @@ namespace l2tpgw {
   X(EspWrongPeer)         /* outer address not the SA's peer */                  \
   X(EspSeqExhausted)      /* outbound seq would wrap: rekey needed */            \
   X(EspNoOutboundSa)                                                             \
+  X(EspEncryptFailed)     /* the crypto engine refused an outbound job */        \
   X(L2tpMalformed)                                                               \
   X(L2tpBadPort)          /* inner UDP not to the L2TP port */                   \
   X(L2tpNoTunnel)                                                                \

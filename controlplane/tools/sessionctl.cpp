@@ -128,7 +128,6 @@ int main(int argc, char** argv) {
     const tables::SessionRecord& s = t.session(session);
     if (!tables::published(s)) die("no session " + std::to_string(session));
     const uint16_t tid = s.tunnel_id;
-    const uint32_t sa_out = t.tunnel(tid).sa_out.load();
     const uint32_t peer = t.tunnel(tid).peer_index;
     w.del_session(session);
     w.del_tunnel(tid);
@@ -138,7 +137,6 @@ int main(int argc, char** argv) {
     if (!other)
       for (uint32_t sa : w.installed_sas())
         if (t.sa(sa).peer_index == peer) w.del_sa(sa);
-    (void)sa_out;
     w.reclaim(true);
     std::printf("deleted session=%u\n", session);
     return 0;

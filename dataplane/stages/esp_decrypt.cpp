@@ -27,10 +27,8 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
     const uint32_t total = m->data_len - md.esp_off;
     const SaCrypto& c = sa.crypto;
     const uint32_t overhead = wire::kEspHeaderLen + c.iv_len + c.icv_len;
-    if (total < overhead + wire::kEspTrailerLen || load_be32(esp) != sa.spi) {
-      b.drop(i, DropReason::EspRunt);
-      continue;
-    }
+    if (load_be32(esp) != sa.spi) { b.drop(i, DropReason::EspNoSa); continue; }  // slot reused
+    if (total < overhead + wire::kEspTrailerLen) { b.drop(i, DropReason::EspRunt); continue; }
     const uint32_t ct_len = total - overhead;
     if (ct_len % c.block_align != 0) { b.drop(i, DropReason::EspBadLength); continue; }
     if (sa.replay_window && !rt.replay.check(load_be32(esp + 4))) {

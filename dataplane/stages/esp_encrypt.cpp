@@ -66,7 +66,7 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
   for (uint16_t j = 0; j < k; ++j) {
     const uint16_t i = idx[j];
     rte_mbuf* m = b.pkts[i];
-    if (!ops[j].ok) { b.drop(i, DropReason::EspBadIcv); continue; }
+    if (!ops[j].ok) { b.drop(i, DropReason::EspEncryptFailed); continue; }
     const tables::SaRecord& sa = dp.tables.sa(meta(m).sa_slot);
     const SaRuntime& rt = dp.sa_runtime[meta(m).sa_slot];
     const uint16_t outer = static_cast<uint16_t>(20 + (sa.natt ? 8 : 0));
