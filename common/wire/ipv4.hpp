@@ -2,7 +2,9 @@
 // IPv4 header (RFC 791 §3.1): decode + validate, checksum (RFC 1071) and incremental update (RFC 1624).
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "common/byte_reader.hpp"
 #include "common/wire/parse_error.hpp"
@@ -42,10 +44,27 @@ struct Ipv4Header {
 };
 
 // One's-complement sum over a byte range, folded (RFC 1071).
+// The one's complement sum of big-endian 16-bit words (RFC 1071), `sum` added. Summed as
+// native 32-bit words and byte-swapped once at the end: the sum is byte-order independent
+// (RFC 1071 §2(B)), so a 20-byte header costs five adds instead of ten byte pairs.
 inline uint32_t ones_sum(const uint8_t* p, size_t n, uint32_t sum = 0) {
-  for (; n >= 2; p += 2, n -= 2) sum += (uint32_t{p[0]} << 8) | p[1];
-  if (n) sum += uint32_t{p[0]} << 8;
-  return sum;
+  static_assert(std::endian::native == std::endian::little);
+  uint64_t acc = 0;
+  for (; n >= 4; p += 4, n -= 4) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    acc += v;
+  }
+  if (n >= 2) {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    acc += v;
+    p += 2;
+    n -= 2;
+  }
+  if (n) acc += p[0];  // a last odd byte is the high-order byte of its word (little-endian: low)
+  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
+  return sum + static_cast<uint16_t>((acc >> 8) | (acc << 8));
 }
 inline uint16_t fold_checksum(uint32_t sum) {
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
