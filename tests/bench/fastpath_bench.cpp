@@ -278,11 +278,13 @@ int main(int argc, char** argv) {
   double raw_seconds = 0.3;
   uint64_t packets = 200000;
   std::string sessions_s = "1,1000,10000,64000", sizes_s = "64,512,1400,imix", algos_s = "all";
+  std::string dirs_s = "up,down";
   desc.add_options()("help,h", "show this help")("csv", po::bool_switch(&csv), "one CSV row per case")(
       "packets", po::value<uint64_t>(&packets)->default_value(200000), "packets per case")(
       "sessions", po::value<std::string>(&sessions_s)->default_value(sessions_s), "comma list")(
       "sizes", po::value<std::string>(&sizes_s)->default_value(sizes_s), "inner IPv4 sizes, comma list (imix = 7:4:1 of 64/576/1400)")(
       "algos", po::value<std::string>(&algos_s)->default_value(algos_s), "aes128cbc-sha1,aes256cbc-sha256,aes128gcm or all")(
+      "directions", po::value<std::string>(&dirs_s)->default_value(dirs_s), "up, down or up,down")(
       "raw-seconds", po::value<double>(&raw_seconds)->default_value(0.3), "time per raw IPsec-MB measurement");
   po::variables_map vm;
   try {
@@ -336,6 +338,7 @@ int main(int argc, char** argv) {
       for (const std::string& zs : split(sizes_s)) {
         const uint16_t size = zs == "imix" ? 0 : static_cast<uint16_t>(std::stoul(zs));
         for (bool up : {true, false}) {
+          if (dirs_s.find(up ? "up" : "down") == std::string::npos) continue;
           uint64_t fwd = 0;
           const Figures f = run_case(b, up, size, n, packets, &fwd);
           // The raw reference: the same crypto on the same ESP payload lengths, whole bursts.
