@@ -65,6 +65,40 @@ static_assert(offsetof(SaCrypto, hmac_ipad) == 1088);
 static_assert(sizeof(gcm_key_data) <= sizeof(SaCrypto::Keys));
 static_assert(std::is_trivially_copyable_v<SaCrypto> && std::is_standard_layout_v<SaCrypto>);
 
+// The cache lines of an SaCrypto that one direction's jobs read besides line 0 (the
+// descriptor): the key schedule of that direction and, with HMAC, the pad line. Workers
+// prefetch them a stage ahead of the crypto pass; with thousands of SAs they are cold.
+struct SaCryptoHotLines {
+  uint8_t first_key_line;  // index of the first 64-byte line of the key schedule
+  uint8_t key_lines;       // how many lines from there
+  uint8_t hmac_line;       // the pad line, 0 = none (GCM)
+};
+constexpr SaCryptoHotLines sa_crypto_hot_lines(EspCipher cipher, EspAuth auth, bool decrypt) {
+  size_t begin = offsetof(SaCrypto, keys), len = 0;
+  switch (cipher) {
+    case EspCipher::AesCbc128:
+    case EspCipher::AesCbc256: {
+      // Rounds + 1 round keys of 16 bytes (FIPS 197 §5.1): 11 for AES-128, 15 for AES-256.
+      if (decrypt) begin += offsetof(SaCrypto::AesCbcKeys, dec);
+      len = (cipher == EspCipher::AesCbc128 ? 11 : 15) * 16;
+      break;
+    }
+    case EspCipher::DesCbc: len = 16 * 8; break;
+    case EspCipher::TdesCbc: len = 3 * 16 * 8; break;
+    // Expanded key (up to 15 round keys) and the first GHASH key powers: what a burst
+    // of short and long packets touches in gcm_key_data.
+    case EspCipher::AesGcm128:
+    case EspCipher::AesGcm256: len = 12 * 64; break;
+    default: len = 64; break;
+  }
+  const size_t first = begin / 64, last = (begin + len - 1) / 64;
+  return {static_cast<uint8_t>(first), static_cast<uint8_t>(last - first + 1),
+          static_cast<uint8_t>(auth == EspAuth::None ? 0 : offsetof(SaCrypto, hmac_ipad) / 64)};
+}
+static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, true).first_key_line == 4);
+static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, false).key_lines == 3);
+static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, false).hmac_line == 17);
+
 // Precomputes `out` for one SA.
 //  - enc_key_material: the cipher key; for GCM the key followed by the 4-octet salt
 //    (RFC 4106 §8.1). Its length must be esp_enc_keymat_len(cipher).

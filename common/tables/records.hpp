@@ -58,7 +58,8 @@ struct alignas(64) SaRecord {
   uint32_t peer_addr;       // host order; inbound: expected source; outbound: destination
   uint16_t local_port;      // NAT-T: 4500
   uint16_t peer_port;       // NAT-T: the peer's (possibly translated) port
-  uint32_t reserved2;
+  SaCryptoHotLines hot;     // the lines of `crypto` this SA's jobs read (worker prefetch)
+  uint8_t reserved2;
   SaCrypto crypto;          // expanded keys, HMAC pads, algorithm parameters
 };
 

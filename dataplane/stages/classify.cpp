@@ -52,11 +52,24 @@ bool ether_ipv4_input(Burst& b, uint16_t i, wire::Ipv4Header* out) {
   return true;
 }
 
+// The SPI of an ESP or UDP 4500 frame, read without validation (a prefetch hint only):
+// 0 when the frame is too short or something else.
+uint32_t peek_spi(const rte_mbuf* m) {
+  const uint8_t* d = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint32_t len = m->data_len;
+  if (len < RTE_ETHER_HDR_LEN + 20 + 8 + 4 || load_be16(d + 12) != RTE_ETHER_TYPE_IPV4) return 0;
+  uint32_t off = RTE_ETHER_HDR_LEN + (d[RTE_ETHER_HDR_LEN] & 0x0f) * 4u;
+  if (d[RTE_ETHER_HDR_LEN + 9] == wire::kIpProtoUdp) off += 8;
+  return off + 4 <= len ? load_be32(d + off) : 0;
+}
+
 }  // namespace
 
 void wan_classify(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
   const uint32_t wan_addr = dp.cfg->wan.addr;
+  for (uint16_t i = 0; i < b.n; ++i)  // prefetch pass (stage_util.hpp)
+    if (b.next[i] == Next::WanClassify) prefetch_sa_record(dp, tables::spi_slot(peek_spi(b.pkts[i])));
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::WanClassify) continue;
     rte_mbuf* m = b.pkts[i];
@@ -150,6 +163,13 @@ void wan_classify(WorkerCtx& w, Burst& b) {
 void lan_classify(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
   const DataplaneConfig& cfg = *dp.cfg;
+  for (uint16_t i = 0; i < b.n; ++i) {  // prefetch pass: the session of each destination
+    const rte_mbuf* m = b.pkts[i];
+    if (b.next[i] != Next::LanClassify || m->data_len < RTE_ETHER_HDR_LEN + 20) continue;
+    const uint8_t* d = rte_pktmbuf_mtod(m, const uint8_t*);
+    const uint16_t sid = dp.tables.session_for_address(load_be32(d + RTE_ETHER_HDR_LEN + 16));
+    if (sid) rte_prefetch0(&dp.tables.session(sid));
+  }
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::LanClassify) continue;
     rte_mbuf* m = b.pkts[i];

@@ -11,6 +11,11 @@ namespace l2tpgw::dp {
 
 void l2tp_encap(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
+  for (uint16_t i = 0; i < b.n; ++i) {  // prefetch pass: tunnel and counters of each session
+    if (b.next[i] != Next::L2tpEncap) continue;
+    const uint16_t sid = meta(b.pkts[i]).session_id;
+    prefetch_session(dp, sid, dp.tables.session(sid).tunnel_id);
+  }
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::L2tpEncap) continue;
     rte_mbuf* m = b.pkts[i];
@@ -71,6 +76,7 @@ void l2tp_encap(WorkerCtx& w, Burst& b) {
     *q = static_cast<uint8_t>(wire::kPppIpv4);
     md.tunnel_id = s.tunnel_id;
     md.sa_slot = sa_out;
+    prefetch_sa_record(dp, sa_out);  // for esp_encrypt's prefetch pass
     w.count(Counter::L2tpDataTx);
     b.next[i] = Next::EspEncrypt;
   }
