@@ -26,6 +26,20 @@ void run_pipeline(WorkerCtx& w, Burst& b) {
   dispatch(w, b);
 }
 
+void run_pipeline_profiled(WorkerCtx& w, Burst& b, uint64_t (&cycles)[kStageCount]) {
+  using Stage = void (*)(WorkerCtx&, Burst&);
+  static constexpr Stage kStages[kStageCount] = {wan_classify, lan_classify, esp_decrypt,
+                                                 l2tp_decap,   ip4_forward,  l2tp_encap,
+                                                 esp_encrypt,  dispatch};
+  uint64_t t = rte_rdtsc();
+  for (size_t s = 0; s < kStageCount; ++s) {
+    kStages[s](w, b);
+    const uint64_t u = rte_rdtsc();
+    cycles[s] += u - t;
+    t = u;
+  }
+}
+
 namespace {
 
 void drop_one(WorkerCtx& w, rte_mbuf* m, DropReason why) {

@@ -61,6 +61,15 @@ extern std::atomic<bool> g_quit;
 // transmitted, punted, handed off or dropped. Every mbuf is consumed.
 void run_pipeline(WorkerCtx& w, Burst& b);
 
+// The stages in pipeline order, for per-stage cycle accounting (VPP's `show runtime`).
+inline constexpr const char* kStageNames[] = {"wan_classify", "lan_classify", "esp_decrypt",
+                                              "l2tp_decap",   "ip4_forward",  "l2tp_encap",
+                                              "esp_encrypt",  "dispatch"};
+inline constexpr size_t kStageCount = std::size(kStageNames);
+// run_pipeline with the TSC read around every stage; cycles[s] accumulates stage s.
+// For benchmarks and diagnostics: eight rdtsc per burst.
+void run_pipeline_profiled(WorkerCtx& w, Burst& b, uint64_t (&cycles)[kStageCount]);
+
 // Stages (dataplane/stages/): each reads and writes b.next[i] for its own packets only.
 void wan_classify(WorkerCtx& w, Burst& b);
 void lan_classify(WorkerCtx& w, Burst& b);

@@ -236,7 +236,7 @@ uint16_t build_downstream(Bench& b, uint32_t s, uint16_t inner, uint8_t* out) {
 
 // Runs `packets` packets of one case and returns the fastpath's figures.
 Figures run_case(Bench& b, bool upstream, uint16_t size, uint32_t n_sessions, uint64_t packets,
-                 uint64_t* forwarded) {
+                 uint64_t* forwarded, uint64_t (*stage_cycles)[kStageCount]) {
   constexpr uint32_t kRound = 2048;  // packets built (untimed) before each timed round
   std::vector<std::array<uint8_t, 1600>> frames(kRound);
   std::vector<uint16_t> lens(kRound);
@@ -260,7 +260,8 @@ Figures run_case(Bench& b, bool upstream, uint16_t size, uint32_t n_sessions, ui
       }
       burst.n = kMaxBurst;
       const uint64_t t0 = rte_rdtsc_precise();
-      run_pipeline(*b.w, burst);
+      if (stage_cycles) run_pipeline_profiled(*b.w, burst, *stage_cycles);
+      else run_pipeline(*b.w, burst);
       cycles += rte_rdtsc_precise() - t0;
     }
     done += kRound;
@@ -279,12 +280,15 @@ int main(int argc, char** argv) {
   uint64_t packets = 200000;
   std::string sessions_s = "1,1000,10000,64000", sizes_s = "64,512,1400,imix", algos_s = "all";
   std::string dirs_s = "up,down";
+  bool stage_cycles = false;
   desc.add_options()("help,h", "show this help")("csv", po::bool_switch(&csv), "one CSV row per case")(
       "packets", po::value<uint64_t>(&packets)->default_value(200000), "packets per case")(
       "sessions", po::value<std::string>(&sessions_s)->default_value(sessions_s), "comma list")(
       "sizes", po::value<std::string>(&sizes_s)->default_value(sizes_s), "inner IPv4 sizes, comma list (imix = 7:4:1 of 64/576/1400)")(
       "algos", po::value<std::string>(&algos_s)->default_value(algos_s), "aes128cbc-sha1,aes256cbc-sha256,aes128gcm or all")(
       "directions", po::value<std::string>(&dirs_s)->default_value(dirs_s), "up, down or up,down")(
+      "stage-cycles", po::bool_switch(&stage_cycles),
+      "also run each case with the TSC read around every stage and print cycles per packet per stage")(
       "raw-seconds", po::value<double>(&raw_seconds)->default_value(0.3), "time per raw IPsec-MB measurement");
   po::variables_map vm;
   try {
@@ -340,7 +344,7 @@ int main(int argc, char** argv) {
         for (bool up : {true, false}) {
           if (dirs_s.find(up ? "up" : "down") == std::string::npos) continue;
           uint64_t fwd = 0;
-          const Figures f = run_case(b, up, size, n, packets, &fwd);
+          const Figures f = run_case(b, up, size, n, packets, &fwd, nullptr);
           // The raw reference: the same crypto on the same ESP payload lengths, whole bursts.
           double raw_pps_inv = 0, raw_bits = 0;
           const int kinds = size ? 1 : 12;
@@ -370,6 +374,16 @@ int main(int argc, char** argv) {
             std::printf("%-10s %-17s %5s %8u %8.3f %8.3f %10.0f %9.3f %9.3f %6.2f\n",
                         up ? "upstream" : "downstream", a.name, zname.c_str(), n, f.mpps, f.gbps,
                         f.cycles_per_packet, raw_pps / 1e6, raw_gbps, ratio);
+          if (stage_cycles) {
+            // A second, instrumented run: its total is a little above the figures above.
+            uint64_t cyc[kStageCount] = {};
+            uint64_t fwd2 = 0;
+            run_case(b, up, size, n, packets, &fwd2, &cyc);
+            std::printf(csv ? "# stage cycles/packet:" : "  stage cycles/packet:");
+            for (size_t s = 0; s < kStageCount; ++s)
+              if (cyc[s] / packets) std::printf(" %s %.0f", kStageNames[s], double(cyc[s]) / packets);
+            std::printf("\n");
+          }
           std::fflush(stdout);
         }
       }
