@@ -54,6 +54,15 @@ inline constexpr std::array<EspCipherInfo, 7> kEspCipherInfo = {{
     {"aes256-gcm", 8, 4, 32, 4, 16, true},         // RFC 4106
 }};
 
+// The fastpath pads and checks alignment with masks (wire::esp_pad_length).
+static_assert([] {
+  for (size_t i = 1; i < kEspCipherInfo.size(); ++i) {
+    const uint8_t a = kEspCipherInfo[i].block_align;
+    if (a == 0 || (a & (a - 1)) != 0) return false;
+  }
+  return true;
+}(), "every ESP block alignment must be a power of two");
+
 inline constexpr std::array<EspAuthInfo, 4> kEspAuthInfo = {{
     {"", 0, 0, 0},                       // None
     {"md5-hmac", 16, 12, 16},            // RFC 2403 §2, §3

@@ -61,10 +61,13 @@ inline Result<EspTrailer> decode_esp_trailer(const uint8_t* plaintext, uint32_t 
   return t;
 }
 
-// Padding for an ESP payload of `len` bytes so that payload + pad + 2 is a multiple of `align`.
+// Padding for an ESP payload of `len` bytes so that payload + pad + 2 is a multiple of `align`,
+// a power of two (4 or a cipher's block size, RFC 4303 §2.4): a mask, not a division.
 constexpr uint32_t esp_pad_length(uint32_t len, uint32_t align) {
-  return (align - ((len + kEspTrailerLen) % align)) % align;
+  return (0u - (len + kEspTrailerLen)) & (align - 1);
 }
+static_assert(esp_pad_length(0, 16) == 14 && esp_pad_length(14, 16) == 0 && esp_pad_length(15, 16) == 15);
+static_assert(esp_pad_length(2, 4) == 0 && esp_pad_length(3, 8) == 3);
 
 // RFC 3948 §2: what follows the UDP header on port 4500.
 enum class NatTKind : uint8_t {

@@ -160,7 +160,7 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
     lane_[i] = Lane::Skip;
     const SaCrypto* sa = op.sa;
     if (sa == nullptr || sa->imb_arch != wide_arch_ || !is_valid(sa->cipher)) continue;
-    if (op.payload_len == 0 || op.payload_len % sa->block_align != 0) continue;
+    if (op.payload_len == 0 || (op.payload_len & (sa->block_align - 1u)) != 0) continue;
     if (is_gcm(sa->cipher)) {
       lane_[i] = Lane::Wide;  // GHASH tables are laid out for the wide manager's arch
     } else if (is_des(sa->cipher)) {

@@ -38,7 +38,7 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
     if (load_be32(esp) != sa.spi) { b.drop(i, DropReason::EspNoSa); continue; }  // slot reused
     if (total < overhead + wire::kEspTrailerLen) { b.drop(i, DropReason::EspRunt); continue; }
     const uint32_t ct_len = total - overhead;
-    if (ct_len % c.block_align != 0) { b.drop(i, DropReason::EspBadLength); continue; }
+    if ((ct_len & (c.block_align - 1u)) != 0) { b.drop(i, DropReason::EspBadLength); continue; }
     if (sa.replay_window && !rt.replay.check(load_be32(esp + 4))) {
       b.drop(i, DropReason::EspReplay);
       continue;
