@@ -55,8 +55,9 @@ inline Result<L2tpHeader> decode_l2tp_v2(ByteReader r) {
   h.flags = *flags;
   if (l2tp_version(h.flags) != kL2tpVersion2) return ParseError::BadVersion;
   if (h.flags & kL2tpReservedMask) return ParseError::BadFlags;
+  // RFC 2661 §3.1: control messages have L and S set, O and P clear.
   if (l2tp_is_control(h.flags) &&
-      ((h.flags & (kL2tpFlagL | kL2tpFlagS | kL2tpFlagO)) != (kL2tpFlagL | kL2tpFlagS)))
+      ((h.flags & (kL2tpFlagL | kL2tpFlagS | kL2tpFlagO | kL2tpFlagP)) != (kL2tpFlagL | kL2tpFlagS)))
     return ParseError::BadFlags;
   if (h.flags & kL2tpFlagL) {
     auto len = r.read_be16();

@@ -105,11 +105,10 @@ TEST(L2tpDecode, EveryFlagCombination) {
     const auto bytes = build(flags, 3, 5);
     Exact buf(bytes);
     auto h = decode_l2tp_v2(buf.reader());
-    // RFC 2661 §3.1: control messages MUST have L and S set and O clear.
-    // TODO(unit): the RFC also says P MUST be 0 for control messages; the decoder accepts it.
+    // RFC 2661 §3.1: control messages MUST have L and S set, O and P clear.
     const bool control = flags & kL2tpFlagT;
     const bool valid = !control || ((flags & kL2tpFlagL) && (flags & kL2tpFlagS) &&
-                                    !(flags & kL2tpFlagO));
+                                    !(flags & kL2tpFlagO) && !(flags & kL2tpFlagP));
     ASSERT_EQ(h.ok(), valid) << (h.ok() ? "ok" : to_string(h.error()));
     if (!valid) {
       EXPECT_EQ(h.error(), ParseError::BadFlags);
