@@ -80,6 +80,7 @@ class Appliance:
     prefix: str = ""
     proc: Proc | None = None
     workers: int = 1            # worker lcores; with more than one, clients are handed off
+    idle_sleep_us: int = 0      # the dataplane's --idle-sleep-us (0: workers poll nonstop)
 
     def binary(self, rel: str) -> Path:
         return self.builddir / rel
@@ -102,7 +103,8 @@ class Appliance:
             "--vdev", f"net_af_packet1,iface=dplan,qpairs={self.workers + 1}",
             "--",
             "--wan-addr", f"{WAN_GW_ADDR}/24", "--lan-addr", f"{LAN_GW_ADDR}/24",
-            "--pool", POOL, "--max-sessions", "1024"]), self.log_dir)
+            "--pool", POOL, "--max-sessions", "1024",
+            "--idle-sleep-us", str(self.idle_sleep_us)]), self.log_dir)
         self.proc.wait_for_output(READY_LINE, TIMEOUT_READY)
 
     def alive(self) -> None:
@@ -685,13 +687,19 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=1,
                     help="worker lcores (more than the machine's cores is allowed: slow, but "
                          "every client owned by another worker is then handed off)")
+    ap.add_argument("--idle-sleep-us", type=int, default=None,
+                    help="the dataplane's idle back-off (default: 100 when its lcores outnumber "
+                         "the CPUs, else 0 = pure polling)")
     args = ap.parse_args()
+    if args.idle_sleep_us is None:
+        args.idle_sleep_us = 100 if args.workers + 1 > (os.cpu_count() or 1) else 0
 
     lab = Lab()
     base = args.builddir.resolve() / "e2e-logs"
     base.mkdir(parents=True, exist_ok=True)
     log_dir = Path(tempfile.mkdtemp(prefix=f"fastpath-{lab.suffix}-", dir=base))
-    app = Appliance(lab, args.builddir.resolve(), log_dir, workers=args.workers)
+    app = Appliance(lab, args.builddir.resolve(), log_dir, workers=args.workers,
+                    idle_sleep_us=args.idle_sleep_us)
     res = Results()
 
     missing = app.missing_binaries()
@@ -711,16 +719,18 @@ def main() -> int:
         if res.case("dataplane starts and prints ready", app.start):
             run_cases(Ctx(app, wan, lan), res, args.pattern)
     finally:
-        for port in (wan, lan):
-            if port is not None:
-                port.close()
-        was_running = app.proc is not None and app.proc.running()
-        rc = app.stop()
-        if app.proc is not None:
-            if not was_running:
-                res.failed.append(("dataplane exit", f"it had already exited with {rc}"))
-            print(f"dataplane stopped (exit status {rc}); log {app.proc.log_path}")
-        lab.down()
+        try:
+            for port in (wan, lan):
+                if port is not None:
+                    port.close()
+            was_running = app.proc is not None and app.proc.running()
+            rc = app.stop()
+            if app.proc is not None:
+                if not was_running:
+                    res.failed.append(("dataplane exit", f"it had already exited with {rc}"))
+                print(f"dataplane stopped (exit status {rc}); log {app.proc.log_path}")
+        finally:
+            lab.down()
     code = res.summary()
     if code == 0 and not args.keep:
         shutil.rmtree(log_dir, ignore_errors=True)
