@@ -27,6 +27,10 @@ struct DataplaneConfig {
   tables::TableSizes sizes;       // max sessions, workers, pools
   uint32_t mbufs = 32767;
   uint32_t rx_desc = 1024, tx_desc = 1024;
+  // Idle back-off of the workers (dataplane/worker/idle_backoff.hpp): after idle_polls empty
+  // poll loops in a row, sleep idle_sleep_us per further empty loop. 0 = pure polling.
+  uint32_t idle_sleep_us = 0;
+  uint32_t idle_polls = 64;
 };
 
 }  // namespace l2tpgw::dp

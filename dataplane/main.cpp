@@ -107,7 +107,15 @@ parse:
       ("max-sessions", po::value<uint32_t>(&max_sessions)->default_value(4096), "concurrent L2TP sessions the tables hold (1..65535)")
       ("mbufs", po::value<uint32_t>(&cfg.mbufs)->default_value(32767), "packet buffers in the pool")
       ("lan-mtu", po::value<uint16_t>(&cfg.lan_mtu)->default_value(1500), "LAN IPv4 MTU")
-      ("no-proxy-arp", "do not answer ARP on the LAN for session addresses");
+      ("no-proxy-arp", "do not answer ARP on the LAN for session addresses")
+      ("idle-sleep-us", po::value<uint32_t>(&cfg.idle_sleep_us)->default_value(0),
+       "idle back-off: a worker that found nothing to do for --idle-polls loops in a row sleeps "
+       "this long per further empty loop (RCU-offline while asleep). 0 = pure polling, each "
+       "worker spins its CPU: right for a dedicated appliance with a core per lcore. Set it "
+       "(e.g. 100) where lcores share CPUs (VMs with few vCPUs, CI, labs); the slowpath lcore "
+       "always sleeps 200 us when idle")
+      ("idle-polls", po::value<uint32_t>(&cfg.idle_polls)->default_value(64),
+       "empty poll loops in a row before a worker starts sleeping (with --idle-sleep-us)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -133,6 +141,7 @@ parse:
     cfg.lan_gateway = gw.addr;
   }
   cfg.lan_proxy_arp = !vm.count("no-proxy-arp");
+  if (cfg.idle_sleep_us > 1000000) die("--idle-sleep-us: at most 1000000 (1 s)");
   for (const std::string& p : pools_s) {
     if (cfg.sizes.n_pools == tables::kMaxPools) die("--pool: at most " + std::to_string(tables::kMaxPools) + " pools");
     tables::PoolRange r{};
@@ -208,6 +217,11 @@ parse:
   };
   std::printf("l2tpgw-dataplane: %u workers; WAN port %u: %s; LAN port %u: %s; other workers' clients handed off\n",
               n_workers, cfg.wan_port, describe(wan_setup).c_str(), cfg.lan_port, describe(lan_setup).c_str());
+  if (cfg.idle_sleep_us)
+    std::printf("l2tpgw-dataplane: idle back-off: workers sleep %u us after %u empty polls\n",
+                cfg.idle_sleep_us, cfg.idle_polls);
+  else
+    std::printf("l2tpgw-dataplane: workers poll without sleeping (--idle-sleep-us 0)\n");
 
   std::vector<std::unique_ptr<WorkerCtx>> workers;
   std::vector<WorkerLaunch> launches(n_workers);

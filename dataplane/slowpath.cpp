@@ -17,6 +17,7 @@
 #include "common/byte_reader.hpp"
 #include "common/wire/ipv4.hpp"
 #include "dataplane/mbuf_meta.hpp"
+#include "dataplane/worker/idle_backoff.hpp"
 
 namespace l2tpgw::dp {
 
@@ -193,6 +194,9 @@ void slowpath_main(SlowpathCtx& sp) {
   if (cfg.wan_gateway) arp_request(sp, wan, cfg.wan_gateway);
   if (cfg.lan_gateway) arp_request(sp, lan, cfg.lan_gateway);
   HoldQueue hold;
+  // The slow path never spins a CPU: it sleeps as soon as a loop finds nothing, whatever
+  // the workers do. ARP and echo replies wait at most one sleep (plus timer slack).
+  IdleBackoff backoff(kSlowpathIdleSleepUs, 0);
   rte_mbuf* pkts[32];
   while (!g_quit.load(std::memory_order_relaxed)) {
     bool busy = false;
@@ -237,7 +241,12 @@ void slowpath_main(SlowpathCtx& sp) {
                    sp.stats->drops[static_cast<size_t>(DropReason::ArpUnresolved)]++;
                    rte_pktmbuf_free(m);
                  });
-    if (!busy) rte_delay_us_sleep(50);
+    sp.stats->loops++;
+    if (busy) sp.stats->busy_loops++;
+    if (backoff.after_loop(busy)) {
+      rte_delay_us_sleep(backoff.sleep_us());  // no RCU reader: nothing to go offline from
+      sp.stats->idle_sleeps++;
+    }
   }
 }
 

@@ -9,6 +9,9 @@
 
 namespace l2tpgw::dp {
 
+// How long the slowpath sleeps when a loop found nothing to do.
+inline constexpr uint32_t kSlowpathIdleSleepUs = 200;
+
 struct SlowpathCtx {
   const DataplaneShared* dp = nullptr;
   NeighborTable* wan_neigh = nullptr;  // the slowpath is the only writer

@@ -15,6 +15,7 @@ struct alignas(64) WorkerStats {
   uint64_t drops[kDropReasonCount];
   uint64_t loops;          // poll-loop iterations (liveness)
   uint64_t busy_loops;     // iterations that did work
+  uint64_t idle_sleeps;    // idle back-off sleeps (--idle-sleep-us; the slowpath always)
 };
 
 // Per session: what the client sent (rx) and what we sent it (tx), inner IPv4 bytes.

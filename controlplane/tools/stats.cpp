@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// l2tpgw-stats: the dataplane's counters, drops and per-session counters, summed over workers.
+// l2tpgw-stats: the dataplane's counters, drops and per-session counters, summed over workers,
+// and each lcore's loop accounting (loops, busy loops, idle back-off sleeps).
 #include <rte_eal.h>
 
 #include <boost/program_options.hpp>
@@ -70,6 +71,23 @@ int main(int argc, char** argv) {
                   (unsigned long long)c.tx_packets, (unsigned long long)c.tx_octets);
       first = false;
     }
+    // Per lcore: loop accounting (idle back-off) and the counters that are not zero.
+    std::printf("], \"lcores\": [");
+    for (uint32_t w = 0; w <= t.n_workers(); ++w) {
+      const tables::WorkerStats& s = t.worker_stats(w);
+      std::printf("%s{\"lcore\": \"%s%s\", \"loops\": %llu, \"busy_loops\": %llu, \"idle_sleeps\": %llu, \"counters\": {",
+                  w ? ", " : "", w == t.n_workers() ? "slowpath" : "worker",
+                  w == t.n_workers() ? "" : std::to_string(w).c_str(), (unsigned long long)s.loops,
+                  (unsigned long long)s.busy_loops, (unsigned long long)s.idle_sleeps);
+      bool first_c = true;
+      for (size_t i = 0; i < kCounterCount; ++i) {
+        if (!s.counters[i]) continue;
+        std::printf("%s\"%s\": %llu", first_c ? "" : ", ", std::string(to_string(static_cast<Counter>(i))).c_str(),
+                    (unsigned long long)s.counters[i]);
+        first_c = false;
+      }
+      std::printf("}}");
+    }
     std::printf("]}\n");
     return 0;
   }
@@ -79,5 +97,11 @@ int main(int argc, char** argv) {
   for (size_t i = 1; i < kDropReasonCount; ++i)
     if (all || drops[i])
       std::printf("drop %-19s %llu\n", std::string(to_string(static_cast<DropReason>(i))).c_str(), (unsigned long long)drops[i]);
+  for (uint32_t w = 0; w <= t.n_workers(); ++w) {
+    const tables::WorkerStats& s = t.worker_stats(w);
+    const std::string name = w == t.n_workers() ? "slowpath" : "worker" + std::to_string(w);
+    std::printf("lcore %-18s loops %llu busy %llu idle_sleeps %llu\n", name.c_str(),
+                (unsigned long long)s.loops, (unsigned long long)s.busy_loops, (unsigned long long)s.idle_sleeps);
+  }
   return 0;
 }

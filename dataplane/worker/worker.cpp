@@ -10,6 +10,7 @@
 #include <atomic>
 
 #include "dataplane/mbuf_meta.hpp"
+#include "dataplane/worker/idle_backoff.hpp"
 
 namespace l2tpgw::dp {
 
@@ -157,6 +158,7 @@ int worker_main(void* arg) {
   rte_rcu_qsbr* rcu = dp.tables.rcu();
   rte_rcu_qsbr_thread_register(rcu, w.id);
   rte_rcu_qsbr_thread_online(rcu, w.id);
+  IdleBackoff backoff(cfg.idle_sleep_us, cfg.idle_polls);
   Burst b;
   while (!g_quit.load(std::memory_order_relaxed)) {
     rte_rcu_qsbr_quiescent(rcu, w.id);
@@ -193,6 +195,15 @@ int worker_main(void* arg) {
     if (w.death_row.cnt) rte_ip_frag_free_death_row(&w.death_row, 0);
     w.stats->loops++;
     if (busy) w.stats->busy_loops++;
+    if (backoff.after_loop(busy)) [[unlikely]] {
+      // Nothing to do for idle_polls loops: give the CPU back for a moment (--idle-sleep-us,
+      // for lcores that share CPUs). The only syscall of the loop, and only when idle. Offline
+      // first, so the controlplane's RCU grace periods never wait for a sleeping worker.
+      rte_rcu_qsbr_thread_offline(rcu, w.id);
+      rte_delay_us_sleep(backoff.sleep_us());
+      rte_rcu_qsbr_thread_online(rcu, w.id);
+      w.stats->idle_sleeps++;
+    }
   }
   rte_rcu_qsbr_thread_offline(rcu, w.id);
   rte_rcu_qsbr_thread_unregister(rcu, w.id);

@@ -10,8 +10,13 @@
 # For every algorithm, with and without NAT-T, echo requests from the client to the LAN host
 # must come back as ESP-protected echo replies; then forged, replayed, truncated and foreign
 # packets must be dropped under their named counter while another session keeps forwarding.
+# With --workers 2 or more, handoff cases follow: clients owned by every worker, one client's
+# LAN traffic spread over every worker's queue (one ESP sequence per SA, all of it authentic),
+# upstream from every owner and from a client whose NAT mapping flaps (no replay drops), and
+# HandoffOut/HandoffIn moving on every worker.
 #
-#   /usr/bin/python3 tests/e2e/fastpath_e2e.py --builddir <builddir> [--keep] [-k PATTERN]
+#   /usr/bin/python3 tests/e2e/fastpath_e2e.py --builddir <builddir> [--workers N] [--keep]
+#                    [-k PATTERN]
 
 from __future__ import annotations
 
@@ -20,10 +25,12 @@ import json
 import os
 import re
 import secrets
+import select
 import shutil
 import socket
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -61,11 +68,16 @@ DROP = {
 
 SESSIONCTL_LINE = re.compile(r"session=(\d+) tunnel_id=(\d+) session_id=(\d+) "
                              r"spi_in=0x([0-9a-fA-F]+) spi_out=0x([0-9a-fA-F]+)")
+SESSIONCTL_OWNER = re.compile(r"\bowner=(\d+)")     # the worker that owns the session
 
 TIMEOUT_READY = 60.0     # EAL init + port start
 TIMEOUT_REPLY = 3.0      # one round trip through the lab
 TIMEOUT_COUNTER = 5.0    # a counter to reach its expected value
 TIMEOUT_SILENCE = 0.5    # how long "nothing came out" is watched for
+TIMEOUT_BURST = 20.0     # a burst of a few hundred packets through a loaded 2-CPU lab
+
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
+PACKET_OUTGOING = 4
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,6 +92,7 @@ class Appliance:
     prefix: str = ""
     proc: Proc | None = None
     workers: int = 1            # worker lcores; with more than one, clients are handed off
+    idle_sleep_us: int = 0      # the dataplane's --idle-sleep-us (0: workers poll nonstop)
 
     def binary(self, rel: str) -> Path:
         return self.builddir / rel
@@ -102,7 +115,8 @@ class Appliance:
             "--vdev", f"net_af_packet1,iface=dplan,qpairs={self.workers + 1}",
             "--",
             "--wan-addr", f"{WAN_GW_ADDR}/24", "--lan-addr", f"{LAN_GW_ADDR}/24",
-            "--pool", POOL, "--max-sessions", "1024"]), self.log_dir)
+            "--pool", POOL, "--max-sessions", "1024",
+            "--idle-sleep-us", str(self.idle_sleep_us)]), self.log_dir)
         self.proc.wait_for_output(READY_LINE, TIMEOUT_READY)
 
     def alive(self) -> None:
@@ -172,6 +186,7 @@ class Session:
     label: str
     peer: lep.Peer
     n: int                      # the appliance's session handle (l2tpgw-sessionctl session=<n>)
+    owner: int | None = None    # the worker that owns its SAs (sessionctl owner=<w>)
     last_rx_seq: int = 0        # ESP seq of the last packet the appliance sent us on this SA
     icmp_id: int = field(default_factory=lambda: secrets.randbelow(0xFFFF) + 1)
     icmp_seq: int = 0
@@ -182,7 +197,8 @@ class Session:
 
 
 def install_session(app: Appliance, label: str, a: lep.Algo, client_ip: str, natt: bool,
-                    peer_natt_port: int = 4500, peer_l2tp_port: int = 1701) -> Session:
+                    peer_natt_port: int = 4500, peer_l2tp_port: int = 1701,
+                    replay_window: int | None = None) -> Session:
     # The appliance chooses its SPI (our tx SPI), tunnel id and session id; we choose ours.
     cfg = lep.PeerConfig(
         client_ip=client_ip, peer_ip=WAN_PEER_ADDR,
@@ -201,6 +217,8 @@ def install_session(app: Appliance, label: str, a: lep.Algo, client_ip: str, nat
              "--peer-tunnel-id", str(cfg.peer_tunnel_id),
              "--peer-session-id", str(cfg.peer_session_id),
              "--peer-l2tp-port", str(peer_l2tp_port)]
+    if replay_window is not None:
+        args += ["--replay-window", str(replay_window)]
     out = app.tool(SESSIONCTL, args)
     m = SESSIONCTL_LINE.search(out)
     if not m:
@@ -211,7 +229,8 @@ def install_session(app: Appliance, label: str, a: lep.Algo, client_ip: str, nat
         raise TestFailure(f"sessionctl echoed spi_out=0x{spi_out:08x}, we gave 0x{cfg.rx.spi:08x}")
     cfg.tx = replace(cfg.tx, spi=spi_in)
     cfg.gw_tunnel_id, cfg.gw_session_id = tid, sid
-    return Session(label, lep.Peer(cfg), n)
+    owner = SESSIONCTL_OWNER.search(out)
+    return Session(label, lep.Peer(cfg), n, owner=int(owner[1]) if owner else None)
 
 
 class WanPeer:
@@ -222,6 +241,8 @@ class WanPeer:
     def __init__(self, lab: Lab):
         self.lab = lab
         self.port = L2Port(lab.wan, "wan0")
+        # Room for a burst of the appliance's frames while the test is busy decrypting.
+        self.port.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
         self.gw_mac: str | None = None
         self._absorbers: list[socket.socket] = []
         with in_netns(lab.wan):
@@ -291,10 +312,50 @@ class WanPeer:
         self.port.recv_until(match, timeout)
         return got
 
+    def collect(self, sessions: list[Session], want: int, timeout: float) -> list[tuple]:
+        """Raw frames from the gateway for `sessions` (by SPI), as fast as they come and
+        without opening them: [(session, frame)] in arrival order, until `want` or timeout."""
+        by_spi = {s.cfg.rx.spi: s for s in sessions}
+        got: list[tuple] = []
+        deadline = time.monotonic() + timeout
+        while len(got) < want:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            r, _, _ = select.select([self.port.sock], [], [], left)
+            while r:
+                try:
+                    frame, addr = self.port.sock.recvfrom(65535)
+                except BlockingIOError:
+                    break
+                if addr[2] == PACKET_OUTGOING:
+                    continue
+                s = by_spi.get(gateway_esp_spi(frame))
+                if s is not None:
+                    got.append((s, frame))
+        return got
+
     def close(self) -> None:
         self.port.close()
         for s in self._absorbers:
             s.close()
+
+
+def gateway_esp_spi(frame: bytes) -> int | None:
+    """The SPI of an ESP or NAT-T ESP frame from the gateway, read without scapy."""
+    if len(frame) < 14 + 20 + 8 or frame[12:14] != b"\x08\x00":
+        return None
+    ip = frame[14:]
+    ihl = (ip[0] & 0x0F) * 4
+    if ip[12:16] != socket.inet_aton(WAN_GW_ADDR):
+        return None
+    if ip[9] == 50:
+        off = ihl
+    elif ip[9] == 17 and int.from_bytes(ip[ihl:ihl + 2], "big") == lep.NATT_PORT:
+        off = ihl + 8
+    else:
+        return None
+    return int.from_bytes(ip[off:off + 4], "big") if len(ip) >= off + 4 else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -621,6 +682,240 @@ def case_natt_keepalive(ctx: Ctx, s: Session) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Several workers: ownership and handoff (README "Several workers: handoff, not steering")
+#
+# With --workers N each af_packet port has N+1 sockets in one PACKET_FANOUT group: the kernel
+# spreads frames over them by a flow hash (addresses and ports, the SPI for ESP) and worker w
+# polls queues w, w+N, ... A client's SAs, tunnel and session are owned by one worker; what
+# arrives on another worker's queue is handed to the owner through a ring. These cases make
+# one client's traffic arrive on every worker and check that its state stayed single-writer:
+# one ESP sequence per SA (no duplicates, in order), every packet authentic, no replay drops,
+# and the handoff counters moved on every worker.
+# ---------------------------------------------------------------------------------------------
+
+HANDOFF_CLIENTS = 8        # clients for the handoff cases; owners alternate over the workers
+HANDOFF_FLOWS = 32         # LAN source ports sending to one client (32 flows over 3 queues)
+HANDOFF_DOWN = 192         # downstream packets per client, for two clients
+HANDOFF_UP = 24            # upstream packets per client
+HANDOFF_FLAP_PORTS = 16    # NAT-T source ports of the client whose NAT mapping keeps changing
+HANDOFF_FLAP_UP = 128      # its upstream packets
+HANDOFF_CHUNK = 32         # packets sent back to back before a short pause (paces the burst)
+HANDOFF_MIN_DELIVERED = 0.9  # a loaded lab may lose a few to full rings; duplicates: never
+
+
+def workers_of(stats: dict) -> list[dict]:
+    """Per-worker entries of l2tpgw-stats --json (the slowpath lcore left out)."""
+    lc = [x for x in stats.get("lcores", []) if str(x.get("lcore", "")).startswith("worker")]
+    if not lc:
+        raise TestFailure("l2tpgw-stats --json has no per-lcore entries ('lcores')")
+    return lc
+
+
+def per_worker_delta(before: dict, after: dict, name: str) -> list[int]:
+    b, a = workers_of(before), workers_of(after)
+    return [int(a[i]["counters"].get(name, 0)) - int(b[i]["counters"].get(name, 0))
+            for i in range(len(a))]
+
+
+def handoff_clients(ctx: Ctx) -> list[Session]:
+    return [ctx.sessions[f"handoff-{i}"] for i in range(HANDOFF_CLIENTS)]
+
+
+def case_handoff_install(ctx: Ctx) -> None:
+    algos = [lep.algo("aes-gcm"), lep.algo("aes-cbc", "sha-hmac"),
+             lep.algo("aes256-cbc", "sha256-hmac"), lep.algo("3des-cbc", "sha-hmac")]
+    for i in range(HANDOFF_CLIENTS):
+        natt = i % 3 == 2
+        port = 40200 + i if natt else 4500
+        if natt:
+            ctx.wan.absorb_udp(port)
+        ctx.sessions[f"handoff-{i}"] = install_session(
+            ctx.app, f"handoff-{i}", algos[i % len(algos)], f"198.51.100.{150 + i}", natt,
+            peer_natt_port=port)
+    # The client behind a NAT whose mapping changes with every few packets: a replay window
+    # wide enough (2048, the maximum) that no reordering this test can cause is a replay.
+    ctx.wan.absorb_udp(40300)
+    ctx.sessions["handoff-flap"] = install_session(
+        ctx.app, "handoff-flap", lep.algo("aes-cbc", "sha-hmac"), "198.51.100.170", True,
+        peer_natt_port=40300, replay_window=2048)
+    owners = {s.owner for s in handoff_clients(ctx)}
+    if None in owners:
+        raise TestFailure("l2tpgw-sessionctl add did not print owner=<worker>")
+    if owners != set(range(ctx.app.workers)):
+        raise TestFailure(f"owners of {HANDOFF_CLIENTS} clients: {sorted(owners)}, expected "
+                          f"every worker 0..{ctx.app.workers - 1}")
+    for s in handoff_clients(ctx) + [ctx.sessions["handoff-flap"]]:
+        ping(ctx, s, count=1)
+
+
+def open_collected(frames: list[tuple]) -> dict[str, list[lep.Received]]:
+    """Opens every collected frame with its session's peer; any frame that does not verify,
+    decrypt and parse is a failure. Per session, in arrival order."""
+    out: dict[str, list[lep.Received]] = {}
+    for s, frame in frames:
+        try:
+            r = s.peer.open_frame(frame)
+        except lep.PeerError as err:
+            raise TestFailure(f"[{s.label}] a frame from the gateway does not open: {err}")
+        out.setdefault(s.label, []).append(r)
+    return out
+
+
+def check_one_sequence(s: Session, rx: list[lep.Received]) -> None:
+    """One ESP sequence per SA: no number twice (RFC 4303 §3.3.3: a sender never reuses
+    one), and increasing, since only the owner encrypts and it sends from one queue."""
+    seqs = [r.seq for r in rx]
+    dups = sorted({q for q in seqs if seqs.count(q) > 1})
+    if dups:
+        raise TestFailure(f"[{s.label}] ESP sequence numbers sent twice: {dups[:10]} "
+                          f"({len(dups)} in all): two workers encrypted for one SA")
+    prev = s.last_rx_seq
+    for q in seqs:
+        if q <= prev:
+            raise TestFailure(f"[{s.label}] ESP seq {q} after {prev}: out of order")
+        prev = q
+    s.last_rx_seq = prev
+
+
+def case_handoff_downstream(ctx: Ctx) -> None:
+    """LAN -> two clients of different owners, from many source ports: the fanout spreads
+    each client's packets over every worker's queues, and the non-owners hand them off."""
+    by_owner: dict[int, Session] = {}
+    for s in handoff_clients(ctx):
+        by_owner.setdefault(s.owner, s)
+    clients = [by_owner[w] for w in sorted(by_owner)]
+    with in_netns(ctx.app.lab.lan):
+        socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(HANDOFF_FLOWS)]
+        for so in socks:
+            so.bind((LAN_HOST_ADDR, 0))
+    try:
+        before = arm(ctx)
+        sent: dict[str, set[bytes]] = {c.label: set() for c in clients}
+        n = 0
+        for k in range(HANDOFF_DOWN):
+            for c in clients:
+                payload = f"{c.label}/{k}/".encode() + bytes(40)
+                socks[k % HANDOFF_FLOWS].sendto(payload, (c.cfg.client_ip, 7777))
+                sent[c.label].add(payload)
+                n += 1
+                if n % HANDOFF_CHUNK == 0:
+                    time.sleep(0.002)
+        frames = ctx.wan.collect(clients, n, TIMEOUT_BURST)
+    finally:
+        for so in socks:
+            so.close()
+    after = ctx.app.stats()
+    opened = open_collected(frames)
+    for c in clients:
+        rx = opened.get(c.label, [])
+        check_one_sequence(c, rx)
+        got = [bytes(r.inner[UDP].payload) if r.inner is not None and UDP in r.inner else b""
+               for r in rx]
+        stray = [g for g in got if g not in sent[c.label]]
+        if stray:
+            raise TestFailure(f"[{c.label}] {len(stray)} packets that the LAN host did not send "
+                              f"to this client, e.g. {stray[0][:30]!r}")
+        if len(set(got)) != len(got):
+            raise TestFailure(f"[{c.label}] a LAN packet came out twice")
+        if len(got) < HANDOFF_MIN_DELIVERED * HANDOFF_DOWN:
+            raise TestFailure(f"[{c.label}] {len(got)} of {HANDOFF_DOWN} packets came through; "
+                              f"drops: {drops_moved(before, after)}")
+    seen = ", ".join(f"{c.label} (owner {c.owner}) {len(opened.get(c.label, []))}"
+                     for c in clients)
+    print(f"     ESP packets per client: {seen}; sequence numbers unique and in order",
+          flush=True)
+    check_spread(before, after, "LanRxPackets")
+
+
+def drops_moved(before: dict, after: dict) -> dict[str, int]:
+    b = before.get("drops", {})
+    return {k: int(v) - int(b.get(k, 0)) for k, v in after.get("drops", {}).items()
+            if int(v) != int(b.get(k, 0))}
+
+
+def check_spread(before: dict, after: dict, rx_counter: str) -> None:
+    """Every worker polled some of the traffic, handed some off and took some in."""
+    rx = per_worker_delta(before, after, rx_counter)
+    out = per_worker_delta(before, after, "HandoffOut")
+    inn = per_worker_delta(before, after, "HandoffIn")
+    detail = f"per worker: {rx_counter} {rx}, HandoffOut {out}, HandoffIn {inn}"
+    if min(rx) <= 0:
+        raise TestFailure(f"the fanout did not spread the flows over every worker ({detail})")
+    if min(out) <= 0 or min(inn) <= 0:
+        raise TestFailure(f"not every worker handed off and took in packets ({detail})")
+    if sum(out) != sum(inn):
+        raise TestFailure(f"{sum(out)} packets handed off but {sum(inn)} taken in ({detail}); "
+                          f"drops: {drops_moved(before, after)}")
+    if counter(after, "HandoffFull") != counter(before, "HandoffFull"):
+        raise TestFailure(f"HandoffFull moved ({detail})")
+    print(f"     {detail}", flush=True)
+
+
+def case_handoff_upstream(ctx: Ctx) -> None:
+    """Clients of every owner at once, and one SA whose packets come from many NAT-T source
+    ports (so they reach the owner both directly and through a handoff ring, reordered): every
+    packet reaches the LAN host once and none is taken for a replay."""
+    flap = ctx.sessions["handoff-flap"]
+    clients = handoff_clients(ctx)
+    with in_netns(ctx.app.lab.lan):
+        sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sink.bind((LAN_HOST_ADDR, 9998))
+    sink.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
+    try:
+        def frame(s: Session, k: int, sport: int | None = None) -> tuple[bytes, bytes]:
+            payload = f"{s.label}/{k}/".encode() + bytes(24)
+            inner = IP(src=s.cfg.client_ip, dst=LAN_HOST_ADDR) / UDP(sport=6000 + k % 64,
+                                                                    dport=9998) / Raw(payload)
+            raw = bytearray(bytes(s.peer.upstream(inner)))
+            if sport is not None:   # NAT-T: the UDP source port the NAT gave this packet
+                raw[20:22] = sport.to_bytes(2, "big")
+            return payload, bytes(Ether(dst=ctx.wan.gw_mac, src=ctx.wan.port.mac, type=0x0800)) + \
+                bytes(raw)
+        # Built first (encryption is slow in scapy), sent back to back, interleaved.
+        queues = [[frame(s, k) for k in range(HANDOFF_UP)] for s in clients]
+        queues.append([frame(flap, k, 41000 + k % HANDOFF_FLAP_PORTS)
+                       for k in range(HANDOFF_FLAP_UP)])
+        order = [q.pop(0) for _ in range(HANDOFF_FLAP_UP) for q in queues if q]
+        before = arm(ctx)
+        for i, (_, f) in enumerate(order):
+            ctx.wan.port.send(f)
+            if (i + 1) % HANDOFF_CHUNK == 0:
+                time.sleep(0.002)
+        want = {p for p, _ in order}
+        got: list[bytes] = []
+        deadline = time.monotonic() + TIMEOUT_BURST
+        sink.settimeout(0.2)
+        while len(got) < len(want) and time.monotonic() < deadline:
+            try:
+                got.append(sink.recv(2048))
+            except socket.timeout:
+                continue
+    finally:
+        sink.close()
+    after = ctx.app.stats()
+    replays = counter(after, DROP["replay"]) - counter(before, DROP["replay"])
+    if replays:
+        raise TestFailure(f"{replays} upstream packets dropped as replays (EspReplay); drops: "
+                          f"{drops_moved(before, after)}")
+    if len(set(got)) != len(got):
+        raise TestFailure("a client's packet reached the LAN host twice")
+    stray = [g for g in got if g not in want]
+    if stray:
+        raise TestFailure(f"the LAN host got {len(stray)} packets nobody sent, "
+                          f"e.g. {stray[0][:30]!r}")
+    if len(got) < HANDOFF_MIN_DELIVERED * len(want):
+        raise TestFailure(f"{len(got)} of {len(want)} upstream packets reached the LAN host; "
+                          f"drops: {drops_moved(before, after)}")
+    flap_got = sum(1 for g in got if g.startswith(f"{flap.label}/".encode()))
+    if flap_got < HANDOFF_MIN_DELIVERED * HANDOFF_FLAP_UP:
+        raise TestFailure(f"[{flap.label}] {flap_got} of {HANDOFF_FLAP_UP} packets arrived")
+    check_spread(before, after, "WanRxPackets")
+    # The mapping follows authenticated packets: one from the client's own port moves it
+    # back, and the reply must come there.
+    ping(ctx, flap, count=1)
+
+
+# ---------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------
 
@@ -674,6 +969,12 @@ def run_cases(ctx: Ctx, res: Results, pattern: str | None) -> None:
     case("drop: truncated ESP (runts), GCM", case_truncated, S["witness"])
     case("drop: ESP cut inside the ICV", case_truncated_tail, S["victim"])
     case("absorb: NAT-T keepalive", case_natt_keepalive, S["victim-natt"])
+    if ctx.app.workers > 1:
+        if case("handoff: clients owned by every worker", case_handoff_install):
+            case("handoff: LAN -> client over every worker, one ESP sequence per SA",
+                 case_handoff_downstream)
+            case("handoff: clients -> LAN over every worker, no replay drops",
+                 case_handoff_upstream)
     case("the dataplane is still running", lambda c: c.app.alive())
 
 
@@ -685,13 +986,19 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=1,
                     help="worker lcores (more than the machine's cores is allowed: slow, but "
                          "every client owned by another worker is then handed off)")
+    ap.add_argument("--idle-sleep-us", type=int, default=None,
+                    help="the dataplane's idle back-off (default: 100 when its lcores outnumber "
+                         "the CPUs, else 0 = pure polling)")
     args = ap.parse_args()
+    if args.idle_sleep_us is None:
+        args.idle_sleep_us = 100 if args.workers + 1 > (os.cpu_count() or 1) else 0
 
     lab = Lab()
     base = args.builddir.resolve() / "e2e-logs"
     base.mkdir(parents=True, exist_ok=True)
     log_dir = Path(tempfile.mkdtemp(prefix=f"fastpath-{lab.suffix}-", dir=base))
-    app = Appliance(lab, args.builddir.resolve(), log_dir, workers=args.workers)
+    app = Appliance(lab, args.builddir.resolve(), log_dir, workers=args.workers,
+                    idle_sleep_us=args.idle_sleep_us)
     res = Results()
 
     missing = app.missing_binaries()
@@ -711,16 +1018,18 @@ def main() -> int:
         if res.case("dataplane starts and prints ready", app.start):
             run_cases(Ctx(app, wan, lan), res, args.pattern)
     finally:
-        for port in (wan, lan):
-            if port is not None:
-                port.close()
-        was_running = app.proc is not None and app.proc.running()
-        rc = app.stop()
-        if app.proc is not None:
-            if not was_running:
-                res.failed.append(("dataplane exit", f"it had already exited with {rc}"))
-            print(f"dataplane stopped (exit status {rc}); log {app.proc.log_path}")
-        lab.down()
+        try:
+            for port in (wan, lan):
+                if port is not None:
+                    port.close()
+            was_running = app.proc is not None and app.proc.running()
+            rc = app.stop()
+            if app.proc is not None:
+                if not was_running:
+                    res.failed.append(("dataplane exit", f"it had already exited with {rc}"))
+                print(f"dataplane stopped (exit status {rc}); log {app.proc.log_path}")
+        finally:
+            lab.down()
     code = res.summary()
     if code == 0 and not args.keep:
         shutil.rmtree(log_dir, ignore_errors=True)

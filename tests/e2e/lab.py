@@ -190,7 +190,13 @@ class Proc:
                 self.p.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 os.kill(self.p.pid, signal.SIGKILL)
-                self.p.wait(timeout=grace)
+                try:
+                    # A killed DPDK primary can take long to die on a loaded machine (it
+                    # unmaps its hugepages); do not let that skip the caller's clean-up.
+                    self.p.wait(timeout=max(grace, 60.0))
+                except subprocess.TimeoutExpired:
+                    print(f"{self.name} (pid {self.p.pid}) still exiting after SIGKILL",
+                          flush=True)
         self._log.close()
         return self.p.returncode
 
