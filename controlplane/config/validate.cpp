@@ -63,12 +63,24 @@ class Validator {
     }
   }
 
+  // A transport protects nothing unless a tunnel uses its policy. The copies one `ipsec
+  // transport template` line makes are reported together, on that line.
   void transports() {
-    for (const auto& [id, tr] : cfg_.transports) {
-      if (policy_user_.contains(tr.policy)) continue;
-      error(tr.line, "ipsec transport " + std::to_string(id) + " " + std::to_string(tr.policy) +
-                         ": no tunnel uses policy " + std::to_string(tr.policy) + " (ipsec tunnel " +
-                         std::to_string(tr.policy) + " in a tunnel select section)");
+    std::map<uint32_t, std::vector<const IpsecTransport*>> by_line;
+    for (const auto& [id, tr] : cfg_.transports)
+      if (!policy_user_.contains(tr.policy)) by_line[tr.line].push_back(&tr);
+    for (const auto& [line, trs] : by_line) {
+      if (trs.size() == 1) {
+        const IpsecTransport& tr = *trs[0];
+        error(line, "ipsec transport " + std::to_string(tr.id) + " " + std::to_string(tr.policy) +
+                        ": no tunnel uses policy " + std::to_string(tr.policy) + " (ipsec tunnel " +
+                        std::to_string(tr.policy) + " in a tunnel select section)");
+        continue;
+      }
+      std::vector<uint32_t> policies;
+      for (const IpsecTransport* tr : trs) policies.push_back(tr->policy);
+      error(line, "ipsec transport template: no tunnel uses policy " + format_id_ranges(policies) +
+                      " (a copy's policy id is its transport id; each needs a tunnel with ipsec tunnel N)");
     }
   }
 

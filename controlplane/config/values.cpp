@@ -98,6 +98,19 @@ bool is_hostname(std::string_view s) {
   return !only_digits_and_dots;
 }
 
+std::string format_id_ranges(const std::vector<uint32_t>& ids) {
+  std::string out;
+  for (size_t i = 0; i < ids.size();) {
+    size_t j = i;
+    while (j + 1 < ids.size() && ids[j + 1] == ids[j] + 1) ++j;
+    if (!out.empty()) out += ", ";
+    out += std::to_string(ids[i]);
+    if (j > i) out += "-" + std::to_string(ids[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
 std::string pp_name(uint16_t id) {
   return id == kPpAnonymous ? "pp anonymous" : "pp " + std::to_string(id);
 }

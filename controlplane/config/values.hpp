@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "controlplane/config/model.hpp"
 
@@ -37,6 +38,9 @@ bool is_network(const Ipv4Prefix& p);
 // A hostname as `ipsec ike remote address` accepts it: letters, digits, '-' and '.', at most
 // 255 characters, not all digits and dots (that would be a broken address instead).
 bool is_hostname(std::string_view s);
+
+// Ascending ids as runs: {1, 2, 3, 5} -> "1-3, 5".
+std::string format_id_ranges(const std::vector<uint32_t>& ids);
 
 // "pp anonymous" or "pp 2", as messages name a pp.
 std::string pp_name(uint16_t id);
