@@ -11,6 +11,8 @@
 
 #include <cstdint>
 
+#include "controlplane/config/keywords.hpp"
+
 namespace l2tpgw::cp::config::defaults {
 
 // ---- PP (the PPP side of an L2TP call) ----
@@ -25,6 +27,7 @@ inline constexpr bool kLcpMruOn = true;
 inline constexpr uint16_t kLcpMru = 1500;
 // `ppp ccp type`: [初期値] stac (PPPoE recipes set `ppp ccp type none` because of it). l2tpgw
 // never negotiates CCP whatever this says; the value is kept so that `show config` is faithful.
+inline constexpr CcpType kCcpType = CcpType::Stac;
 // `ip pp mtu`: [初期値] 1500.
 inline constexpr uint16_t kPpMtu = 1500;
 // `pp enable` / `tunnel enable`: [初期値] disabled (`pp disable all`, `tunnel disable all`).
@@ -33,6 +36,7 @@ inline constexpr bool kTunnelEnabled = false;
 
 // ---- Tunnel ----
 // `tunnel encapsulation`: [初期値] ipsec (an IPsec tunnel-mode interface).
+inline constexpr TunnelEncapsulation kTunnelEncapsulation = TunnelEncapsulation::Ipsec;
 // `l2tp tunnel disconnect time time|off`: [初期値] 60 (seconds of no data before the tunnel is
 // closed).
 inline constexpr uint32_t kL2tpDisconnectTime = 60;
@@ -49,6 +53,7 @@ inline constexpr bool kL2tpTunnelAuth = false;
 // `l2tp always-on on|off` (L2TPv3): [初期値] off.
 inline constexpr bool kL2tpAlwaysOn = false;
 // `ip tunnel tcp mss limit mss|auto|off`: [初期値] off.
+inline constexpr TcpMssMode kTcpMssLimit = TcpMssMode::Off;
 // `l2tp local router-id`, `l2tp remote router-id`, `l2tp remote end-id`: [初期値] none.
 
 // ---- Global ----
@@ -56,6 +61,8 @@ inline constexpr bool kL2tpAlwaysOn = false;
 // L2TPv2 and L2TPv3 are served (unsure: the L2TPv3 pages always spell `l2tp service on
 // l2tpv3`, which this reading also accepts).
 inline constexpr bool kL2tpService = false;
+inline constexpr bool kL2tpServiceL2tpv2 = true;
+inline constexpr bool kL2tpServiceL2tpv3 = true;
 // `pptp service on|off`: [初期値] off.
 inline constexpr bool kPptpService = false;
 // `ipsec auto refresh on|off` (global): [初期値] off.
@@ -65,12 +72,16 @@ inline constexpr bool kProxyArp = false;
 
 // ---- IKE, per security gateway (`ipsec ike ... gateway_id`) ----
 // `ipsec ike encryption`: [初期値] 3des-cbc.
+inline constexpr IkeEncryption kIkeEncryption = IkeEncryption::TdesCbc;
 // `ipsec ike hash`: [初期値] sha.
+inline constexpr IkeHash kIkeHash = IkeHash::Sha;
 // `ipsec ike group`: [初期値] modp768 (unsure: the seed's template example sets modp1024
-// explicitly, which fits a different default).
+// explicitly, which fits a different default, but also fits wanting a stronger group).
+inline constexpr IkeGroup kIkeGroup = IkeGroup::Modp768;
 // `ipsec ike nat-traversal gateway_id on|off`: [初期値] off.
 inline constexpr bool kIkeNatTraversal = false;
 // `ipsec ike keepalive use gateway_id on|off|auto`: [初期値] auto.
+inline constexpr IkeKeepaliveUse kIkeKeepaliveUse = IkeKeepaliveUse::Auto;
 // `ipsec ike keepalive log gateway_id on|off`: [初期値] on (unsure).
 inline constexpr bool kIkeKeepaliveLog = true;
 // `ipsec ike pfs gateway_id on|off`: [初期値] off.

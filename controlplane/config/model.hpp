@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "common/crypto/esp_alg.hpp"
-#include "controlplane/config/defaults.hpp"
+#include "controlplane/config/defaults.hpp"  // and keywords.hpp
 
 namespace l2tpgw::cp::config {
 
@@ -83,52 +83,9 @@ struct Setting {
   friend bool operator==(const Setting& a, const Setting& b) { return a.value == b.value; }
 };
 
-// ---- Keyword spellings (shared by the parser and the printer) ----
-
-template <class E>
-struct Keyword {
-  std::string_view name;
-  E value;
-};
-
-template <class E, size_t N>
-constexpr std::optional<E> find_keyword(const std::array<Keyword<E>, N>& table, std::string_view s) {
-  for (const auto& k : table)
-    if (k.name == s) return k.value;
-  return std::nullopt;
-}
-
-template <class E, size_t N>
-constexpr std::string_view keyword_name(const std::array<Keyword<E>, N>& table, E v) {
-  for (const auto& k : table)
-    if (k.value == v) return k.name;
-  return "?";
-}
-
-// "a, b, c": the spellings a message lists when a keyword is not one of them.
-template <class E, size_t N>
-std::string keyword_list(const std::array<Keyword<E>, N>& table) {
-  std::string out;
-  for (const auto& k : table) {
-    if (!out.empty()) out += ", ";
-    out += k.name;
-  }
-  return out;
-}
-
 // ---- PP: one `pp select anonymous|N` section ----
 
 inline constexpr uint16_t kPpAnonymous = 0;  // `pp select anonymous`; numbered pps are 1..kMaxPpId
-
-// `pp auth request` and `pp auth accept` methods. ChapPap is a request-only spelling.
-enum class PpAuthMethod : uint8_t { Pap, Chap, Mschap, MschapV2, ChapPap };
-inline constexpr std::array<Keyword<PpAuthMethod>, 5> kPpAuthMethods = {{
-    {"pap", PpAuthMethod::Pap},
-    {"chap", PpAuthMethod::Chap},
-    {"mschap", PpAuthMethod::Mschap},
-    {"mschap-v2", PpAuthMethod::MschapV2},
-    {"chap-pap", PpAuthMethod::ChapPap},
-}};
 
 struct PpAuthRequest {
   std::optional<PpAuthMethod> method;  // nullopt: no authentication is requested (the default)
@@ -153,18 +110,6 @@ struct LcpMru {
   bool operator==(const LcpMru&) const = default;
 };
 
-enum class CcpType : uint8_t { None, Stac0, Stac, Cstac, Mppe40, Mppe128, MppeAny };
-inline constexpr std::array<Keyword<CcpType>, 7> kCcpTypes = {{
-    {"none", CcpType::None},
-    {"stac0", CcpType::Stac0},
-    {"stac", CcpType::Stac},
-    {"cstac", CcpType::Cstac},
-    {"mppe-40", CcpType::Mppe40},
-    {"mppe-128", CcpType::Mppe128},
-    {"mppe-any", CcpType::MppeAny},
-}};
-inline constexpr CcpType kDefaultCcpType = CcpType::Stac;  // defaults.hpp: `ppp ccp type`
-
 // `ip pp remote address ADDRESS` or `ip pp remote address pool RANGE...`: at most one is set.
 struct PpRemoteAddress {
   std::optional<Ipv4> address;
@@ -182,7 +127,7 @@ struct PpConfig {
   Setting<bool> ipcp_ipaddress{defaults::kIpcpIpaddress};
   Setting<bool> ipcp_msext{defaults::kIpcpMsext};
   Setting<LcpMru> lcp_mru{};
-  Setting<CcpType> ccp_type{kDefaultCcpType};
+  Setting<CcpType> ccp_type{defaults::kCcpType};
   Setting<PpRemoteAddress> remote_address;
   Setting<uint16_t> mtu{defaults::kPpMtu};
   Setting<bool> enabled{defaults::kPpEnabled};
@@ -196,16 +141,6 @@ struct PpConfig {
 };
 
 // ---- Tunnel: one `tunnel select N` section ----
-
-enum class TunnelEncapsulation : uint8_t { Ipsec, L2tp, L2tpv3, L2tpv3Raw, Pptp };
-inline constexpr std::array<Keyword<TunnelEncapsulation>, 5> kTunnelEncapsulations = {{
-    {"ipsec", TunnelEncapsulation::Ipsec},
-    {"l2tp", TunnelEncapsulation::L2tp},
-    {"l2tpv3", TunnelEncapsulation::L2tpv3},
-    {"l2tpv3-raw", TunnelEncapsulation::L2tpv3Raw},
-    {"pptp", TunnelEncapsulation::Pptp},
-}};
-inline constexpr TunnelEncapsulation kDefaultEncapsulation = TunnelEncapsulation::Ipsec;
 
 // Tunnels that carry PPP (bound to a pp) and tunnels that carry Ethernet (bridge members).
 constexpr bool carries_ppp(TunnelEncapsulation e) {
@@ -238,7 +173,8 @@ struct L2tpTunnelAuth {
 
 // `ip tunnel tcp mss limit auto|off|MSS`.
 struct TcpMssLimit {
-  enum class Mode : uint8_t { Off, Auto, Fixed } mode = Mode::Off;
+  using Mode = TcpMssMode;
+  Mode mode = defaults::kTcpMssLimit;
   uint16_t mss = 0;  // Fixed only
   bool operator==(const TcpMssLimit&) const = default;
 };
@@ -247,7 +183,7 @@ struct TunnelConfig {
   uint16_t id = 0;
   uint32_t select_line = 0;  // the `tunnel select` line, or the `tunnel template` line that made it
   uint16_t template_source = 0;  // the tunnel whose `tunnel template` made or filled this one; 0: none
-  Setting<TunnelEncapsulation> encapsulation{kDefaultEncapsulation};
+  Setting<TunnelEncapsulation> encapsulation{defaults::kTunnelEncapsulation};
   Setting<std::optional<TunnelEndpoint>> endpoint;
   Setting<std::optional<uint32_t>> ipsec_policy;  // `ipsec tunnel POLICY_ID`
   Setting<std::optional<uint32_t>> l2tp_disconnect_time{defaults::kL2tpDisconnectTime};  // nullopt: off
@@ -277,33 +213,6 @@ struct TunnelConfig {
 
 // ---- IPsec ----
 
-enum class IkeEncryption : uint8_t { DesCbc, TdesCbc, AesCbc, Aes256Cbc };
-inline constexpr std::array<Keyword<IkeEncryption>, 4> kIkeEncryptions = {{
-    {"des-cbc", IkeEncryption::DesCbc},
-    {"3des-cbc", IkeEncryption::TdesCbc},
-    {"aes-cbc", IkeEncryption::AesCbc},
-    {"aes256-cbc", IkeEncryption::Aes256Cbc},
-}};
-inline constexpr IkeEncryption kDefaultIkeEncryption = IkeEncryption::TdesCbc;  // defaults.hpp
-
-enum class IkeHash : uint8_t { Md5, Sha, Sha256 };
-inline constexpr std::array<Keyword<IkeHash>, 3> kIkeHashes = {{
-    {"md5", IkeHash::Md5},
-    {"sha", IkeHash::Sha},
-    {"sha256", IkeHash::Sha256},
-}};
-inline constexpr IkeHash kDefaultIkeHash = IkeHash::Sha;  // defaults.hpp
-
-// RFC 2409 §6.1/§6.2 (768, 1024) and RFC 3526 §2/§3 (1536, 2048) MODP groups.
-enum class IkeGroup : uint8_t { Modp768, Modp1024, Modp1536, Modp2048 };
-inline constexpr std::array<Keyword<IkeGroup>, 4> kIkeGroups = {{
-    {"modp768", IkeGroup::Modp768},
-    {"modp1024", IkeGroup::Modp1024},
-    {"modp1536", IkeGroup::Modp1536},
-    {"modp2048", IkeGroup::Modp2048},
-}};
-inline constexpr IkeGroup kDefaultIkeGroup = IkeGroup::Modp768;  // defaults.hpp
-
 // `ipsec ike remote address G any|ADDRESS|HOSTNAME`.
 struct IkeRemoteAddress {
   enum class Kind : uint8_t { Any, Address, Hostname } kind = Kind::Any;
@@ -311,15 +220,6 @@ struct IkeRemoteAddress {
   std::string hostname;  // Hostname
   bool operator==(const IkeRemoteAddress&) const = default;
 };
-
-// IKE identity types of `ipsec ike local|remote name G NAME [TYPE]` (RFC 2407 §4.6.2.1).
-enum class IkeIdType : uint8_t { Ipv4Addr, Fqdn, UserFqdn, KeyId };
-inline constexpr std::array<Keyword<IkeIdType>, 4> kIkeIdTypes = {{
-    {"ipv4-addr", IkeIdType::Ipv4Addr},
-    {"fqdn", IkeIdType::Fqdn},
-    {"user-fqdn", IkeIdType::UserFqdn},
-    {"key-id", IkeIdType::KeyId},
-}};
 
 struct IkeName {
   std::string name;
@@ -344,7 +244,8 @@ struct NatTraversal {
 
 // `ipsec ike keepalive use G on|off|auto [heartbeat|dpd|icmp-echo ADDRESS] [INTERVAL COUNT]`.
 struct IkeKeepalive {
-  enum class Use : uint8_t { Off, On, Auto } use = Use::Auto;  // defaults.hpp: auto
+  using Use = IkeKeepaliveUse;
+  Use use = defaults::kIkeKeepaliveUse;
   enum class Method : uint8_t { Default, Heartbeat, Dpd, IcmpEcho } method = Method::Default;
   Ipv4 icmp_echo_target;             // IcmpEcho only
   std::optional<uint16_t> interval;  // seconds
@@ -355,9 +256,9 @@ struct IkeKeepalive {
 // One security gateway: every `ipsec ike ... G` and `ipsec auto refresh G` setting.
 struct IkeGateway {
   uint32_t id = 0;
-  Setting<IkeEncryption> encryption{kDefaultIkeEncryption};
-  Setting<IkeHash> hash{kDefaultIkeHash};
-  Setting<std::vector<IkeGroup>> group{{kDefaultIkeGroup}};  // one or two groups
+  Setting<IkeEncryption> encryption{defaults::kIkeEncryption};
+  Setting<IkeHash> hash{defaults::kIkeHash};
+  Setting<std::vector<IkeGroup>> group{{defaults::kIkeGroup}};  // one or two groups
   Setting<std::optional<Ipv4>> local_address;
   Setting<std::optional<IkeRemoteAddress>> remote_address;
   Setting<std::optional<IkeName>> local_name;
@@ -388,16 +289,6 @@ struct SaPolicy {
            a.anti_replay_check == b.anti_replay_check;
   }
 };
-
-// IP protocol names `ipsec transport` takes (IANA protocol numbers).
-inline constexpr std::array<Keyword<uint8_t>, 6> kIpProtocols = {{
-    {"icmp", 1},
-    {"tcp", 6},
-    {"udp", 17},
-    {"gre", 47},
-    {"esp", 50},
-    {"ah", 51},
-}};
 
 // `ipsec transport ID POLICY_ID [PROTOCOL [SRC_PORTS [DST_PORTS]]]`: traffic that IPsec carries
 // in transport mode (for L2TP: udp 1701).
@@ -451,8 +342,8 @@ struct Bridge {
 // `l2tp service on|off [l2tpv2] [l2tpv3]`.
 struct L2tpService {
   bool on = defaults::kL2tpService;
-  bool l2tpv2 = true;
-  bool l2tpv3 = true;
+  bool l2tpv2 = defaults::kL2tpServiceL2tpv2;
+  bool l2tpv3 = defaults::kL2tpServiceL2tpv3;
   bool operator==(const L2tpService&) const = default;
 };
 

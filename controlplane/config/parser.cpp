@@ -392,11 +392,22 @@ const Spec kSpecs[] = {
 };
 #undef H
 
+// Each spec's words, split once.
+const std::vector<std::vector<std::string_view>>& spec_words() {
+  static const std::vector<std::vector<std::string_view>> words = [] {
+    std::vector<std::vector<std::string_view>> w;
+    for (const Spec& s : kSpecs) w.push_back(split_words(s.words));
+    return w;
+  }();
+  return words;
+}
+
 const Spec* Parser::match(std::span<const Token> toks, size_t& nwords, std::string& iface) const {
   const Spec* best = nullptr;
   size_t best_n = 0;
-  for (const Spec& s : kSpecs) {
-    const auto words = split_words(s.words);
+  for (size_t k = 0; k < std::size(kSpecs); ++k) {
+    const Spec& s = kSpecs[k];
+    const auto& words = spec_words()[k];
     if (words.size() > toks.size() || words.size() <= best_n) continue;
     std::string captured;
     bool ok = true;
@@ -422,8 +433,7 @@ const Spec* Parser::match(std::span<const Token> toks, size_t& nwords, std::stri
 // words themselves are not repeated, since a line that lost its line break may be a secret.
 std::string Parser::unknown_command_message(std::span<const Token> toks) const {
   size_t known = 0;
-  for (const Spec& s : kSpecs) {
-    const auto words = split_words(s.words);
+  for (const auto& words : spec_words()) {
     size_t n = 0;
     while (n < words.size() && n < toks.size() &&
            (words[n] == "IF" ? is_interface_name(toks[n].text) : words[n] == toks[n].text))
@@ -438,12 +448,16 @@ std::string Parser::unknown_command_message(std::span<const Token> toks) const {
   }
   const Spec* nearest = nullptr;
   size_t nearest_d = 3;
-  for (const Spec& s : kSpecs) {
-    if (s.words.find("IF") != std::string_view::npos) continue;
-    const auto words = split_words(s.words);
-    if (words.size() > toks.size()) continue;
+  for (size_t k = 0; k < std::size(kSpecs); ++k) {
+    const Spec& s = kSpecs[k];
+    const auto& words = spec_words()[k];
+    if (s.words.find("IF") != std::string_view::npos || words.size() > toks.size()) continue;
     std::string typed;
     for (size_t i = 0; i < words.size(); ++i) typed += (i ? " " : "") + toks[i].text;
+    // The distance is at least the difference in length: skip the quadratic work when that
+    // alone rules the suggestion out (a fuzzed 4095-character word would cost millions).
+    const size_t len_diff = typed.size() > s.words.size() ? typed.size() - s.words.size() : s.words.size() - typed.size();
+    if (len_diff >= nearest_d) continue;
     const size_t d = edit_distance(typed, s.words);
     if (d > 0 && d < nearest_d && d * 3 < s.words.size()) {
       nearest = &s;
