@@ -9,6 +9,9 @@
 //   ipsec ike ... (every command)    security gateway id        -> N
 //   ipsec auto refresh GATEWAY       security gateway id        -> N
 //   tunnel enable                    tunnel number              -> N
+// (The page's table lists only the policy id for `ipsec sa policy`; its worked example turns
+// `ipsec sa policy 1 1` into `ipsec sa policy 2 2`, so the gateway id is rewritten too, as the
+// gateway's own `ipsec ike ... N` lines are. l2tpgw follows the example.)
 // Every other value is copied as written: `tunnel endpoint address`, `ipsec ike local address`,
 // `ipsec ike pre-shared-key`, `ipsec ike remote name`, l2tp settings ... (so a template source
 // that names its peer's address makes every copy name the same peer). A setting written in the
