@@ -7,6 +7,7 @@
 #include <rte_errno.h>
 #include <sched.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -168,10 +169,20 @@ void build_env(ReexecImage& img, unsigned attempt) {
   img.envp.push_back(nullptr);
 }
 
+// DPDK opens its fbarray and hugepage files without O_CLOEXEC, and a secondary holds shared
+// locks on them: carried across execve they would keep a restarting primary from initialising
+// its memzones ("Cannot init memzone"). Everything but stdin/stdout/stderr goes.
+// Async-signal-safe (one system call).
+void close_inherited_fds() {
+  if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0) return;
+  for (int fd = 3; fd < 65536; ++fd) close(fd);
+}
+
 void on_watchdog(int) {
   static const char msg[] = "l2tpgw-controlplane: the EAL did not finish attaching; starting over\n";
   [[maybe_unused]] ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
   ReexecImage& img = image();
+  close_inherited_fds();
   execve("/proc/self/exe", img.argv.data(), img.envp.data());
   _exit(1);
 }
@@ -195,6 +206,7 @@ void reexec(unsigned attempt) {
   ReexecImage& img = image();
   build_env(img, attempt);
   std::fflush(nullptr);
+  close_inherited_fds();
   execve("/proc/self/exe", img.argv.data(), img.envp.data());
 }
 

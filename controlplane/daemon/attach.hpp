@@ -74,8 +74,9 @@ unsigned current_attempt();
 
 // Prepares the image re-execution uses (argv of the running daemon). Call once at start.
 void set_reexec_argv(const std::vector<std::string>& argv);
-// Replaces the process with a fresh copy of itself (same argv), `attempt` in kAttemptEnv.
-// Returns only if execv fails.
+// Replaces the process with a fresh copy of itself (same argv), `attempt` in kAttemptEnv,
+// with every descriptor above stderr closed (DPDK's are not close-on-exec, and their locks
+// would pin the old dataplane's files). Returns only if execve fails.
 void reexec(unsigned attempt);
 
 }  // namespace l2tpgw::cp
