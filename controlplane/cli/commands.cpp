@@ -3,6 +3,7 @@
 #include "controlplane/cli/commands.hpp"
 
 #include <charconv>
+#include <functional>
 #include <ctime>
 #include <vector>
 
@@ -41,7 +42,7 @@ Reply teardown_reply(CliEnv& env, const TeardownResult& r) {
 }
 
 Reply run_show(CliEnv& env, const std::vector<std::string>& w) {
-  // w[0] == "show"
+  // w[0] == "show". Arguments are checked first: a usage error is one whatever the state.
   if (w.size() >= 2 && w[1] == "config") {
     if (w.size() != 2) return error("usage: show config");
     if (!env.config.show)
@@ -50,47 +51,47 @@ Reply run_show(CliEnv& env, const std::vector<std::string>& w) {
                        (env.config.path.empty() ? std::string() : "; configuration file: " + env.config.path) + "\n"};
     return env.config.show();
   }
-  const bool status = w.size() >= 3 && w[1] == "status";
-  const bool known = status ? (w[2] == "tunnel" || w[2] == "l2tp" || w[2] == "pp")
-                            : (w.size() >= 2 && (w[1] == "counters" || (w[1] == "ipsec" && w.size() >= 3 && w[2] == "sa")));
-  if (!known) {
+  std::function<Reply()> action;
+  if (w.size() >= 2 && w[1] == "counters") {
+    if (w.size() != 2) return error("usage: show counters");
+    action = [&] {
+      if (!env.counters) return Reply{ReplyStatus::NotAvailable, "show counters: no counter source\n"};
+      return ok(show_counters(env.counters()));
+    };
+  } else if (w.size() >= 3 && w[1] == "ipsec" && w[2] == "sa") {
+    if (w.size() != 3) return error("usage: show ipsec sa");
+    action = [&] { return ok(show_ipsec_sa(snapshot(env))); };
+  } else if (w.size() >= 3 && w[1] == "status" && w[2] == "tunnel") {
+    std::optional<uint16_t> id;
+    if (w.size() > 4 || (w.size() == 4 && !(id = parse_id(w[3]))))
+      return error("usage: show status tunnel [ID]   (ID: 1..65535)");
+    action = [&env, id, w] {
+      std::string text = show_status_tunnel(snapshot(env), id);
+      if (text.empty()) return error("TUNNEL[" + w[3] + "]: no such tunnel is established");
+      return ok(text);
+    };
+  } else if (w.size() >= 3 && w[1] == "status" && w[2] == "l2tp") {
+    std::optional<uint16_t> id;
+    if (w.size() != 3 && !(w.size() == 5 && w[3] == "tunnel" && (id = parse_id(w[4]))))
+      return error("usage: show status l2tp [tunnel ID]");
+    action = [&env, id] { return ok(show_status_l2tp(snapshot(env), id)); };
+  } else if (w.size() >= 3 && w[1] == "status" && w[2] == "pp") {
+    std::optional<uint16_t> id;
+    const bool anonymous = w.size() == 4 && w[3] == "anonymous";
+    if (w.size() != 4 || (!anonymous && !(id = parse_id(w[3]))))
+      return error("usage: show status pp anonymous|N   (N: 1..65535)");
+    action = [&env, anonymous, id, w] {
+      auto text = show_status_pp(snapshot(env), anonymous, id.value_or(0));
+      if (!text) return error("PP[" + w[3] + "]: no L2TP session " + w[3] + " is established");
+      return ok(*text);
+    };
+  } else {
     std::string line;
     for (const std::string& x : w) line += (line.empty() ? "" : " ") + x;
     return error("unknown command '" + line + "' (try 'help')");
   }
   if (!env.installer) return not_attached(env);
-
-  if (!status && w[1] == "counters") {
-    if (w.size() != 2) return error("usage: show counters");
-    if (!env.counters) return Reply{ReplyStatus::NotAvailable, "show counters: no counter source\n"};
-    return ok(show_counters(env.counters()));
-  }
-  if (!status) {  // show ipsec sa
-    if (w.size() != 3) return error("usage: show ipsec sa");
-    return ok(show_ipsec_sa(snapshot(env)));
-  }
-  if (w[2] == "tunnel") {
-    if (w.size() == 3) return ok(show_status_tunnel(snapshot(env), std::nullopt));
-    auto id = w.size() == 4 ? parse_id(w[3]) : std::nullopt;
-    if (!id) return error("usage: show status tunnel [ID]   (ID: 1..65535)");
-    std::string text = show_status_tunnel(snapshot(env), id);
-    if (text.empty()) return error("TUNNEL[" + w[3] + "]: no such tunnel is established");
-    return ok(text);
-  }
-  if (w[2] == "l2tp") {
-    if (w.size() == 3) return ok(show_status_l2tp(snapshot(env), std::nullopt));
-    auto id = w.size() == 5 && w[3] == "tunnel" ? parse_id(w[4]) : std::nullopt;
-    if (!id) return error("usage: show status l2tp [tunnel ID]");
-    return ok(show_status_l2tp(snapshot(env), id));
-  }
-  // show status pp anonymous|N
-  if (w.size() != 4) return error("usage: show status pp anonymous|N");
-  if (w[3] == "anonymous") return ok(*show_status_pp(snapshot(env), true, 0));
-  auto id = parse_id(w[3]);
-  if (!id) return error("usage: show status pp anonymous|N   (N: 1..65535)");
-  auto text = show_status_pp(snapshot(env), false, *id);
-  if (!text) return error("PP[" + w[3] + "]: no L2TP session " + w[3] + " is established");
-  return ok(*text);
+  return action();
 }
 
 }  // namespace

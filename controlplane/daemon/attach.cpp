@@ -194,6 +194,8 @@ unsigned current_attempt() {
   return v ? static_cast<unsigned>(std::strtoul(v, nullptr, 10)) : 0;
 }
 
+bool reexecuted() { return std::getenv(kAttemptEnv) != nullptr; }
+
 void set_reexec_argv(const std::vector<std::string>& argv) {
   ReexecImage& img = image();
   img.args = argv;

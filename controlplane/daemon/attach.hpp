@@ -71,6 +71,8 @@ bool eal_attach(const std::vector<std::string>& args, unsigned watchdog_s, std::
 // Environment variable that carries the attempt number across re-executions.
 inline constexpr const char* kAttemptEnv = "L2TPGW_CP_ATTEMPT";
 unsigned current_attempt();
+// True in a process image that reexec() started.
+bool reexecuted();
 
 // Prepares the image re-execution uses (argv of the running daemon). Call once at start.
 void set_reexec_argv(const std::vector<std::string>& argv);

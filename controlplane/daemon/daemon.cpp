@@ -381,8 +381,11 @@ int Daemon::run() {
     return 1;
   }
   const unsigned attempt = current_attempt();
+  const std::string again = !reexecuted() ? std::string()
+                            : attempt   ? " again (attach attempt " + std::to_string(attempt + 1) + ")"
+                                        : std::string(" again");
   logf(LogLevel::Info, "[CP] l2tpgw-controlplane pid %d started%s; CLI on %s", static_cast<int>(getpid()),
-       attempt ? (" again (attempt " + std::to_string(attempt) + ")").c_str() : "", opt_.socket_path.c_str());
+       again.c_str(), opt_.socket_path.c_str());
   if (!opt_.config_path.empty())
     logf(LogLevel::Info, "[CP] configuration file %s (parsing arrives with the configuration module)", opt_.config_path.c_str());
   set_waiting("looking for the dataplane");

@@ -82,6 +82,8 @@ TEST_F(CommandsTest, NotAttachedYet) {
   EXPECT_EQ(r.text, "the controlplane is not attached to the dataplane: waiting for the dataplane\n");
   EXPECT_EQ(run("disconnect session 1").status, ReplyStatus::NotAvailable);
   EXPECT_EQ(run("help").status, ReplyStatus::Ok) << "help needs no dataplane";
+  EXPECT_EQ(run("show status pp").status, ReplyStatus::Error) << "a usage error is one in any state";
+  EXPECT_EQ(run("disconnect session x").status, ReplyStatus::Error);
   EXPECT_EQ(run("frobnicate").status, ReplyStatus::Error) << "unknown is unknown either way";
 }
 

@@ -147,6 +147,10 @@ TEST_F(AttachTest, EalArgumentsUseOurOwnLcoreOnEveryAllowedCpu) {
 TEST_F(AttachTest, AttemptComesFromTheEnvironment) {
   unsetenv(kAttemptEnv);
   EXPECT_EQ(current_attempt(), 0u);
+  EXPECT_FALSE(reexecuted());
+  setenv(kAttemptEnv, "0", 1);
+  EXPECT_EQ(current_attempt(), 0u);
+  EXPECT_TRUE(reexecuted());
   setenv(kAttemptEnv, "3", 1);
   EXPECT_EQ(current_attempt(), 3u);
   unsetenv(kAttemptEnv);
