@@ -93,6 +93,7 @@ class Daemon {
   void attach_step();
   void ready_step();
   void finish_attach();
+  void detach_hooks();
   void punt_tick();
   void watch_tick();
   // Re-executes the process after `delay` (the loop keeps serving signals and the CLI
@@ -129,6 +130,7 @@ class Daemon {
   std::unique_ptr<Injector> injector_;
   LoggingListener listener_;
   std::unique_ptr<EventChannel> events_;
+  std::optional<DaemonServices> services_;
   TimePoint last_punt_{};
 };
 
@@ -176,6 +178,7 @@ void Daemon::start_over(const std::string& why, unsigned attempt, Duration delay
        why.c_str(), static_cast<long long>(ms));
   punt_timer_.cancel(loop_);
   watch_timer_.cancel(loop_);
+  detach_hooks();
   phase_ = Phase::Waiting;  // nothing to detach from cleanly: the next image attaches afresh
   set_waiting(why + "; starting over");
   attach_timer_.arm(loop_, delay, [this, attempt] {
@@ -303,9 +306,18 @@ void Daemon::finish_attach() {
        previous && previous != getpid() ? (" (taking over from controlplane pid " + std::to_string(previous) + ")").c_str() : "");
   for (const InstalledSession& s : sessions)
     logf(LogLevel::Info, "[CP] installed: TUNNEL[%u] session %u client %s", s.tunnel_id, s.id, format_ipv4(s.client_addr).c_str());
+  if (hooks_.on_attach) {
+    services_.emplace(DaemonServices{loop_, *installer_, *injector_});
+    hooks_.on_attach(*services_);
+  }
   last_punt_ = EventLoop::now();
   punt_tick();
   watch_tick();
+}
+
+void Daemon::detach_hooks() {
+  if (services_ && hooks_.on_detach) hooks_.on_detach();
+  services_.reset();
 }
 
 void Daemon::punt_tick() {
@@ -393,6 +405,7 @@ int Daemon::run() {
   loop_.run();
 
   cli_.stop();
+  detach_hooks();
   if (phase_ == Phase::Attached) {
     uint32_t me = static_cast<uint32_t>(getpid());
     // Only if it is still ours: a successor may have taken over already.

@@ -8,7 +8,10 @@
 #include "controlplane/cli/commands.hpp"
 #include "controlplane/daemon/options.hpp"
 #include "controlplane/install/teardown.hpp"
+#include "controlplane/install/installer.hpp"
+#include "controlplane/loop/event_loop.hpp"
 #include "controlplane/loop/timer_queue.hpp"
+#include "controlplane/punt/injector.hpp"
 #include "controlplane/punt/punt_channel.hpp"
 
 namespace l2tpgw::cp {
@@ -17,9 +20,19 @@ namespace l2tpgw::cp {
 // the process (see attach.hpp) when the dataplane goes away or the EAL cannot attach.
 // `hooks` plugs in the punt handlers of the protocol machines and the configuration commands
 // (empty members: punts are counted and freed, `show/load config` answer "not yet available").
+// What the protocol machines get once the controlplane is attached: the loop they live on,
+// the seam to install into, and the way out for packets. Valid until on_detach.
+struct DaemonServices {
+  EventLoop& loop;
+  Installer& installer;
+  Injector& injector;
+};
+
 struct DaemonHooks {
   PuntHandlers punt;
   ConfigHooks config;
+  std::function<void(DaemonServices&)> on_attach;  // after the tables are rebuilt
+  std::function<void()> on_detach;                 // before the process stops or starts over
 };
 int run_daemon(const DaemonOptions& opt, DaemonHooks hooks = {});
 
