@@ -96,7 +96,7 @@ struct alignas(64) SessionRecord {
   uint8_t ppp_tx_flags;      // kPppTx*
   uint8_t l2tp_tx_flags;     // kL2tpTx*
   uint8_t reserved0;
-  uint32_t reserved1;
+  uint32_t installed_at;     // writer: CP; wall-clock seconds (Unix time) at install, 0 = unknown
 };
 
 // A range of client addresses indexed directly: entry[addr - base] = session id (0 = none).

@@ -4,7 +4,9 @@
 
 #include <rte_rcu_qsbr.h>
 
+#include <algorithm>
 #include <cstring>
+#include <ctime>
 
 #include "common/crypto/sa_crypto.hpp"
 
@@ -49,21 +51,61 @@ uint32_t TableWriter::next_tag() {
   }
 }
 
-uint32_t TableWriter::add_sa(const SaParams& p, std::string* error) {
-  if (free_sa_.empty()) {
+template <class R, class Get>
+uint32_t TableWriter::take_free(std::deque<uint32_t>& list, Get get) {
+  while (!list.empty()) {
+    const uint32_t slot = list.front();
+    const R& r = get(slot);
+    if (!published(r)) return slot;
+    list.pop_front();  // installed behind our back: not free, and not ours to reuse
+  }
+  return 0;
+}
+
+uint32_t TableWriter::alloc_spi(std::string* error) {
+  const uint32_t slot = take_free<SaRecord>(free_sa_, [&](uint32_t s) -> const SaRecord& { return tables_.sa(s); });
+  if (slot == 0) {
     if (error) *error = "SA table full";
     return 0;
   }
+  free_sa_.pop_front();
+  const uint32_t spi = make_spi(next_tag(), slot);
+  reserved_spis_.push_back(spi);
+  return spi;
+}
+
+bool TableWriter::release_spi(uint32_t spi) {
+  auto it = std::find(reserved_spis_.begin(), reserved_spis_.end(), spi);
+  if (it == reserved_spis_.end()) return false;
+  reserved_spis_.erase(it);
+  free_sa_.push_back(spi_slot(spi));
+  return true;
+}
+
+uint32_t TableWriter::add_sa(const SaParams& p, std::string* error) {
   if (p.direction == SaDirection::Outbound && p.spi <= 255) {
     if (error) *error = "outbound SPI must be > 255 (RFC 4303 §2.1)";
     return 0;
   }
-  const uint32_t slot = free_sa_.front();
+  const bool reserved = p.direction == SaDirection::Inbound && p.spi != 0;
+  auto reservation = std::find(reserved_spis_.begin(), reserved_spis_.end(), p.spi);
+  if (reserved && reservation == reserved_spis_.end()) {
+    if (error) *error = "inbound SPI was not reserved with alloc_spi";
+    return 0;
+  }
+  const uint32_t slot =
+      reserved ? spi_slot(p.spi)
+               : take_free<SaRecord>(free_sa_, [&](uint32_t s) -> const SaRecord& { return tables_.sa(s); });
+  if (slot == 0) {
+    if (error) *error = "SA table full";
+    return 0;
+  }
   SaRecord& r = tables_.sa(slot);
   // The slot is unpublished and past its grace period: no reader looks at these bytes.
   if (!sa_crypto_prepare(p.cipher, p.auth, p.enc_key, p.auth_key, r.crypto, error)) return 0;
-  free_sa_.pop_front();
-  r.spi = p.direction == SaDirection::Inbound ? make_spi(next_tag(), slot) : p.spi;
+  if (reserved) reserved_spis_.erase(reservation);
+  else free_sa_.pop_front();
+  r.spi = p.direction == SaDirection::Inbound ? (reserved ? p.spi : make_spi(next_tag(), slot)) : p.spi;
   r.peer_index = p.peer_index;
   r.direction = p.direction;
   r.owner_worker = owner_for(p.peer_index);
@@ -80,10 +122,6 @@ uint32_t TableWriter::add_sa(const SaParams& p, std::string* error) {
 }
 
 uint16_t TableWriter::add_tunnel(const TunnelParams& p, std::string* error) {
-  if (free_tunnel_.empty()) {
-    if (error) *error = "L2TP tunnel table full";
-    return 0;
-  }
   if (p.sa_out != 0) {
     if (p.sa_out >= tables_.sa_slots() || !published(tables_.sa(p.sa_out)) ||
         tables_.sa(p.sa_out).direction != SaDirection::Outbound ||
@@ -92,7 +130,12 @@ uint16_t TableWriter::add_tunnel(const TunnelParams& p, std::string* error) {
       return 0;
     }
   }
-  const uint16_t id = static_cast<uint16_t>(free_tunnel_.front());
+  const uint16_t id = static_cast<uint16_t>(
+      take_free<TunnelRecord>(free_tunnel_, [&](uint32_t t) -> const TunnelRecord& { return tables_.tunnel(t); }));
+  if (id == 0) {
+    if (error) *error = "L2TP tunnel table full";
+    return 0;
+  }
   free_tunnel_.pop_front();
   TunnelRecord& r = tables_.tunnel(id);
   r.peer_index = p.peer_index;
@@ -122,11 +165,12 @@ uint16_t TableWriter::add_session(const SessionParams& p, std::string* error) {
     if (error) *error = "client address already in use by another session";
     return 0;
   }
-  if (free_session_.empty()) {
+  const uint16_t id = static_cast<uint16_t>(take_free<SessionRecord>(
+      free_session_, [&](uint32_t t) -> const SessionRecord& { return tables_.session(t); }));
+  if (id == 0) {
     if (error) *error = "L2TP session table full";
     return 0;
   }
-  const uint16_t id = static_cast<uint16_t>(free_session_.front());
   free_session_.pop_front();
   SessionRecord& r = tables_.session(id);
   r.tunnel_id = p.tunnel_id;
@@ -137,6 +181,7 @@ uint16_t TableWriter::add_session(const SessionParams& p, std::string* error) {
   r.owner_worker = tables_.tunnel(p.tunnel_id).owner_worker;
   r.ppp_tx_flags = p.ppp_tx_flags;
   r.l2tp_tx_flags = p.l2tp_tx_flags;
+  r.installed_at = p.installed_at ? p.installed_at : static_cast<uint32_t>(std::time(nullptr));
   tables_.session_counters(id) = SessionCounters{};
   publish(r);
   // Downstream lookups find the session only once it is complete.

@@ -18,7 +18,8 @@ namespace l2tpgw::tables {
 
 struct SaParams {
   SaDirection direction = SaDirection::Inbound;
-  uint32_t spi = 0;            // outbound only: the peer's SPI; inbound SPIs are chosen here
+  uint32_t spi = 0;            // outbound: the peer's SPI; inbound: 0 (chosen by add_sa) or
+                               // an SPI reserved with alloc_spi
   uint32_t peer_index = 0;     // the IPsec peering (IKE SA); all its SAs/tunnels share an owner
   bool natt = false;
   uint16_t replay_window = 64;
@@ -46,6 +47,7 @@ struct SessionParams {
   uint16_t tcp_mss = 0;
   uint8_t ppp_tx_flags = 0;
   uint8_t l2tp_tx_flags = 0;
+  uint32_t installed_at = 0;      // Unix seconds; 0 = now
 };
 
 class TableWriter {
@@ -53,6 +55,14 @@ class TableWriter {
   // Attaches as the writer. Rebuilds its free lists from the published state of every slot,
   // so a restarted controlplane knows what is installed. `rng_seed` feeds SPI tags.
   explicit TableWriter(SharedTables tables, uint64_t rng_seed);
+
+  // Reserves an inbound SA slot and returns the SPI that names it (the SPI a Quick Mode
+  // responder announces before the SA's keys exist; kernel_ipsec_t's get_spi). The slot stays
+  // unpublished until add_sa() with this SPI, or returns to the free list with release_spi().
+  // A writer that dies holding reservations loses them harmlessly: the slots are unpublished.
+  // Returns 0 with `error` when the table is full.
+  uint32_t alloc_spi(std::string* error);
+  bool release_spi(uint32_t spi);
 
   // Each returns the new slot / id, or 0 with `error` set. Nothing is half-installed on error.
   uint32_t add_sa(const SaParams& p, std::string* error);
@@ -93,10 +103,15 @@ class TableWriter {
   template <class R>
   static void unpublish(R& r);
   uint32_t next_tag();
+  // The front of a free list, skipping a slot that is published after all (another writer
+  // installed it since this one rebuilt its lists: never overwrite a live record). 0 = none.
+  template <class R, class Get>
+  uint32_t take_free(std::deque<uint32_t>& list, Get get);
 
   SharedTables tables_;
   std::deque<uint32_t> free_sa_, free_tunnel_, free_session_;  // FIFO: ids are reused late
   std::deque<Deferred> deferred_;
+  std::vector<uint32_t> reserved_spis_;  // alloc_spi'd, not yet added or released
   uint64_t rng_;
 };
 

@@ -15,6 +15,7 @@
 
 #include "common/crypto/esp_alg.hpp"
 #include "common/tables/table_writer.hpp"
+#include "controlplane/daemon/attach.hpp"
 #include "controlplane/tools/eal_secondary.hpp"
 
 namespace {
@@ -109,7 +110,12 @@ int main(int argc, char** argv) {
     return cmd.empty() && !vm.count("help") ? 2 : 0;
   }
   std::string err;
+  // The tables have one writer at a time: while a controlplane is attached it is that writer
+  // (its `l2tpgwctl disconnect` removes sessions), and this tool waits for nobody.
   if (!cp::eal_attach_secondary("l2tpgw-sessionctl", prefix, &err)) die(err);
+  cp::InstanceLock lock;
+  if (cmd != "list" && !lock.acquire(cp::instance_lock_path(prefix), &err))
+    die(err + "; stop the controlplane first, or use l2tpgwctl");
   tables::SharedTables t;
   if (!tables::SharedTables::attach(t, &err)) die(err);
   tables::TableWriter w(t, std::random_device{}() | (uint64_t{std::random_device{}()} << 32));

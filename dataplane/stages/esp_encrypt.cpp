@@ -41,7 +41,7 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
     if (rt.seq_out == UINT32_MAX) [[unlikely]] {
       if (!rt.seq_exhausted) {
         rt.seq_exhausted = 1;
-        uint64_t ev = (uint64_t{1} << 32) | md.sa_slot;  // kind 1: sequence exhausted
+        uint64_t ev = encode_dp_event(DpEventKind::SeqExhausted, md.sa_slot);
         rte_ring_mp_enqueue_elem(dp.events, &ev, sizeof(ev));
       }
       b.drop(i, DropReason::EspSeqExhausted);

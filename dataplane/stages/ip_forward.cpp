@@ -25,7 +25,7 @@ void ip4_forward(WorkerCtx& w, Burst& b) {
     rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - ip->total_length));
 
     if (ip->dst == cfg.lan.addr || ip->dst == cfg.wan.addr) {
-      md.punt_kind = PuntKind::ToSelf;
+      md.punt_kind = PuntKind::ToSelfTunnel;
       b.next[i] = Next::Punt;
       continue;
     }

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "common/drop_reason.hpp"
+#include "common/punt.hpp"
 
 namespace l2tpgw::dp {
 
@@ -31,6 +32,11 @@ enum class Next : uint8_t {
   Handoff,    // to the owner worker (target[i])
   Consumed,   // a stage took the mbuf (reassembly table, ARP hold queue)
 };
+
+// The controlplane names inject destinations by these numbers (common/punt.hpp).
+static_assert(static_cast<uint8_t>(Next::EspEncrypt) == static_cast<uint8_t>(InjectNext::EspEncrypt));
+static_assert(static_cast<uint8_t>(Next::TxWan) == static_cast<uint8_t>(InjectNext::TxWan));
+static_assert(static_cast<uint8_t>(Next::TxLan) == static_cast<uint8_t>(InjectNext::TxLan));
 
 struct Burst {
   std::array<rte_mbuf*, kMaxBurst> pkts;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <array>
 #include <set>
 #include <string>
@@ -468,6 +469,81 @@ TEST_F(TablesTest, CreateRejectsBadSizesAndASecondPrimary) {
   EXPECT_EQ(t.header().magic, kShmMagic);
   EXPECT_EQ(t.header().layout_version, kLayoutVersion);
   EXPECT_EQ(t.header().pools[1].first, 8u);
+}
+
+TEST_F(TablesTest, AllocSpiReservesASlotUntilAddOrRelease) {
+  TableWriter w(tables_, 5);
+  std::string err;
+  const uint32_t spi = w.alloc_spi(&err);
+  ASSERT_NE(spi, 0u) << err;
+  EXPECT_GT(spi, 255u);
+  const uint32_t slot = spi_slot(spi);
+  EXPECT_FALSE(published(tables_.sa(slot))) << "a reservation is not visible to the dataplane";
+  // Other SAs never take the reserved slot.
+  std::set<uint32_t> others;
+  uint32_t s;
+  while ((s = w.add_sa(sa_in(2), &err)) != 0) others.insert(s);
+  EXPECT_FALSE(others.contains(slot));
+  EXPECT_EQ(others.size(), tables_.sa_slots() - 2);
+  // An inbound SPI that was not reserved is refused; the reserved one installs in its slot.
+  SaParams p = sa_in(1);
+  p.spi = make_spi(1, slot) == spi ? make_spi(2, slot) : make_spi(1, slot);
+  EXPECT_EQ(w.add_sa(p, &err), 0u);
+  EXPECT_NE(err.find("not reserved"), std::string::npos) << err;
+  p.spi = spi;
+  ASSERT_EQ(w.add_sa(p, &err), slot) << err;
+  EXPECT_EQ(tables_.sa(slot).spi, spi);
+  EXPECT_TRUE(published(tables_.sa(slot)));
+  EXPECT_EQ(w.add_sa(p, &err), 0u) << "a reservation is used once";
+  EXPECT_FALSE(w.release_spi(spi));
+}
+
+TEST_F(TablesTest, ReleasedSpiSlotReturnsToTheFreeList) {
+  TableWriter w(tables_, 5);
+  std::string err;
+  std::vector<uint32_t> spis;
+  uint32_t spi;
+  while ((spi = w.alloc_spi(&err)) != 0) spis.push_back(spi);
+  EXPECT_EQ(spis.size(), tables_.sa_slots() - 1);
+  EXPECT_EQ(w.add_sa(sa_out(0x4000), &err), 0u);
+  EXPECT_NE(err.find("full"), std::string::npos) << err;
+  EXPECT_TRUE(w.release_spi(spis[3]));
+  EXPECT_EQ(w.add_sa(sa_out(0x4000), &err), spi_slot(spis[3])) << err;
+  EXPECT_FALSE(w.release_spi(0x12345678));
+}
+
+TEST_F(TablesTest, AWriterNeverOverwritesWhatAnotherWriterPublished) {
+  // Two writers must not run at once (the controlplane holds an instance lock), but if one
+  // does, the other skips slots published behind its back instead of rewriting live records.
+  TableWriter a(tables_, 1);
+  TableWriter b(tables_, 2);
+  std::string err;
+  const uint16_t tb = tunnel(b, 1);
+  const uint16_t sb = b.add_session(session(tb, kPoolA), &err);
+  ASSERT_NE(sb, 0) << err;
+  const uint16_t ta = tunnel(a, 2);
+  EXPECT_NE(ta, tb);
+  const uint16_t sa = a.add_session(session(ta, kPoolA + 1), &err);
+  ASSERT_NE(sa, 0) << err;
+  EXPECT_NE(sa, sb);
+  EXPECT_EQ(tables_.session(sb).client_addr, kPoolA);
+  EXPECT_EQ(tables_.tunnel(tb).peer_index, 1u);
+}
+
+TEST_F(TablesTest, SessionRecordsTheirInstallTime) {
+  TableWriter w(tables_, 1);
+  std::string err;
+  const uint16_t tid = tunnel(w, 1);
+  const uint32_t before = static_cast<uint32_t>(std::time(nullptr));
+  const uint16_t now_sid = w.add_session(session(tid, kPoolA), &err);
+  SessionParams p = session(tid, kPoolA + 1);
+  p.installed_at = 1700000000;
+  const uint16_t given_sid = w.add_session(p, &err);
+  ASSERT_NE(now_sid, 0);
+  ASSERT_NE(given_sid, 0);
+  EXPECT_GE(tables_.session(now_sid).installed_at, before);
+  EXPECT_LE(tables_.session(now_sid).installed_at, static_cast<uint32_t>(std::time(nullptr)));
+  EXPECT_EQ(tables_.session(given_sid).installed_at, 1700000000u);
 }
 
 }  // namespace

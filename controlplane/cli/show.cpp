@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: Apache-2.0
+// `show` renderers (layouts from the seeds, field by field).
+#include "controlplane/cli/show.hpp"
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+
+namespace l2tpgw::cp {
+namespace {
+
+[[gnu::format(printf, 2, 3)]] void appendf(std::string& out, const char* fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  const int n = std::vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  if (n > 0) out.append(buf, static_cast<size_t>(n) < sizeof(buf) ? n : sizeof(buf) - 1);
+}
+
+unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
+
+std::vector<const InstalledSession*> sessions_of(const ShowSnapshot& s, uint16_t tunnel_id) {
+  std::vector<const InstalledSession*> out;
+  for (const InstalledSession& x : s.sessions)
+    if (x.tunnel_id == tunnel_id) out.push_back(&x);
+  return out;
+}
+
+const InstalledSa* find_sa(const ShowSnapshot& s, uint32_t slot) {
+  for (const InstalledSa& x : s.sas)
+    if (x.slot == slot) return &x;
+  return nullptr;
+}
+
+// The inbound SA of a peering (the newest when a rekey pair is installed).
+const InstalledSa* inbound_sa_of(const ShowSnapshot& s, uint32_t peer_index) {
+  const InstalledSa* best = nullptr;
+  for (const InstalledSa& x : s.sas)
+    if (x.peer_index == peer_index && x.direction == tables::SaDirection::Inbound) best = &x;
+  return best;
+}
+
+SessionUsage usage(const ShowSnapshot& s, uint16_t id) {
+  auto it = s.session_usage.find(id);
+  return it == s.session_usage.end() ? SessionUsage{} : it->second;
+}
+
+// Connection time of a session: "-" when its install time is not known.
+std::string seconds_connected(const ShowSnapshot& s, const InstalledSession& x) {
+  if (x.installed_at == 0) return "-";
+  return std::to_string(std::max<long>(0, s.now - static_cast<long>(x.installed_at)));
+}
+
+std::string duration_connected_ja(const ShowSnapshot& s, const InstalledSession& x) {
+  if (x.installed_at == 0) return "-";
+  return format_duration_ja(std::max<long>(0, s.now - static_cast<long>(x.installed_at)));
+}
+
+uint32_t tunnel_local_addr(const ShowSnapshot& s, const InstalledTunnel& t) {
+  if (t.local_addr) return t.local_addr;
+  if (t.sa_out)
+    if (const InstalledSa* sa = find_sa(s, t.sa_out)) return sa->local_addr;
+  return s.wan_addr;
+}
+
+std::vector<const InstalledTunnel*> selected_tunnels(const ShowSnapshot& s, std::optional<uint16_t> id) {
+  std::vector<const InstalledTunnel*> out;
+  for (const InstalledTunnel& t : s.tunnels)
+    if (!id || t.id == *id) out.push_back(&t);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->id < b->id; });
+  return out;
+}
+
+}  // namespace
+
+std::string format_ipv4(uint32_t a) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+  return buf;
+}
+
+std::string format_duration_ja(long seconds) {
+  if (seconds < 0) seconds = 0;
+  const long d = seconds / 86400, h = seconds / 3600 % 24, m = seconds / 60 % 60, sec = seconds % 60;
+  std::string out;
+  if (d) out += std::to_string(d) + "日";
+  if (d || h) out += std::to_string(h) + "時間";
+  if (d || h || m) out += std::to_string(m) + "分";
+  out += std::to_string(sec) + "秒";
+  return out;
+}
+
+ShowSnapshot take_snapshot(const Installer& inst, uint32_t wan_addr, uint32_t lan_addr, long now) {
+  ShowSnapshot s;
+  s.sas = inst.sas();
+  s.tunnels = inst.tunnels();
+  s.sessions = inst.sessions();
+  for (const InstalledSession& x : s.sessions)
+    if (auto u = inst.query_session(x.id)) s.session_usage[x.id] = *u;
+  s.wan_addr = wan_addr;
+  s.lan_addr = lan_addr;
+  s.now = now;
+  return s;
+}
+
+// RTX `show status tunnel`: one block per tunnel interface, with what the tables know about
+// its L2TP tunnel, IPsec SAs and sessions.
+std::string show_status_tunnel(const ShowSnapshot& s, std::optional<uint16_t> tunnel) {
+  const auto tunnels = selected_tunnels(s, tunnel);
+  if (tunnels.empty()) return tunnel ? "" : "No tunnel is established.\n";
+  std::string out;
+  for (const InstalledTunnel* t : tunnels) {
+    const auto sessions = sessions_of(s, t->id);
+    SessionUsage sum;
+    for (const InstalledSession* x : sessions) {
+      const SessionUsage u = usage(s, x->id);
+      sum.rx_packets += u.rx_packets;
+      sum.rx_octets += u.rx_octets;
+      sum.tx_packets += u.tx_packets;
+      sum.tx_octets += u.tx_octets;
+    }
+    appendf(out, "TUNNEL[%u]:\n", t->id);
+    appendf(out, "説明:\n");
+    appendf(out, "  インタフェースの種類: %s\n", t->sa_out ? "L2TP/IPsec" : "L2TP");
+    appendf(out, "  トンネルインタフェースは接続されています\n");
+    if (!sessions.empty())
+      appendf(out, "  通信時間: %s\n", duration_connected_ja(s, *sessions.front()).c_str());
+    appendf(out, "  L2TP: local tunnel id %u, remote tunnel id %u, %s:%u -> %s:%u\n", t->id,
+            t->peer_tunnel_id, format_ipv4(tunnel_local_addr(s, *t)).c_str(), t->local_port,
+            format_ipv4(t->peer_addr).c_str(), t->peer_port);
+    if (t->sa_out) {
+      const InstalledSa* out_sa = find_sa(s, t->sa_out);
+      const InstalledSa* in_sa = inbound_sa_of(s, t->peer_index);
+      appendf(out, "  IPsec: peer %u, %s", t->peer_index,
+              out_sa ? format(out_sa->cipher).data() : "-");
+      if (out_sa && out_sa->auth != EspAuth::None) appendf(out, " %s", format(out_sa->auth).data());
+      if (in_sa) appendf(out, ", SA %u recv SPI 0x%08x", in_sa->slot, in_sa->spi);
+      if (out_sa) appendf(out, ", SA %u send SPI 0x%08x", out_sa->slot, out_sa->spi);
+      if (out_sa && out_sa->natt) appendf(out, ", NAT-T %s:%u", format_ipv4(out_sa->peer_addr).c_str(), out_sa->peer_port);
+      appendf(out, "\n");
+    }
+    appendf(out, "  worker: %u\n", t->owner_worker);
+    for (const InstalledSession* x : sessions)
+      appendf(out, "  session %u: client %s, remote session id %u, MTU %u, %s seconds\n", x->id,
+              format_ipv4(x->client_addr).c_str(), x->peer_session_id, x->mtu,
+              seconds_connected(s, *x).c_str());
+    appendf(out, "  受信: (IPv4) %llu パケット [%llu オクテット]\n", ull(sum.rx_packets), ull(sum.rx_octets));
+    appendf(out, "  送信: (IPv4) %llu パケット [%llu オクテット]\n", ull(sum.tx_packets), ull(sum.tx_octets));
+    out += "\n";
+  }
+  return out;
+}
+
+// Seed 000 `show status l2tp`, line by line.
+std::string show_status_l2tp(const ShowSnapshot& s, std::optional<uint16_t> tunnel) {
+  std::string out = "------------------- L2TP INFORMATION -------------------\n";
+  appendf(out, "Number of control table using Tunnel Control: %zu, Session Control: %zu\n",
+          s.tunnels.size(), s.sessions.size());
+  for (const InstalledTunnel* t : selected_tunnels(s, tunnel)) {
+    const auto sessions = sessions_of(s, t->id);
+    out += "\n";
+    appendf(out, "TUNNEL[%u] Information\n", t->id);
+    out += "Tunnel State: established\n";
+    out += "Version: L2TPv2\n";
+    appendf(out, "Local Tunnel ID: %u\n", t->id);
+    appendf(out, "Remote Tunnel ID: %u\n", t->peer_tunnel_id);
+    appendf(out, "Local IP Address: %s\n", format_ipv4(tunnel_local_addr(s, *t)).c_str());
+    appendf(out, "Remote IP Address: %s\n", format_ipv4(t->peer_addr).c_str());
+    appendf(out, "Local Src port: %u\n", t->local_port);
+    appendf(out, "Remote Src port: %u\n", t->peer_port);
+    if (sessions.empty()) out += "PP Bind: -\n";
+    else appendf(out, "PP Bind: ANONYMOUS[%u]\n", sessions.front()->id);
+    out += "Vendor: -\n";
+    out += "Hostname: -\n";
+    out += "Next Transmit sequence(Ns): -\n";
+    out += "Next Receive sequence(Nr): -\n";
+    appendf(out, "Tunnel has %zu session%s.\n", sessions.size(), sessions.size() == 1 ? "" : "s");
+    for (const InstalledSession* x : sessions) {
+      const SessionUsage u = usage(s, x->id);
+      out += "Session Information\n";
+      out += "Session State: established\n";
+      appendf(out, "Local Session ID: %u\n", x->id);
+      appendf(out, "Remote Session ID: %u\n", x->peer_session_id);
+      appendf(out, "%s seconds connection.\n", seconds_connected(s, *x).c_str());
+      appendf(out, "Received: %llu packets [%llu octets]\n", ull(u.rx_packets), ull(u.rx_octets));
+      appendf(out, "Transmitted: %llu packets [%llu octets]\n", ull(u.tx_packets), ull(u.tx_octets));
+    }
+  }
+  return out;
+}
+
+// Seed 000 `show status pp 1`, line by line.
+std::optional<std::string> show_status_pp(const ShowSnapshot& s, bool anonymous, uint16_t pp) {
+  std::vector<const InstalledSession*> list;
+  for (const InstalledSession& x : s.sessions)
+    if (anonymous || x.id == pp) list.push_back(&x);
+  if (!anonymous && list.empty()) return std::nullopt;
+  std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->id < b->id; });
+  std::string out;
+  for (const InstalledSession* x : list) {
+    const SessionUsage u = usage(s, x->id);
+    if (anonymous) appendf(out, "PP[ANONYMOUS%02u]: L2TPセッションは接続されています\n", x->id);
+    else appendf(out, "PP[%02u]: L2TPセッションは接続されています\n", x->id);
+    out += "接続相手: \n";
+    appendf(out, "通信時間: %s\n", duration_connected_ja(s, *x).c_str());
+    appendf(out, "受信: %llu パケット [%llu オクテット]\n", ull(u.rx_packets), ull(u.rx_octets));
+    appendf(out, "送信: %llu パケット [%llu オクテット]\n", ull(u.tx_packets), ull(u.tx_octets));
+    out += "PPPオプション\n";
+    out += "    LCP Local: -, Remote: -\n";
+    out += "    IPCP Local: -, Remote: -\n";
+    appendf(out, "    PP IP Address Local: %s, Remote: %s\n", format_ipv4(s.lan_addr).c_str(),
+            format_ipv4(x->client_addr).c_str());
+    out += "    CCP: -\n";
+    out += "受けとったUserId: -\n";
+  }
+  return out;
+}
+
+// Seed 001 `show ipsec sa`. Nothing at all is printed when no SA exists, as on the router.
+std::string show_ipsec_sa(const ShowSnapshot& s) {
+  if (s.sas.empty()) return "";
+  size_t send = 0, recv = 0;
+  for (const InstalledSa& x : s.sas) (x.direction == tables::SaDirection::Outbound ? send : recv)++;
+  std::string out;
+  appendf(out, "Total: isakmp:%u send:%zu recv:%zu\n\n", 0u, send, recv);
+  out += "sa   sgw isakmp connection   dir  life[s] remote-id\n";
+  out += "-----------------------------------------------------------------------------\n";
+  std::vector<const InstalledSa*> sorted;
+  for (const InstalledSa& x : s.sas) sorted.push_back(&x);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->slot < b->slot; });
+  for (const InstalledSa* x : sorted) {
+    char conn[16];
+    std::snprintf(conn, sizeof(conn), "tra[%04u]esp", x->peer_index % 10000);
+    appendf(out, "%-5u %-3u %-6s %-12s %-4s %-7s %s\n", x->slot, x->peer_index, "-", conn,
+            x->direction == tables::SaDirection::Outbound ? "send" : "recv", "-",
+            format_ipv4(x->peer_addr).c_str());
+  }
+  return out;
+}
+
+std::string show_counters(const CounterSnapshot& c) {
+  std::string out;
+  appendf(out, "Dataplane counters (%u worker%s and the slowpath)\n", c.workers, c.workers == 1 ? "" : "s");
+  for (size_t i = 0; i < kCounterCount; ++i)
+    appendf(out, "  %-26s %llu\n", std::string(to_string(static_cast<Counter>(i))).c_str(), ull(c.counters[i]));
+  out += "Drops\n";
+  for (size_t i = 1; i < kDropReasonCount; ++i)
+    appendf(out, "  %-26s %llu\n", std::string(to_string(static_cast<DropReason>(i))).c_str(), ull(c.drops[i]));
+  out += "Ports\n";
+  for (const PortFigures& p : c.ports) {
+    appendf(out, "  %s (port %u): rx %llu packets [%llu octets], tx %llu packets [%llu octets]\n",
+            p.role.c_str(), p.port_id, ull(p.ipackets), ull(p.ibytes), ull(p.opackets), ull(p.obytes));
+    appendf(out, "  %s (port %u): rx missed %llu, rx errors %llu, tx errors %llu, rx no mbuf %llu\n",
+            p.role.c_str(), p.port_id, ull(p.imissed), ull(p.ierrors), ull(p.oerrors), ull(p.rx_nombuf));
+  }
+  if (c.ports.empty()) out += "  (the ports' own figures are not readable from this process)\n";
+  out += "Punted to the controlplane (since it started)\n";
+  for (size_t i = 0; i < kPuntClassCount; ++i)
+    appendf(out, "  %-26s %llu packets [%llu octets]\n", std::string(to_string(static_cast<PuntClass>(i))).c_str(),
+            ull(c.punt.packets[i]), ull(c.punt.octets[i]));
+  appendf(out, "  %-26s %llu\n", "handled", ull(c.punt.handled));
+  appendf(out, "  %-26s %llu\n", "unhandled", ull(c.punt.unhandled));
+  out += "Injected by the controlplane (since it started)\n";
+  appendf(out, "  %-26s %llu\n", "raw", ull(c.inject.raw));
+  appendf(out, "  %-26s %llu\n", "esp", ull(c.inject.esp));
+  appendf(out, "  %-26s %llu\n", "failed", ull(c.inject.no_sa + c.inject.no_worker + c.inject.ring_full + c.inject.alloc_failed));
+  appendf(out, "Dataplane events received: %llu\n", ull(c.events));
+  return out;
+}
+
+}  // namespace l2tpgw::cp

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// `show` renderers: what the dataplane holds, in the layouts RTX operators know (seed 000
+// `show status l2tp`, `show status pp`; seed 001 `show ipsec sa`). Pure functions of a
+// snapshot, so tests render them from a FakeInstaller.
+//
+// Fields the tables do not hold yet (L2TP Ns/Nr, the peer's vendor and host name, PPP
+// options, ISAKMP SA numbers, SA lifetimes) print as "-" until the IKE, L2TP and PPP
+// machines fill them. Numbering until the configuration binds tunnel interfaces: TUNNEL[N]
+// is our L2TP tunnel id, PP / ANONYMOUS[N] our L2TP session id, and an SA's "sgw" and
+// transport number its IPsec peering index.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/counters.hpp"
+#include "common/drop_reason.hpp"
+#include "controlplane/install/installer.hpp"
+#include "controlplane/punt/classify.hpp"
+#include "controlplane/punt/injector.hpp"
+#include "controlplane/punt/punt_channel.hpp"
+
+namespace l2tpgw::cp {
+
+struct ShowSnapshot {
+  std::vector<InstalledSa> sas;
+  std::vector<InstalledTunnel> tunnels;
+  std::vector<InstalledSession> sessions;
+  std::map<uint16_t, SessionUsage> session_usage;
+  uint32_t wan_addr = 0, lan_addr = 0;  // the dataplane's own (host order)
+  long now = 0;                         // Unix seconds
+};
+
+ShowSnapshot take_snapshot(const Installer& inst, uint32_t wan_addr, uint32_t lan_addr, long now);
+
+std::string show_status_tunnel(const ShowSnapshot& s, std::optional<uint16_t> tunnel);
+std::string show_status_l2tp(const ShowSnapshot& s, std::optional<uint16_t> tunnel);
+// `anonymous`: every session as PP[ANONYMOUSnn]; otherwise PP[nn] for session `pp`.
+// nullopt when `pp` names no installed session.
+std::optional<std::string> show_status_pp(const ShowSnapshot& s, bool anonymous, uint16_t pp);
+std::string show_ipsec_sa(const ShowSnapshot& s);
+
+struct PortFigures {
+  uint16_t port_id = 0;
+  std::string role;  // "WAN" / "LAN"
+  uint64_t ipackets = 0, ibytes = 0, opackets = 0, obytes = 0;
+  uint64_t imissed = 0, ierrors = 0, oerrors = 0, rx_nombuf = 0;
+};
+
+struct CounterSnapshot {
+  uint32_t workers = 0;
+  std::array<uint64_t, kCounterCount> counters{};    // summed over the workers and slowpath
+  std::array<uint64_t, kDropReasonCount> drops{};
+  std::vector<PortFigures> ports;                    // from the ports themselves (ethdev)
+  PuntCounters punt;                                 // this controlplane's, since it started
+  InjectCounters inject;
+  uint64_t events = 0;
+};
+
+std::string show_counters(const CounterSnapshot& c);
+
+// "54秒", "3分54秒", "1時間3分54秒", "2日1時間3分54秒" (RTX 通信時間).
+std::string format_duration_ja(long seconds);
+std::string format_ipv4(uint32_t host_order);
+
+}  // namespace l2tpgw::cp

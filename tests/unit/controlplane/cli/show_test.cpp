@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests for controlplane/cli/show: the seeds' layouts, line by line, from a FakeInstaller.
+#include "controlplane/cli/show.hpp"
+
+#include <gtest/gtest.h>
+
+#include "controlplane/install/fake_installer.hpp"
+#include "tests/unit/controlplane/tables_fixture.hpp"
+
+namespace l2tpgw::cp {
+namespace {
+
+using test::kClientOuter;
+using test::kLan;
+using test::kWan;
+using test::TablesFixture;
+
+constexpr long kNow = 1700000054;
+
+// One L2TP/IPsec client: SAs 1 (recv) and 2 (send) of peering 1, tunnel 1, session 1.
+FakeInstaller one_client(uint32_t installed_at = 1700000000) {
+  FakeInstaller f;
+  EXPECT_TRUE(f.add_sa(TablesFixture::sa(tables::SaDirection::Inbound, 1)));
+  EXPECT_TRUE(f.add_sa(TablesFixture::sa(tables::SaDirection::Outbound, 1, 0x10000001)));
+  tables::TunnelParams tp;
+  tp.peer_index = 1;
+  tp.sa_out = 2;
+  tp.peer_tunnel_id = 7;
+  tp.local_addr = kWan;
+  tp.peer_addr = kClientOuter;
+  EXPECT_TRUE(f.add_tunnel(tp));
+  tables::SessionParams sp;
+  sp.tunnel_id = 1;
+  sp.peer_session_id = 9;
+  sp.client_addr = 0xc633640a;
+  sp.installed_at = installed_at;
+  EXPECT_TRUE(f.add_session(sp));
+  f.set_session_usage(1, SessionUsage{74, 6280, 23, 729});
+  return f;
+}
+
+TEST(Show, StatusL2tpFollowsTheSeedLineByLine) {
+  const FakeInstaller f = one_client();
+  const std::string out = show_status_l2tp(take_snapshot(f, kWan, kLan, kNow), std::nullopt);
+  EXPECT_EQ(out,
+            "------------------- L2TP INFORMATION -------------------\n"
+            "Number of control table using Tunnel Control: 1, Session Control: 1\n"
+            "\n"
+            "TUNNEL[1] Information\n"
+            "Tunnel State: established\n"
+            "Version: L2TPv2\n"
+            "Local Tunnel ID: 1\n"
+            "Remote Tunnel ID: 7\n"
+            "Local IP Address: 203.0.113.1\n"
+            "Remote IP Address: 203.0.113.10\n"
+            "Local Src port: 1701\n"
+            "Remote Src port: 1701\n"
+            "PP Bind: ANONYMOUS[1]\n"
+            "Vendor: -\n"
+            "Hostname: -\n"
+            "Next Transmit sequence(Ns): -\n"
+            "Next Receive sequence(Nr): -\n"
+            "Tunnel has 1 session.\n"
+            "Session Information\n"
+            "Session State: established\n"
+            "Local Session ID: 1\n"
+            "Remote Session ID: 9\n"
+            "54 seconds connection.\n"
+            "Received: 74 packets [6280 octets]\n"
+            "Transmitted: 23 packets [729 octets]\n");
+  // A tunnel that does not exist: the header alone.
+  EXPECT_EQ(show_status_l2tp(take_snapshot(f, kWan, kLan, kNow), 9),
+            "------------------- L2TP INFORMATION -------------------\n"
+            "Number of control table using Tunnel Control: 1, Session Control: 1\n");
+}
+
+TEST(Show, StatusPpFollowsTheSeedLineByLine) {
+  const FakeInstaller f = one_client();
+  const auto out = show_status_pp(take_snapshot(f, kWan, kLan, kNow), false, 1);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out,
+            "PP[01]: L2TPセッションは接続されています\n"
+            "接続相手: \n"
+            "通信時間: 54秒\n"
+            "受信: 74 パケット [6280 オクテット]\n"
+            "送信: 23 パケット [729 オクテット]\n"
+            "PPPオプション\n"
+            "    LCP Local: -, Remote: -\n"
+            "    IPCP Local: -, Remote: -\n"
+            "    PP IP Address Local: 192.0.2.1, Remote: 198.51.100.10\n"
+            "    CCP: -\n"
+            "受けとったUserId: -\n");
+  EXPECT_FALSE(show_status_pp(take_snapshot(f, kWan, kLan, kNow), false, 2));
+  const auto anon = show_status_pp(take_snapshot(f, kWan, kLan, kNow), true, 0);
+  ASSERT_TRUE(anon);
+  EXPECT_EQ(anon->substr(0, anon->find('\n')), "PP[ANONYMOUS01]: L2TPセッションは接続されています");
+}
+
+TEST(Show, IpsecSaFollowsTheSeedsColumns) {
+  const FakeInstaller f = one_client();
+  EXPECT_EQ(show_ipsec_sa(take_snapshot(f, kWan, kLan, kNow)),
+            "Total: isakmp:0 send:1 recv:1\n"
+            "\n"
+            "sa   sgw isakmp connection   dir  life[s] remote-id\n"
+            "-----------------------------------------------------------------------------\n"
+            "1     1   -      tra[0001]esp recv -       203.0.113.10\n"
+            "2     1   -      tra[0001]esp send -       203.0.113.10\n");
+  // Seed 001: with no SA the router prints nothing at all.
+  EXPECT_EQ(show_ipsec_sa(take_snapshot(FakeInstaller{}, kWan, kLan, kNow)), "");
+}
+
+TEST(Show, IpsecSaNeverShowsKeys) {
+  const FakeInstaller f = one_client();
+  const std::string out = show_ipsec_sa(take_snapshot(f, kWan, kLan, kNow)) +
+                          show_status_tunnel(take_snapshot(f, kWan, kLan, kNow), std::nullopt);
+  // The fixture's keys: 01 02 03 ... and 0b 0b 0b ...
+  EXPECT_EQ(out.find("0102030405"), std::string::npos);
+  EXPECT_EQ(out.find("0b0b0b"), std::string::npos);
+}
+
+TEST(Show, StatusTunnelListsSessionsAndSas) {
+  const FakeInstaller f = one_client();
+  const std::string out = show_status_tunnel(take_snapshot(f, kWan, kLan, kNow), std::nullopt);
+  EXPECT_NE(out.find("TUNNEL[1]:\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("インタフェースの種類: L2TP/IPsec\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("通信時間: 54秒\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("L2TP: local tunnel id 1, remote tunnel id 7, 203.0.113.1:1701 -> 203.0.113.10:1701\n"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("SA 2 send SPI 0x10000001"), std::string::npos) << out;
+  EXPECT_NE(out.find("  session 1: client 198.51.100.10, remote session id 9, MTU 1400, 54 seconds\n"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("受信: (IPv4) 74 パケット [6280 オクテット]\n"), std::string::npos) << out;
+  EXPECT_EQ(show_status_tunnel(take_snapshot(f, kWan, kLan, kNow), 2), "");
+  EXPECT_EQ(show_status_tunnel(take_snapshot(FakeInstaller{}, kWan, kLan, kNow), std::nullopt),
+            "No tunnel is established.\n");
+}
+
+TEST(Show, UnknownInstallTimeIsADash) {
+  const FakeInstaller f = one_client(0);
+  const std::string out = show_status_l2tp(take_snapshot(f, kWan, kLan, kNow), std::nullopt);
+  EXPECT_NE(out.find("- seconds connection.\n"), std::string::npos) << out;
+}
+
+TEST(Show, CountersNameEveryCounterAndDrop) {
+  CounterSnapshot c;
+  c.workers = 2;
+  c.counters[static_cast<size_t>(Counter::WanRxPackets)] = 12;
+  c.drops[static_cast<size_t>(DropReason::EspNoSa)] = 3;
+  c.ports.push_back(PortFigures{0, "net_af_packet0", 10, 1000, 20, 2000, 1, 2, 3, 4});
+  c.punt.packets[static_cast<size_t>(PuntClass::IkeNatT)] = 5;
+  const std::string out = show_counters(c);
+  EXPECT_NE(out.find("Dataplane counters (2 workers and the slowpath)\n"), std::string::npos);
+  EXPECT_NE(out.find("  WanRxPackets               12\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  EspNoSa                    3\n"), std::string::npos) << out;
+  for (size_t i = 1; i < kDropReasonCount; ++i)
+    EXPECT_NE(out.find(std::string(to_string(static_cast<DropReason>(i)))), std::string::npos) << i;
+  EXPECT_NE(out.find("net_af_packet0 (port 0): rx 10 packets [1000 octets], tx 20 packets [2000 octets]"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("  IkeNatT                    5 packets"), std::string::npos) << out;
+}
+
+TEST(Show, DurationsInJapanese) {
+  EXPECT_EQ(format_duration_ja(0), "0秒");
+  EXPECT_EQ(format_duration_ja(54), "54秒");
+  EXPECT_EQ(format_duration_ja(234), "3分54秒");
+  EXPECT_EQ(format_duration_ja(3600), "1時間0分0秒");
+  EXPECT_EQ(format_duration_ja(2 * 86400 + 3661), "2日1時間1分1秒");
+  EXPECT_EQ(format_ipv4(0xc0000201), "192.0.2.1");
+}
+
+}  // namespace
+}  // namespace l2tpgw::cp

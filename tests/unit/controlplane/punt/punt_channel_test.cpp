@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests for controlplane/punt/punt_channel: drain a real rte_ring of real mbufs, count per
+// class, dispatch to the right hook, and free every mbuf a hook does not keep.
+#include "controlplane/punt/punt_channel.hpp"
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include <cstring>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/wire/ppp.hpp"
+#include "tests/unit/controlplane/eal_env.hpp"
+#include "tests/unit/controlplane/packet_builder.hpp"
+
+namespace l2tpgw::cp {
+namespace {
+
+L2TPGW_CP_TEST_EAL();
+
+using namespace test;
+
+class PuntChannelTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    pool_ = rte_pktmbuf_pool_create("cp_punt_test", 255, 0, kPrivSize, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    ASSERT_NE(pool_, nullptr);
+    ring_ = rte_ring_create("cp_punt_test", 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    ASSERT_NE(ring_, nullptr);
+  }
+  void TearDown() override {
+    rte_ring_free(ring_);
+    rte_mempool_free(pool_);
+  }
+  rte_mbuf* mbuf(PuntKind kind, const Bytes& bytes) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    EXPECT_NE(m, nullptr);
+    std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(bytes.size())), bytes.data(), bytes.size());
+    PktMeta& md = meta(m);
+    std::memset(&md, 0, sizeof(md));
+    md.punt_kind = kind;
+    return m;
+  }
+  void enqueue(rte_mbuf* m) { ASSERT_EQ(rte_ring_enqueue(ring_, m), 0); }
+  unsigned in_use() const { return 255 - rte_mempool_avail_count(pool_); }
+
+  rte_mempool* pool_ = nullptr;
+  rte_ring* ring_ = nullptr;
+};
+
+Bytes ike() {
+  return cat({ether(), ipv4(0xcb00710a, 0xcb007101, 17, udp(500, 500, isakmp()))});
+}
+Bytes lcp() { return udp(1701, 1701, l2tp_data(1, 1, ppp(wire::kPppLcp, Bytes{9, 1, 0, 8, 0, 0, 0, 0}))); }
+
+TEST_F(PuntChannelTest, CountsDispatchesAndFrees) {
+  PuntChannel ch(ring_);
+  std::vector<PuntClass> ike_seen;
+  std::vector<uint16_t> ppp_seen;
+  rte_mbuf* kept = nullptr;
+  PuntHandlers h;
+  h.ike = [&](PuntedPacket& p) {
+    ike_seen.push_back(p.info.cls);
+    EXPECT_EQ(p.payload.size(), 28u);
+    return false;  // not kept: the channel frees it
+  };
+  h.ppp_control = [&](PuntedPacket& p) {
+    ppp_seen.push_back(p.info.ppp_protocol);
+    EXPECT_EQ(p.payload[0], 9) << "LCP Echo-Request code";
+    kept = p.m;
+    return true;
+  };
+  ch.set_handlers(h);
+  enqueue(mbuf(PuntKind::Ike, ike()));
+  enqueue(mbuf(PuntKind::PppControl, lcp()));
+  enqueue(mbuf(PuntKind::L2tpControl, lcp()));  // a data message punted as control: Malformed
+  enqueue(mbuf(PuntKind::ToSelf, ike()));       // no to_self hook: counted and freed
+  enqueue(mbuf(PuntKind::None, ike()));
+  EXPECT_EQ(in_use(), 5u);
+  EXPECT_EQ(ch.drain(100), 5u);
+  EXPECT_EQ(ike_seen, std::vector<PuntClass>{PuntClass::Ike});
+  EXPECT_EQ(ppp_seen, std::vector<uint16_t>{wire::kPppLcp});
+  const PuntCounters& c = ch.counters();
+  EXPECT_EQ(c.packets[static_cast<size_t>(PuntClass::Ike)], 1u);
+  EXPECT_EQ(c.packets[static_cast<size_t>(PuntClass::PppLcp)], 1u);
+  EXPECT_EQ(c.packets[static_cast<size_t>(PuntClass::Malformed)], 1u);
+  EXPECT_EQ(c.packets[static_cast<size_t>(PuntClass::ToSelf)], 1u);
+  EXPECT_EQ(c.packets[static_cast<size_t>(PuntClass::Unknown)], 1u);
+  EXPECT_EQ(c.octets[static_cast<size_t>(PuntClass::Ike)], ike().size());
+  EXPECT_EQ(c.handled, 1u);
+  EXPECT_EQ(c.unhandled, 4u);
+  EXPECT_EQ(in_use(), 1u) << "only the mbuf the LCP hook kept is still out";
+  rte_pktmbuf_free(kept);
+  EXPECT_EQ(in_use(), 0u);
+}
+
+TEST_F(PuntChannelTest, DrainRespectsItsBudget) {
+  PuntChannel ch(ring_);
+  for (int i = 0; i < 100; ++i) enqueue(mbuf(PuntKind::Ike, ike()));
+  EXPECT_EQ(ch.drain(40), 40u);
+  EXPECT_EQ(rte_ring_count(ring_), 60u);
+  EXPECT_EQ(ch.drain(1000), 60u);
+  EXPECT_EQ(ch.drain(1000), 0u);
+  EXPECT_EQ(ch.counters().unhandled, 100u);
+  EXPECT_EQ(in_use(), 0u);
+}
+
+TEST_F(PuntChannelTest, ChainedMbufsAreLinearised) {
+  PuntChannel ch(ring_);
+  size_t seen = 0;
+  PuntHandlers h;
+  h.ike = [&](PuntedPacket& p) {
+    seen = p.payload.size();
+    return false;
+  };
+  ch.set_handlers(h);
+  const Bytes full = ike();
+  rte_mbuf* head = mbuf(PuntKind::Ike, Bytes(full.begin(), full.begin() + 30));
+  rte_mbuf* tail = rte_pktmbuf_alloc(pool_);
+  std::memcpy(rte_pktmbuf_append(tail, static_cast<uint16_t>(full.size() - 30)), full.data() + 30, full.size() - 30);
+  ASSERT_EQ(rte_pktmbuf_chain(head, tail), 0);
+  enqueue(head);
+  EXPECT_EQ(ch.drain(10), 1u);
+  EXPECT_EQ(seen, 28u);
+  EXPECT_EQ(in_use(), 0u);
+}
+
+}  // namespace
+}  // namespace l2tpgw::cp
