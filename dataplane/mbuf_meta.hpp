@@ -11,6 +11,12 @@ namespace l2tpgw::dp {
 // Why a packet was punted to the controlplane (PuntKind) travels in `punt_kind`.
 enum class PuntKind : uint8_t { None = 0, Ike, L2tpControl, PppControl, ToSelf };
 
+// PktMeta::flags. Set by the classify stages (which clear them first) and by the stages that
+// create packets.
+inline constexpr uint8_t kMetaSpawned = 0x01;      // made by a stage (ICMP error, fragment): never
+                                                   // fragmented again nor the cause of an ICMP error
+inline constexpr uint8_t kMetaL2Multicast = 0x02;  // arrived in an Ethernet broadcast/multicast frame
+
 struct PktMeta {
   uint32_t sa_slot;       // inbound SA that carried it (upstream) / outbound (inject)
   uint32_t outer_src;     // host order: outer IPv4 source (peer's current address)
@@ -26,6 +32,7 @@ struct PktMeta {
   uint8_t natt;
   uint8_t in_port;
   uint32_t next_hop;      // ARP hold queue: the neighbor the packet waits for (host order)
+  uint8_t flags;          // kMeta*
 };
 
 inline constexpr uint16_t kPrivSize = 64;

@@ -16,7 +16,7 @@ namespace l2tpgw::tables {
 inline constexpr uint64_t kShmMagic = 0x6c3274706777ULL;  // "l2tpgw"
 // Bump whenever a record, the header or the area order changes: a controlplane built
 // against another layout refuses to attach instead of misreading the tables.
-inline constexpr uint32_t kLayoutVersion = 1;
+inline constexpr uint32_t kLayoutVersion = 2;  // 2: ICMP error and fragment counters
 inline constexpr const char* kShmZoneName = "l2tpgw_tables";
 inline constexpr const char* kPuntRingName = "l2tpgw_punt";
 inline constexpr const char* kEventRingName = "l2tpgw_events";
