@@ -7,6 +7,10 @@
 
 namespace l2tpgw {
 
+// Ipv4Fragmented counts packets cut to an MTU (RFC 791), Ipv4FragmentsCreated the fragments
+// they became (the first included). IcmpError*: router errors (RFC 792/1191) sent, refused by
+// the per-worker rate limit, not sent because RFC 1812 §4.3.2.7 forbids it, or not built for
+// want of an mbuf; the packet that caused each is counted under its own drop reason.
 #define L2TPGW_COUNTERS(X)                                             \
   X(WanRxPackets) X(WanRxOctets) X(WanTxPackets) X(WanTxOctets)        \
   X(LanRxPackets) X(LanRxOctets) X(LanTxPackets) X(LanTxOctets)        \
@@ -15,8 +19,10 @@ namespace l2tpgw {
   X(PuntIke) X(PuntL2tpControl) X(PuntPppControl) X(PuntToSelf)         \
   X(PuntArp) X(InjectRaw) X(InjectEncrypted)                            \
   X(HandoffOut) X(HandoffIn)                                            \
-  X(Ipv4Reassembled) X(Ipv4Fragmented) X(IcmpSent) X(TcpMssClamped)     \
-  X(NatTPeerMoved) X(Hairpin)
+  X(Ipv4Reassembled) X(TcpMssClamped) X(NatTPeerMoved) X(Hairpin)       \
+  X(Ipv4Fragmented) X(Ipv4FragmentsCreated)                             \
+  X(IcmpErrorSent) X(IcmpErrorRateLimited) X(IcmpErrorSuppressed)       \
+  X(IcmpErrorNoMbuf)
 
 enum class Counter : uint8_t {
 #define X(n) n,

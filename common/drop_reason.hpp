@@ -37,9 +37,11 @@ namespace l2tpgw {
   X(L2tpWrongSa)          /* session not bound to the SA that carried it */      \
   X(PppMalformed)                                                                \
   X(Ipv4Spoofed)          /* inner source is not the session's address */        \
-  X(Ipv4TtlExceeded)                                                             \
+  X(Ipv4TtlExceeded)      /* TTL <= 1 when routed (ICMP time exceeded sent) */   \
   X(Ipv4NoRoute)                                                                 \
-  X(Ipv4TooBig)           /* over the MTU with DF set (ICMP sent) */             \
+  X(Ipv4TooBig)           /* over the MTU with DF set (ICMP frag-needed sent) */ \
+  X(Ipv4FragFailed)       /* over the MTU, DF clear, but cannot be fragmented */ \
+  X(NoMbuf)               /* the mbuf pool had none for the fragments */         \
   X(Ipv4NoSession)        /* LAN packet for a pool address with no session */    \
   X(ArpUnresolved)        /* next hop not yet resolved (request sent) */         \
   X(ArpMalformed)                                                                \

@@ -23,6 +23,10 @@ struct DataplaneConfig {
   uint32_t wan_gateway = 0;       // next hop for peers off the WAN subnet (0 = none)
   uint32_t lan_gateway = 0;       // next hop for LAN destinations off the LAN subnet (0 = none)
   uint16_t lan_mtu = 1500;
+  // ICMP errors (time exceeded, fragmentation needed) per worker: a token bucket refilled at
+  // icmp_error_rate per second (0: never send one) holding up to icmp_error_burst.
+  uint32_t icmp_error_rate = 1000;
+  uint32_t icmp_error_burst = 50;
   bool lan_proxy_arp = true;      // `ip lan1 proxyarp on`
   tables::TableSizes sizes;       // max sessions, workers, pools
   uint32_t mbufs = 32767;

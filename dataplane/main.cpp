@@ -106,7 +106,11 @@ parse:
        "client address pool as PREFIX or FIRST-LAST (`ip pp remote address pool`); repeatable")
       ("max-sessions", po::value<uint32_t>(&max_sessions)->default_value(4096), "concurrent L2TP sessions the tables hold (1..65535)")
       ("mbufs", po::value<uint32_t>(&cfg.mbufs)->default_value(32767), "packet buffers in the pool")
-      ("lan-mtu", po::value<uint16_t>(&cfg.lan_mtu)->default_value(1500), "LAN IPv4 MTU")
+      ("lan-mtu", po::value<uint16_t>(&cfg.lan_mtu)->default_value(1500), "LAN IPv4 MTU (68..65535)")
+      ("icmp-error-rate", po::value<uint32_t>(&cfg.icmp_error_rate)->default_value(1000),
+       "ICMP errors (time exceeded, fragmentation needed) each worker may send per second; 0: none")
+      ("icmp-error-burst", po::value<uint32_t>(&cfg.icmp_error_burst)->default_value(50),
+       "ICMP errors a worker may send at once after a quiet period (1..1000000)")
       ("no-proxy-arp", "do not answer ARP on the LAN for session addresses")
       ("idle-sleep-us", po::value<uint32_t>(&cfg.idle_sleep_us)->default_value(0),
        "idle back-off: a worker that found nothing to do for --idle-polls loops in a row sleeps "
@@ -142,6 +146,9 @@ parse:
   }
   cfg.lan_proxy_arp = !vm.count("no-proxy-arp");
   if (cfg.idle_sleep_us > 1000000) die("--idle-sleep-us: at most 1000000 (1 s)");
+  if (cfg.lan_mtu < 68) die("--lan-mtu: at least 68 (RFC 791), got " + std::to_string(cfg.lan_mtu));
+  if (cfg.icmp_error_burst < 1 || cfg.icmp_error_burst > 1000000)
+    die("--icmp-error-burst: expected 1..1000000, got " + std::to_string(cfg.icmp_error_burst));
   for (const std::string& p : pools_s) {
     if (cfg.sizes.n_pools == tables::kMaxPools) die("--pool: at most " + std::to_string(tables::kMaxPools) + " pools");
     tables::PoolRange r{};
@@ -232,6 +239,7 @@ parse:
     ctx->stats = &shared.tables.worker_stats(w);
     ctx->wan_txq = ctx->lan_txq = w;
     if (!ctx->crypto.init(&err)) die("crypto engine: " + err);
+    ctx->icmp_limit.configure(cfg.icmp_error_rate, cfg.icmp_error_burst, rte_get_tsc_hz());
     const uint64_t frag_ttl = rte_get_tsc_hz() * 2;  // RFC 791: reassembly timeout, here 2 s
     ctx->frag_tbl = rte_ip_frag_table_create(1024, 4, 1024 * 4, frag_ttl, rte_socket_id());
     if (!ctx->frag_tbl) die("cannot create the reassembly table");

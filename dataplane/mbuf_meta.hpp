@@ -12,4 +12,10 @@ using l2tpgw::meta;
 using l2tpgw::PktMeta;
 using l2tpgw::PuntKind;
 
+// PktMeta::flags (dataplane-internal). Set by the classify stages (which clear them first) and
+// by the stages that create packets.
+inline constexpr uint8_t kMetaSpawned = 0x01;      // made by a stage (ICMP error, fragment): never
+                                                   // fragmented again nor the cause of an ICMP error
+inline constexpr uint8_t kMetaL2Multicast = 0x02;  // arrived in an Ethernet broadcast/multicast frame
+
 }  // namespace l2tpgw::dp

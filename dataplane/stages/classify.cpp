@@ -7,6 +7,8 @@
 #include "common/wire/esp.hpp"
 #include "common/wire/ipv4.hpp"
 #include "common/wire/udp.hpp"
+#include "dataplane/stages/icmp_error.hpp"
+#include "dataplane/stages/ip4_output.hpp"
 #include "dataplane/stages/stage_util.hpp"
 
 namespace l2tpgw::dp {
@@ -96,6 +98,7 @@ void wan_classify(WorkerCtx& w, Burst& b) {
     }
     PktMeta& md = meta(m);
     md.in_port = static_cast<uint8_t>(dp.cfg->wan_port);
+    md.flags = 0;  // the inner packet came over PPP: no link-layer broadcast to remember
     md.outer_src = ip->src;
     md.outer_dst = ip->dst;
     md.outer_sport = md.outer_dport = 0;
@@ -175,6 +178,9 @@ void lan_classify(WorkerCtx& w, Burst& b) {
     rte_mbuf* m = b.pkts[i];
     PktMeta& md = meta(m);
     md.in_port = static_cast<uint8_t>(cfg.lan_port);
+    // The I/G bit of the destination MAC (IEEE 802): RFC 1812 §4.3.2.7 sends no ICMP error
+    // about a frame sent to a group.
+    md.flags = m->data_len >= 1 && (*rte_pktmbuf_mtod(m, const uint8_t*) & 0x01) ? kMetaL2Multicast : 0;
     wire::Ipv4Header ipv4;
     if (!ether_ipv4_input(b, i, &ipv4)) continue;
     const wire::Ipv4Header* ip = &ipv4;
@@ -195,7 +201,12 @@ void lan_classify(WorkerCtx& w, Burst& b) {
       continue;
     }
     // Routed: TTL and checksum, then the Ethernet header goes.
-    if (!ipv4_decrement_ttl(data + RTE_ETHER_HDR_LEN)) { b.drop(i, DropReason::Ipv4TtlExceeded); continue; }
+    if (!ipv4_decrement_ttl(data + RTE_ETHER_HDR_LEN)) {
+      icmp_error(w, m, data + RTE_ETHER_HDR_LEN, ip->total_length, kIcmpTimeExceeded,
+                 kIcmpCodeTtlExceeded, 0);
+      b.drop(i, DropReason::Ipv4TtlExceeded);
+      continue;
+    }
     rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
     md.session_id = sid;
     const tables::SessionRecord& s = dp.tables.session(sid);

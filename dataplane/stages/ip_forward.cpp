@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// ip4_forward: the client's IPv4 packet to the LAN (DESIGN.md stage 5): anti-spoofing, TTL,
-// TCP MSS clamping, then a connected next hop or the LAN gateway; pool destinations hairpin.
+// ip4_forward: the client's IPv4 packet to the LAN (DESIGN.md stage 5): anti-spoofing, TTL
+// (ICMP time exceeded), TCP MSS clamping, then a connected next hop or the LAN gateway, cut to
+// the LAN MTU (or ICMP frag-needed); pool destinations hairpin.
 #include "common/byte_reader.hpp"
 #include "common/wire/ipv4.hpp"
+#include "dataplane/stages/icmp_error.hpp"
+#include "dataplane/stages/ip4_output.hpp"
 #include "dataplane/stages/stage_util.hpp"
 
 namespace l2tpgw::dp {
@@ -29,7 +32,13 @@ void ip4_forward(WorkerCtx& w, Burst& b) {
       b.next[i] = Next::Punt;
       continue;
     }
-    if (!ipv4_decrement_ttl(iph)) { b.drop(i, DropReason::Ipv4TtlExceeded); continue; }
+    if (!ipv4_decrement_ttl(iph)) {
+      // Back into the client's own session, from our LAN address: the hop a traceroute from
+      // the client shows for the appliance.
+      icmp_error(w, m, iph, ip->total_length, kIcmpTimeExceeded, kIcmpCodeTtlExceeded, 0);
+      b.drop(i, DropReason::Ipv4TtlExceeded);
+      continue;
+    }
     if (s.tcp_mss && ip->protocol == wire::kIpProtoTcp && !ip->is_fragment() &&
         clamp_tcp_mss(iph, ip->total_length, s.tcp_mss))
       w.count(Counter::TcpMssClamped);
@@ -52,7 +61,10 @@ void ip4_forward(WorkerCtx& w, Burst& b) {
     if (cfg.lan.contains(ip->dst)) next_hop = ip->dst;
     else if (cfg.lan_gateway) next_hop = cfg.lan_gateway;
     else { b.drop(i, DropReason::Ipv4NoRoute); continue; }
-    if (ip->total_length > cfg.lan_mtu) { b.drop(i, DropReason::Ipv4TooBig); continue; }
+    // Over the LAN MTU: ICMP frag-needed back down the tunnel (DF), or fragments to the LAN.
+    if (ip->total_length > cfg.lan_mtu &&
+        !ip4_mtu_exceeded(w, b, i, cfg.lan_mtu, Egress::Lan, next_hop))
+      continue;
     finish_ether_output(b, i, ether_output(w, m, next_hop, false), Next::TxLan);
   }
 }

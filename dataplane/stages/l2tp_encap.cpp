@@ -5,6 +5,7 @@
 #include "common/wire/ipv4.hpp"
 #include "common/wire/l2tp.hpp"
 #include "common/wire/ppp.hpp"
+#include "dataplane/stages/ip4_output.hpp"
 #include "dataplane/stages/stage_util.hpp"
 
 namespace l2tpgw::dp {
@@ -27,16 +28,17 @@ void l2tp_encap(WorkerCtx& w, Burst& b) {
       b.drop(i, DropReason::Ipv4NoSession);
       continue;
     }
-    const uint32_t ip_len = m->data_len;
-    if (ip_len > s.mtu) {
-      // TODO(l2tpgw): ICMP needs-frag (DF) / fragmentation to the session MTU.
-      b.drop(i, DropReason::Ipv4TooBig);
-      continue;
-    }
     const tables::TunnelRecord& t = dp.tables.tunnel(s.tunnel_id);
     const uint32_t sa_out = t.sa_out.load(std::memory_order_acquire);
     if (!tables::published(t) || sa_out == 0) { b.drop(i, DropReason::EspNoOutboundSa); continue; }
+    // Over the session MTU: ICMP frag-needed to the sender (DF), or cut here so that every
+    // fragment is encapsulated and encrypted as a packet of its own (the first one goes on in
+    // this burst, the others are spawned back into this stage).
+    if (m->data_len > s.mtu && !ip4_mtu_exceeded(w, b, i, s.mtu, Egress::Session, 0)) continue;
+    const uint32_t ip_len = m->data_len;
+    // Only a packet whose data starts with the TCP header (not a later fragment) is clamped.
     if (s.tcp_mss && iph[9] == wire::kIpProtoTcp &&
+        (load_be16(iph + 6) & wire::kIpv4FragOffsetMask) == 0 &&
         clamp_tcp_mss(rte_pktmbuf_mtod(m, uint8_t*), ip_len, s.tcp_mss))
       w.count(Counter::TcpMssClamped);
     tables::SessionCounters& sc = dp.tables.session_counters(md.session_id);

@@ -16,7 +16,9 @@ namespace l2tpgw::dp {
 
 std::atomic<bool> g_quit{false};
 
-void run_pipeline(WorkerCtx& w, Burst& b) {
+namespace {
+
+void run_stages(WorkerCtx& w, Burst& b) {
   wan_classify(w, b);
   lan_classify(w, b);
   esp_decrypt(w, b);
@@ -25,6 +27,31 @@ void run_pipeline(WorkerCtx& w, Burst& b) {
   l2tp_encap(w, b);
   esp_encrypt(w, b);
   dispatch(w, b);
+}
+
+}  // namespace
+
+void run_pipeline(WorkerCtx& w, Burst& b) {
+  run_stages(w, b);
+  flush_spawned(w);
+}
+
+void flush_spawned(WorkerCtx& w) {
+  // Moved out before running, so that w.spawned is empty and consistent for the stage that
+  // called us to go on filling. Spawned packets never spawn (kMetaSpawned), so this loops once.
+  while (w.spawned.n) {
+    Burst b;
+    const uint16_t n = w.spawned.n;
+    for (uint16_t i = 0; i < n; ++i) {
+      b.pkts[i] = w.spawned.pkts[i];
+      b.next[i] = w.spawned.next[i];
+      b.why[i] = w.spawned.why[i];
+      b.target[i] = w.spawned.target[i];
+    }
+    b.n = n;
+    w.spawned.n = 0;
+    run_stages(w, b);
+  }
 }
 
 void run_pipeline_profiled(WorkerCtx& w, Burst& b, uint64_t (&cycles)[kStageCount]) {
@@ -39,6 +66,7 @@ void run_pipeline_profiled(WorkerCtx& w, Burst& b, uint64_t (&cycles)[kStageCoun
     cycles[s] += u - t;
     t = u;
   }
+  flush_spawned(w);  // packets the stages made (ICMP errors, fragments): not attributed
 }
 
 namespace {

@@ -16,6 +16,7 @@
 #include "dataplane/neighbor.hpp"
 #include "dataplane/sa/sa_runtime.hpp"
 #include "dataplane/worker/burst.hpp"
+#include "dataplane/worker/token_bucket.hpp"
 
 namespace l2tpgw::dp {
 
@@ -49,7 +50,11 @@ struct WorkerCtx {
   rte_ip_frag_tbl* frag_tbl = nullptr;
   rte_ip_frag_death_row death_row{};
   uint64_t bench_tx_wan = 0, bench_tx_lan = 0;  // SinkMode::Bench
-  uint32_t ip_id = 0;                          // outer IPv4 Identification
+  uint32_t ip_id = 0;                          // IPv4 Identification of what we originate
+  // Packets the stages create (ICMP errors, fragments 2..n), with their next node set. They run
+  // through the pipeline after the burst that made them, or as soon as this fills up.
+  Burst spawned;
+  TokenBucket icmp_limit;                      // ICMP errors (RFC 1812 §4.3.2.8)
 
   void count(Counter c, uint64_t v = 1) { stats->counters[static_cast<size_t>(c)] += v; }
 };
@@ -58,8 +63,15 @@ struct WorkerCtx {
 extern std::atomic<bool> g_quit;
 
 // Runs a burst of packets (entry given by next[i]) through every stage and dispatches them:
-// transmitted, punted, handed off or dropped. Every mbuf is consumed.
+// transmitted, punted, handed off or dropped; then what the stages spawned. Every mbuf is
+// consumed.
 void run_pipeline(WorkerCtx& w, Burst& b);
+
+// Runs w.spawned through the stages and dispatches it, leaving it empty. Also called from
+// inside the stages that spawn (classify, ip4_forward, l2tp_encap) when w.spawned is full: the
+// stages keep no state between calls but the crypto engine's, which only esp_decrypt and
+// esp_encrypt use and only within one call, and spawned packets never spawn again.
+void flush_spawned(WorkerCtx& w);
 
 // The stages in pipeline order, for per-stage cycle accounting (VPP's `show runtime`).
 inline constexpr const char* kStageNames[] = {"wan_classify", "lan_classify", "esp_decrypt",

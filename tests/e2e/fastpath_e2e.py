@@ -14,6 +14,9 @@
 # LAN traffic spread over every worker's queue (one ESP sequence per SA, all of it authentic),
 # upstream from every owner and from a client whose NAT mapping flaps (no replay drops), and
 # HandoffOut/HandoffIn moving on every worker.
+# Finally the appliance must behave as a router at MTU and TTL limits: ICMP Fragmentation
+# Needed / Time Exceeded to the sender on either side, fragments that scapy reassembles to the
+# original, no ICMP error about an ICMP error or a broadcast, and a rate limit on the errors.
 #
 #   /usr/bin/python3 tests/e2e/fastpath_e2e.py --builddir <builddir> [--workers N] [--keep]
 #                    [-k PATTERN]
@@ -36,9 +39,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scapy.layers.inet import ICMP, IP, UDP  # noqa: E402
+from scapy.layers.inet import ICMP, IP, UDP, IPerror, defragment, fragment  # noqa: E402
 from scapy.layers.l2 import ARP, Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
+from scapy.utils import checksum  # noqa: E402
 
 import l2tp_esp_peer as lep  # noqa: E402
 from lab import (LAN_GW_ADDR, LAN_HOST_ADDR, WAN_GW_ADDR, WAN_PEER_ADDR, L2Port, Lab, Proc,  # noqa: E402
@@ -64,7 +68,16 @@ DROP = {
     "unknown_session": "L2tpNoSession",
     "spoofed": "Ipv4Spoofed",
     "natt_keepalive": "NatTKeepalive",
+    "too_big": "Ipv4TooBig",
+    "ttl": "Ipv4TtlExceeded",
 }
+
+# Router behaviour: the LAN MTU and the sessions' MTU the appliance runs with, and its ICMP
+# error rate limit (per worker), set low so that a short flood hits it.
+LAN_MTU = 1500
+SESSION_MTU = 1400          # l2tpgw-sessionctl's default --mtu
+ICMP_ERROR_RATE = 100       # per second
+ICMP_ERROR_BURST = 10
 
 SESSIONCTL_LINE = re.compile(r"session=(\d+) tunnel_id=(\d+) session_id=(\d+) "
                              r"spi_in=0x([0-9a-fA-F]+) spi_out=0x([0-9a-fA-F]+)")
@@ -115,7 +128,9 @@ class Appliance:
             "--vdev", f"net_af_packet1,iface=dplan,qpairs={self.workers + 1}",
             "--",
             "--wan-addr", f"{WAN_GW_ADDR}/24", "--lan-addr", f"{LAN_GW_ADDR}/24",
-            "--pool", POOL, "--max-sessions", "1024",
+            "--pool", POOL, "--max-sessions", "1024", "--lan-mtu", str(LAN_MTU),
+            "--icmp-error-rate", str(ICMP_ERROR_RATE),
+            "--icmp-error-burst", str(ICMP_ERROR_BURST),
             "--idle-sleep-us", str(self.idle_sleep_us)]), self.log_dir)
         self.proc.wait_for_output(READY_LINE, TIMEOUT_READY)
 
@@ -368,6 +383,7 @@ class Ctx:
     wan: WanPeer
     lan: L2Port
     sessions: dict[str, Session] = field(default_factory=dict)
+    lan_gw_mac: str | None = None
 
 
 def echo_request(s: Session, size: int = 56) -> IP:
@@ -916,6 +932,314 @@ def case_handoff_upstream(ctx: Ctx) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Router behaviour at MTU and TTL limits (RFC 791, RFC 792, RFC 1191, RFC 1812 §4.3.2)
+# ---------------------------------------------------------------------------------------------
+
+def lan_gw_mac(ctx: Ctx) -> str:
+    """The dataplane's LAN MAC, as the LAN host learns it (ARP for the LAN address)."""
+    if ctx.lan_gw_mac:
+        return ctx.lan_gw_mac
+    req = Ether(dst="ff:ff:ff:ff:ff:ff", src=ctx.lan.mac) / ARP(
+        op=1, hwsrc=ctx.lan.mac, psrc=LAN_HOST_ADDR, pdst=LAN_GW_ADDR)
+
+    def is_reply(frame: bytes):
+        e = Ether(frame)
+        return ARP in e and e[ARP].op == 2 and e[ARP].psrc == LAN_GW_ADDR and e[ARP].hwsrc
+    for _ in range(3):
+        ctx.lan.send(bytes(req))
+        mac = ctx.lan.recv_until(is_reply, TIMEOUT_REPLY / 3)
+        if mac:
+            ctx.lan_gw_mac = mac
+            return mac
+    raise TestFailure(f"no ARP reply for {LAN_GW_ADDR} from the dataplane's LAN port")
+
+
+def lan_send(ctx: Ctx, ip: IP, dst_mac: str | None = None) -> None:
+    ctx.lan.send(bytes(Ether(dst=dst_mac or lan_gw_mac(ctx), src=ctx.lan.mac) / ip))
+
+
+def udp_probe(src: str, dst: str, total: int, df: bool, ttl: int = 64,
+              ident: int | None = None) -> IP:
+    """A UDP datagram of `total` bytes (IPv4 header included) with a recognisable payload."""
+    ident = secrets.randbelow(0xFFFF) + 1 if ident is None else ident
+    body = bytes((ident + i * 7) & 0xFF for i in range(total - 28))
+    return IP(bytes(IP(src=src, dst=dst, id=ident, ttl=ttl, flags="DF" if df else 0) /
+                    UDP(sport=40000 + ident % 1000, dport=33434) / Raw(body)))
+
+
+def routed(ip: IP) -> IP:
+    """`ip` one hop later: TTL - 1 and the header checksum recomputed."""
+    r = IP(bytes(ip))
+    r.ttl -= 1
+    del r.chksum
+    return IP(bytes(r))
+
+
+def lan_icmp_from_gw(ctx: Ctx, icmp_type: int, about: IP, timeout: float = TIMEOUT_REPLY):
+    """The ICMP error of `icmp_type` the LAN host receives from the appliance about `about`."""
+    def match(frame: bytes):
+        e = Ether(frame)
+        if IP not in e or e[IP].src != LAN_GW_ADDR or ICMP not in e or \
+                e[ICMP].type != icmp_type or IPerror not in e:
+            return None
+        q = e[IPerror]
+        if (q.src, q.dst, q.id) != (about.src, about.dst, about.id):
+            return None
+        return e
+    return ctx.lan.recv_until(match, timeout)
+
+
+def check_icmp_error(where: str, ip: IP, icmp_type: int, code: int, dst: str, about: IP,
+                     mtu: int | None = None) -> None:
+    """RFC 792/1191/1812 fields of an ICMP error from the appliance's LAN address; `about` is
+    the original as the appliance saw it when it gave up (TTL already decremented once it
+    was routed)."""
+    if ip.src != LAN_GW_ADDR or ip.dst != dst:
+        raise TestFailure(f"{where}: ICMP error {ip.src} -> {ip.dst}, expected "
+                          f"{LAN_GW_ADDR} -> {dst}")
+    if ICMP not in ip or (ip[ICMP].type, ip[ICMP].code) != (icmp_type, code):
+        raise TestFailure(f"{where}: expected ICMP {icmp_type}/{code}, got {ip.summary()}")
+    raw = bytes(ip)
+    if checksum(raw[ip.ihl * 4:]) != 0 or checksum(raw[:ip.ihl * 4]) != 0:
+        raise TestFailure(f"{where}: bad IPv4 or ICMP checksum in the ICMP error")
+    if mtu is not None and ip[ICMP].nexthopmtu != mtu:
+        raise TestFailure(f"{where}: next-hop MTU {ip[ICMP].nexthopmtu}, expected {mtu} "
+                          f"(RFC 1191 §4)")
+    # RFC 792: the original's IPv4 header and the first 64 bits of its data.
+    orig = bytes(about)
+    quoted = raw[ip.ihl * 4 + 8:]
+    hl = about.ihl * 4
+    if quoted != orig[:hl + 8]:
+        raise TestFailure(f"{where}: quoted original {quoted.hex()} does not match the "
+                          f"packet sent ({orig[:hl + 8].hex()})")
+
+
+def receive_inner(ctx: Ctx, s: Session, want: int, timeout: float) -> list[IP]:
+    got = ctx.wan.receive([s], want, timeout)
+    return [r.inner for _, r in got if r.inner is not None]
+
+
+def receive_datagram(ctx: Ctx, s: Session, timeout: float) -> tuple[IP, list[IP]]:
+    """Fragments of one datagram arriving through the tunnel, reassembled by scapy."""
+    frags: list[IP] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frags += receive_inner(ctx, s, 1, max(0.05, deadline - time.monotonic()))
+        if not frags:
+            continue
+        whole = [p for p in defragment([IP(bytes(f)) for f in frags])
+                 if not p[IP].flags.MF and p[IP].frag == 0]
+        if whole:
+            return whole[0], frags
+    raise TestFailure(f"[{s.label}] no complete datagram through the tunnel; got "
+                      f"{[f.summary() for f in frags]}")
+
+
+def check_reassembled(where: str, whole: IP, sent: IP) -> None:
+    """The reassembled datagram is the one sent, one hop later (TTL - 1)."""
+    want = routed(sent)
+    if bytes(IP(bytes(whole))) != bytes(want):
+        raise TestFailure(f"{where}: reassembled {whole.summary()} ({len(bytes(whole))} bytes) "
+                          f"differs from the {len(bytes(want))}-byte datagram sent")
+
+
+def check_fragments(where: str, frags: list[IP], mtu: int) -> None:
+    for f in frags:
+        if f.len > mtu or len(bytes(f)) != f.len:
+            raise TestFailure(f"{where}: fragment of {f.len} bytes over MTU {mtu}")
+        if checksum(bytes(f)[:f.ihl * 4]) != 0:
+            raise TestFailure(f"{where}: bad header checksum in {f.summary()}")
+        if f.flags.MF and (f.len - f.ihl * 4) % 8:
+            raise TestFailure(f"{where}: a fragment with MF carries {f.len - f.ihl * 4} bytes, "
+                              f"not a multiple of 8")
+
+
+def case_frag_needed_downstream(ctx: Ctx, s: Session) -> None:
+    before = arm(ctx)
+    probe = udp_probe(LAN_HOST_ADDR, s.cfg.client_ip, SESSION_MTU + 100, df=True)
+    lan_send(ctx, probe)
+    e = lan_icmp_from_gw(ctx, 3, probe)
+    if e is None:
+        raise TestFailure(f"[{s.label}] no ICMP fragmentation-needed on the LAN for a DF "
+                          f"packet over the session MTU")
+    check_icmp_error(f"[{s.label}] frag-needed", e[IP], 3, 4, LAN_HOST_ADDR, routed(probe),
+                     mtu=SESSION_MTU)
+    if ctx.wan.receive([s], 1, 0.2):
+        raise TestFailure(f"[{s.label}] the DF packet went down the tunnel anyway")
+    expect_drop(ctx, DROP["too_big"], before, 1)
+    expect_drop(ctx, "IcmpErrorSent", before, 1)
+
+
+def case_fragment_downstream(ctx: Ctx, s: Session) -> None:
+    before = arm(ctx)
+    probe = udp_probe(LAN_HOST_ADDR, s.cfg.client_ip, LAN_MTU, df=False)
+    lan_send(ctx, probe)
+    whole, frags = receive_datagram(ctx, s, TIMEOUT_REPLY)
+    check_fragments(f"[{s.label}]", frags, SESSION_MTU)
+    if len(frags) != 2:
+        raise TestFailure(f"[{s.label}] {len(frags)} fragments for {LAN_MTU} bytes at MTU "
+                          f"{SESSION_MTU}, expected 2")
+    check_reassembled(f"[{s.label}] downstream", whole, probe)
+    expect_drop(ctx, "Ipv4Fragmented", before, 1)
+    expect_drop(ctx, "Ipv4FragmentsCreated", before, 2)
+
+
+def send_upstream_big(ctx: Ctx, s: Session, inner: IP) -> None:
+    """A client packet too big for one WAN frame: its ESP packet is sent in outer fragments,
+    which the appliance reassembles before decrypting."""
+    outer = s.peer.upstream(inner)
+    for f in fragment(outer, fragsize=1400):
+        ctx.wan.send(IP(bytes(f)))
+
+
+def case_frag_needed_upstream(ctx: Ctx, s: Session) -> None:
+    before = arm(ctx)
+    probe = udp_probe(s.cfg.client_ip, LAN_HOST_ADDR, LAN_MTU + 100, df=True)
+    send_upstream_big(ctx, s, probe)
+    got = receive_inner(ctx, s, 1, TIMEOUT_REPLY)
+    if not got:
+        raise TestFailure(f"[{s.label}] no ICMP fragmentation-needed through the tunnel for a "
+                          f"DF packet over the LAN MTU")
+    check_icmp_error(f"[{s.label}] frag-needed", got[0], 3, 4, s.cfg.client_ip, routed(probe),
+                     mtu=LAN_MTU)
+    expect_silence(ctx, None, "a DF packet over the LAN MTU")
+    expect_drop(ctx, DROP["too_big"], before, 1)
+    expect_drop(ctx, "IcmpErrorSent", before, 1)
+
+
+def case_fragment_round_trip(ctx: Ctx, s: Session) -> None:
+    """A 1600-byte echo request without DF: cut to the LAN MTU on its way to the LAN host,
+    whose kernel reassembles it and answers with a 1600-byte reply that the appliance cuts to
+    the session MTU. (The request's outer ESP packet travels in two WAN fragments and the
+    reply in two LAN fragments; the af_packet PMD's fanout sockets reassemble both before the
+    dataplane sees them, PACKET_FANOUT_FLAG_DEFRAG, so Ipv4Reassembled is not asserted.)"""
+    before = arm(ctx)
+    s.icmp_seq += 1
+    body = bytes((s.icmp_seq * 3 + i) & 0xFF for i in range(LAN_MTU + 100 - 28))
+    req = IP(bytes(IP(src=s.cfg.client_ip, dst=LAN_HOST_ADDR, id=s.icmp_seq, ttl=64) /
+                   ICMP(type=8, id=s.icmp_id, seq=s.icmp_seq) / Raw(body)))
+    send_upstream_big(ctx, s, req)
+
+    lan_frags: list[IP] = []
+
+    def lan_match(frame: bytes):
+        e = Ether(frame)
+        if IP in e and e[IP].src == s.cfg.client_ip and e[IP].id == req.id:
+            lan_frags.append(IP(bytes(e[IP])))
+            return len(lan_frags) >= 2
+        return None
+    ctx.lan.recv_until(lan_match, TIMEOUT_REPLY)
+    check_fragments(f"[{s.label}] upstream", lan_frags, LAN_MTU)
+    whole = [p for p in defragment(lan_frags) if not p[IP].flags.MF and p[IP].frag == 0]
+    if len(lan_frags) != 2 or not whole:
+        raise TestFailure(f"[{s.label}] LAN got {[f.summary() for f in lan_frags]}, expected "
+                          f"two fragments of the echo request")
+    check_reassembled(f"[{s.label}] upstream", whole[0], req)
+
+    reply, frags = receive_datagram(ctx, s, TIMEOUT_REPLY * 2)
+    check_fragments(f"[{s.label}] downstream", frags, SESSION_MTU)
+    if ICMP not in reply or reply[ICMP].type != 0 or \
+            (reply[ICMP].id, reply[ICMP].seq) != (s.icmp_id, s.icmp_seq) or \
+            bytes(reply[ICMP].payload) != body:
+        raise TestFailure(f"[{s.label}] reassembled reply is not our echo reply: "
+                          f"{reply.summary()}")
+    # One packet cut each way (should the LAN host's reply arrive in two fragments after
+    # all, only the first of them is over the session MTU).
+    last = expect_drop(ctx, "Ipv4Fragmented", before, 2)
+    grown = counter(last, "Ipv4FragmentsCreated") - counter(before, "Ipv4FragmentsCreated")
+    if grown != 2 + 2:
+        raise TestFailure(f"Ipv4FragmentsCreated grew by {grown}, expected 4 (2 each way)")
+
+
+def case_ttl_upstream(ctx: Ctx, s: Session) -> None:
+    before = arm(ctx)
+    probe = udp_probe(s.cfg.client_ip, LAN_HOST_ADDR, 100, df=False, ttl=1)
+    ctx.wan.send(s.peer.upstream(probe))
+    got = receive_inner(ctx, s, 1, TIMEOUT_REPLY)
+    if not got:
+        raise TestFailure(f"[{s.label}] no ICMP time exceeded through the tunnel for TTL 1")
+    check_icmp_error(f"[{s.label}] time exceeded", got[0], 11, 0, s.cfg.client_ip, probe)
+    expect_silence(ctx, None, "a TTL-1 packet")
+    expect_drop(ctx, DROP["ttl"], before, 1)
+    expect_drop(ctx, "IcmpErrorSent", before, 1)
+
+
+def case_ttl_downstream(ctx: Ctx, s: Session) -> None:
+    before = arm(ctx)
+    probe = udp_probe(LAN_HOST_ADDR, s.cfg.client_ip, 100, df=False, ttl=1)
+    lan_send(ctx, probe)
+    e = lan_icmp_from_gw(ctx, 11, probe)
+    if e is None:
+        raise TestFailure(f"[{s.label}] no ICMP time exceeded on the LAN for TTL 1")
+    check_icmp_error(f"[{s.label}] time exceeded", e[IP], 11, 0, LAN_HOST_ADDR, probe)
+    if ctx.wan.receive([s], 1, 0.2):
+        raise TestFailure(f"[{s.label}] the TTL-1 packet went down the tunnel anyway")
+    expect_drop(ctx, DROP["ttl"], before, 1)
+    expect_drop(ctx, "IcmpErrorSent", before, 1)
+
+
+def case_icmp_never_reply(ctx: Ctx, s: Session) -> None:
+    """RFC 1812 §4.3.2.7: no error about an ICMP error, a link-layer broadcast or a source that
+    is not one host; each original still counted under its drop reason. (Later fragments are
+    left to the unit tests: the af_packet PMD's fanout sockets hand the dataplane only whole
+    datagrams, PACKET_FANOUT_FLAG_DEFRAG.)"""
+    before = arm(ctx)
+    # An ICMP error (port unreachable) with DF, over the session MTU.
+    err = IP(bytes(IP(src=LAN_HOST_ADDR, dst=s.cfg.client_ip, flags="DF", id=0x5a5a) /
+                   ICMP(type=3, code=3) / Raw(bytes(SESSION_MTU + 100 - 28))))
+    lan_send(ctx, err)
+    # A TTL-1 packet from a loopback source.
+    lan_send(ctx, udp_probe("127.0.0.1", s.cfg.client_ip, 100, df=False, ttl=1, ident=0x5a5b))
+    # A TTL-1 packet in an Ethernet broadcast frame.
+    lan_send(ctx, udp_probe(LAN_HOST_ADDR, s.cfg.client_ip, 100, df=False, ttl=1, ident=0x5a5c),
+             dst_mac="ff:ff:ff:ff:ff:ff")
+
+    def icmp_from_gw(frame: bytes):
+        e = Ether(frame)
+        return IP in e and e[IP].src == LAN_GW_ADDR and ICMP in e and e[ICMP].type in (3, 11) \
+            and e.summary()
+    leaked = ctx.lan.recv_until(icmp_from_gw, TIMEOUT_SILENCE)
+    if leaked:
+        raise TestFailure(f"an ICMP error was sent where RFC 1812 forbids it: {leaked}")
+    expect_drop(ctx, DROP["too_big"], before, 1)
+    expect_drop(ctx, DROP["ttl"], before, 2)
+    expect_drop(ctx, "IcmpErrorSuppressed", before, 3)
+    expect_drop(ctx, "IcmpErrorSent", before, 0)
+
+
+def case_icmp_rate_limit(ctx: Ctx, s: Session) -> None:
+    """A flood of TTL-1 packets: at most the burst plus the rate's worth of errors go out, the
+    rest are counted as rate-limited, and every original as a TTL drop."""
+    n = 200
+    time.sleep(ICMP_ERROR_BURST / ICMP_ERROR_RATE + 0.1)   # a full bucket to start with
+    before = arm(ctx)
+    frame = bytes(Ether(dst=lan_gw_mac(ctx), src=ctx.lan.mac) /
+                  udp_probe(LAN_HOST_ADDR, s.cfg.client_ip, 64, df=False, ttl=1))
+    t0 = time.monotonic()
+    for _ in range(n):
+        ctx.lan.send(frame)
+    elapsed = time.monotonic() - t0
+    seen = len(ctx.lan.recv_matching(
+        lambda f: IP in Ether(f) and Ether(f)[IP].src == LAN_GW_ADDR and ICMP in Ether(f) and
+        Ether(f)[ICMP].type == 11, 1.0))
+    last = expect_drop(ctx, DROP["ttl"], before, n)
+    sent = counter(last, "IcmpErrorSent") - counter(before, "IcmpErrorSent")
+    limited = counter(last, "IcmpErrorRateLimited") - counter(before, "IcmpErrorRateLimited")
+    if sent + limited != n:
+        raise TestFailure(f"IcmpErrorSent {sent} + IcmpErrorRateLimited {limited} != {n}")
+    # Each worker has its own bucket; the flood's frames all hash to one queue.
+    allowed = ctx.app.workers * ICMP_ERROR_BURST + int((elapsed + 1.0) * ICMP_ERROR_RATE) + 1
+    if not ICMP_ERROR_BURST <= sent <= allowed or limited == 0:
+        raise TestFailure(f"{sent} errors sent and {limited} rate-limited out of {n} sent in "
+                          f"{elapsed:.3f}s (burst {ICMP_ERROR_BURST}, {ICMP_ERROR_RATE}/s)")
+    print(f"     rate limit: {sent} sent, {limited} limited, flood of {n} in {elapsed:.3f}s",
+          flush=True)
+    if seen != sent:
+        raise TestFailure(f"the LAN host received {seen} time-exceeded errors, the counter "
+                          f"says {sent}")
+
+
+# ---------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------
 
@@ -938,7 +1262,8 @@ def run_cases(ctx: Ctx, res: Results, pattern: str | None) -> None:
         extra = [("witness", lep.algo("aes-gcm"), False, 4500, 1701),
                  ("victim", lep.algo("aes-cbc", "sha-hmac"), False, 4500, 1701),
                  ("victim-natt", lep.algo("aes-cbc", "sha-hmac"), True, 40100, 1701),
-                 ("l2tp-port", lep.algo("aes-cbc", "sha-hmac"), True, 40101, 50001)]
+                 ("l2tp-port", lep.algo("aes-cbc", "sha-hmac"), True, 40101, 50001),
+                 ("mtu", lep.algo("aes-cbc", "sha-hmac"), False, 4500, 1701)]
         for i, (label, a, natt, port, l2tp_port) in enumerate(extra):
             if natt:
                 ctx.wan.absorb_udp(port)
@@ -969,6 +1294,21 @@ def run_cases(ctx: Ctx, res: Results, pattern: str | None) -> None:
     case("drop: truncated ESP (runts), GCM", case_truncated, S["witness"])
     case("drop: ESP cut inside the ICV", case_truncated_tail, S["victim"])
     case("absorb: NAT-T keepalive", case_natt_keepalive, S["victim-natt"])
+
+    case("icmp: frag-needed to a LAN sender over the session MTU", case_frag_needed_downstream,
+         S["victim"])
+    case("icmp: frag-needed through the tunnel over the LAN MTU", case_frag_needed_upstream,
+         S["victim"])
+    case("icmp: frag-needed through the tunnel, NAT-T", case_frag_needed_upstream,
+         S["victim-natt"])
+    case("fragment: LAN to client over the session MTU", case_fragment_downstream, S["mtu"])
+    case("fragment: LAN to client, NAT-T, GCM", case_fragment_downstream, S["aes-gcm/natt"])
+    case("fragment: 1600-byte ping both ways", case_fragment_round_trip, S["mtu"])
+    case("icmp: time exceeded through the tunnel", case_ttl_upstream, S["victim"])
+    case("icmp: time exceeded to a LAN sender", case_ttl_downstream, S["victim"])
+    case("icmp: never about an ICMP error, a broadcast, a loopback source",
+         case_icmp_never_reply, S["victim"])
+    case("icmp: errors are rate-limited", case_icmp_rate_limit, S["victim"])
     if ctx.app.workers > 1:
         if case("handoff: clients owned by every worker", case_handoff_install):
             case("handoff: LAN -> client over every worker, one ESP sequence per SA",
