@@ -6,6 +6,7 @@
 #include <string>
 
 #include "controlplane/config/check_config.hpp"
+#include "controlplane/daemon/config_store.hpp"
 #include "controlplane/daemon/daemon.hpp"
 #include "controlplane/daemon/options.hpp"
 
@@ -25,5 +26,16 @@ int main(int argc, char** argv) {
   if (vm.count("check-config"))
     return l2tpgw::cp::config::check_config_main(vm["check-config"].as<std::string>(), std::cout,
                                                  std::cerr);
-  return l2tpgw::cp::run_daemon(opt);
+  // A daemon started with a broken configuration refuses to start (FILE:LINE: message on
+  // stderr), as `--check-config` would have told; a good one is the running configuration
+  // that `show config` prints and `load config` / SIGHUP diff against.
+  l2tpgw::cp::ConfigStore store;
+  if (!opt.config_path.empty()) {
+    const l2tpgw::cp::Reply r = store.load(opt.config_path);
+    std::cerr << r.text;
+    if (r.status != l2tpgw::cp::ReplyStatus::Ok) return 1;
+  }
+  l2tpgw::cp::DaemonHooks hooks;
+  hooks.config = store.hooks(opt.config_path);
+  return l2tpgw::cp::run_daemon(opt, std::move(hooks));
 }

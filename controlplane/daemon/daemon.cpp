@@ -399,7 +399,7 @@ int Daemon::run() {
   logf(LogLevel::Info, "[CP] l2tpgw-controlplane pid %d started%s; CLI on %s", static_cast<int>(getpid()),
        again.c_str(), opt_.socket_path.c_str());
   if (!opt_.config_path.empty())
-    logf(LogLevel::Info, "[CP] configuration file %s (parsing arrives with the configuration module)", opt_.config_path.c_str());
+    logf(LogLevel::Info, "[CP] configuration file %s", opt_.config_path.c_str());
   set_waiting("looking for the dataplane");
   attach_step();
   loop_.run();

@@ -31,7 +31,7 @@ int parse_daemon_options(int argc, char** argv, DaemonOptions& opt,
       ("log-level", po::value<std::string>(&level)->default_value("info"),
        "the least important lines logged: debug | info | notice | warning | error")
       ("config", po::value<std::string>(&opt.config_path),
-       "the Yamaha-syntax configuration file (stored; `load config` reads it once the parser lands)")
+       "the Yamaha RTX configuration file: loaded at start (a broken one stops the start with FILE:LINE: messages), printed by `show config`, read again by `load config` and SIGHUP")
       ("eal-lcore", po::value<unsigned>(&opt.eal_lcore)->default_value(127),
        "the EAL lcore id of this process (0..127): must differ from every lcore of the dataplane, "
        "since per-lcore mempool caches live in shared memory")

@@ -40,7 +40,7 @@ from scapy.packet import Raw  # noqa: E402
 
 import fastpath_e2e as fp  # noqa: E402
 import l2tp_esp_peer as lep  # noqa: E402
-from lab import (WAN_GW_ADDR, WAN_PEER_ADDR, L2Port, Lab, Proc, Results, TestFailure,  # noqa: E402
+from lab import (REPO, WAN_GW_ADDR, WAN_PEER_ADDR, L2Port, Lab, Proc, Results, TestFailure,  # noqa: E402
                  ensure_hugepages, ns_cmd, run, wait_until)
 
 # ---------------------------------------------------------------------------------------------
@@ -305,9 +305,23 @@ def case_cli_errors(ctx: Ctx) -> None:
     expect_rc(ctx.cp.ctl("frobnicate"), CTL_ERROR, "unknown command",
               "unknown command 'frobnicate' (try 'help')")
     expect_rc(ctx.cp.ctl("show", "status", "pp"), CTL_ERROR, "missing argument", "usage:")
-    expect_rc(ctx.cp.ctl("show", "config"), CTL_NOT_AVAILABLE, "show config", "not yet available")
-    expect_rc(ctx.cp.ctl("load", "config", "/nonexistent"), CTL_NOT_AVAILABLE, "load config",
-              "not yet available")
+    expect_rc(ctx.cp.ctl("show", "config"), CTL_ERROR, "show config before any load",
+              "no configuration loaded")
+    expect_rc(ctx.cp.ctl("load", "config", "/nonexistent"), CTL_ERROR, "load config of a missing file",
+              "running configuration is unchanged")
+    # A seed configuration loads; `show config` prints it expanded with every secret masked.
+    seed = REPO / "tests" / "vectors" / "config" / "000_multiple_clients_filled.txt"
+    expect_rc(ctx.cp.ctl("load", "config", str(seed)), CTL_OK, "load config of a seed block",
+              "not supported by l2tpgw")
+    shown = ctx.cp.ctl_ok("show", "config")
+    for want in ("pp bind tunnel1-tunnel3", "ipsec ike pre-shared-key 1 text ********",
+                 "pp auth username l2tp_user1 ********"):
+        if want not in shown:
+            raise TestFailure(f"show config lacks {want!r}:\n{shown}")
+    for secret in ("yamaha1", "l2tp_password1"):
+        if secret in shown:
+            raise TestFailure(f"show config prints the secret {secret!r}")
+    expect_rc(ctx.cp.ctl("load", "config", str(seed)), CTL_OK, "load config again", "no change")
     expect_rc(ctx.cp.ctl("help"), CTL_OK, "help", "disconnect session ID")
     p = run([str(ctx.cp.builddir / CTL), "--socket", str(ctx.cp.log_dir / "nobody-here.sock"),
              "show", "counters"], check=False)
@@ -526,7 +540,7 @@ def run_cases(ctx: Ctx, res: Results, pattern: str | None) -> None:
         ("controlplane before the dataplane: waits, says why, answers the CLI",
          case_waits_for_the_dataplane),
         ("CLI socket is root-only (mode 0600, nobody refused)", case_cli_socket_is_root_only),
-        ("CLI errors: unknown command, usage, not yet available, no controlplane", case_cli_errors),
+        ("CLI errors and config: unknown command, usage, load/show config, no controlplane", case_cli_errors),
         ("attaches once the dataplane is up", case_attaches_once_the_dataplane_is_up),
         ("sessionctl refuses to write beside the controlplane; clean stop",
          case_sessionctl_refuses_beside_the_controlplane),
