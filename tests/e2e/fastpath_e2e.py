@@ -1151,6 +1151,31 @@ def case_fragment_round_trip(ctx: Ctx, s: Session) -> None:
         raise TestFailure(f"Ipv4FragmentsCreated grew by {grown}, expected 4 (2 each way)")
 
 
+def case_hairpin_over_mtu(ctx: Ctx, a: Session, b: Session) -> None:
+    """Client a to client b over b's session MTU: with DF, frag-needed back into a's session
+    (from b's owner worker to a's when they differ); without, fragments down b's session."""
+    before = arm(ctx)
+    probe = udp_probe(a.cfg.client_ip, b.cfg.client_ip, SESSION_MTU + 50, df=True)
+    send_upstream_big(ctx, a, probe)
+    got = receive_inner(ctx, a, 1, TIMEOUT_REPLY)
+    if not got:
+        raise TestFailure(f"[{a.label}] no ICMP fragmentation-needed for a DF packet over "
+                          f"[{b.label}]'s session MTU")
+    check_icmp_error(f"[{a.label}] hairpin frag-needed", got[0], 3, 4, a.cfg.client_ip,
+                     routed(probe), mtu=SESSION_MTU)
+    if ctx.wan.receive([b], 1, 0.2):
+        raise TestFailure(f"[{b.label}] the DF packet went down the tunnel anyway")
+    expect_drop(ctx, DROP["too_big"], before, 1)
+    expect_drop(ctx, "IcmpErrorSent", before, 1)
+
+    probe = udp_probe(a.cfg.client_ip, b.cfg.client_ip, SESSION_MTU + 50, df=False)
+    send_upstream_big(ctx, a, probe)
+    whole, frags = receive_datagram(ctx, b, TIMEOUT_REPLY)
+    check_fragments(f"[{b.label}] hairpin", frags, SESSION_MTU)
+    check_reassembled(f"[{b.label}] hairpin", whole, probe)
+    expect_drop(ctx, "Hairpin", before, 2)
+
+
 def case_ttl_upstream(ctx: Ctx, s: Session) -> None:
     before = arm(ctx)
     probe = udp_probe(s.cfg.client_ip, LAN_HOST_ADDR, 100, df=False, ttl=1)
@@ -1304,6 +1329,8 @@ def run_cases(ctx: Ctx, res: Results, pattern: str | None) -> None:
     case("fragment: LAN to client over the session MTU", case_fragment_downstream, S["mtu"])
     case("fragment: LAN to client, NAT-T, GCM", case_fragment_downstream, S["aes-gcm/natt"])
     case("fragment: 1600-byte ping both ways", case_fragment_round_trip, S["mtu"])
+    case("icmp/fragment: client to client over the other's session MTU",
+         case_hairpin_over_mtu, S["victim"], S["mtu"])
     case("icmp: time exceeded through the tunnel", case_ttl_upstream, S["victim"])
     case("icmp: time exceeded to a LAN sender", case_ttl_downstream, S["victim"])
     case("icmp: never about an ICMP error, a broadcast, a loopback source",

@@ -55,6 +55,7 @@ constexpr uint32_t kLanHost = 0xc000020a;   // 192.0.2.10
 constexpr uint32_t kPool = 0xc6336400;      // 198.51.100.0/24
 constexpr uint32_t kClient = kPool + 10;
 constexpr uint32_t kSmallClient = kPool + 11;  // session MTU 576
+constexpr uint32_t kRemoteClient = kPool + 12;  // owned by the other worker
 constexpr uint16_t kSessionMtu = 1400;
 constexpr uint16_t kL2tpOverhead = 8 + 6 + 4;  // UDP + L2TPv2 data header + PPP (FF 03 00 21)
 const rte_ether_addr kHostMac{{0x02, 0, 0, 0, 1, 0x0a}};
@@ -93,7 +94,7 @@ class Ip4OutputTest : public testing::Test {
     cfg_.lan = {kLanAddr, 24};
     cfg_.lan_mtu = 1500;
     cfg_.sizes.max_sessions = 16;
-    cfg_.sizes.n_workers = 1;
+    cfg_.sizes.n_workers = 2;  // this test is worker 0; worker 1 only owns kRemoteClient
     cfg_.sizes.n_pools = 1;
     cfg_.sizes.pools[0] = {kPool, 256, 0};
     std::string err;
@@ -105,6 +106,8 @@ class Ip4OutputTest : public testing::Test {
     shared_.slowpath = rte_ring_create("ip4out_slow", 1024, 0, 0);
     shared_.arp_hold = rte_ring_create("ip4out_hold", 1024, 0, 0);
     shared_.events = rte_ring_create_elem("ip4out_ev", 8, 1024, 0, 0);
+    shared_.n_workers = 2;
+    shared_.handoff[0][1] = rte_ring_create("ip4out_ho01", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
     wan_neigh_ = std::make_unique<NeighborTable>(cfg_.wan);
     lan_neigh_ = std::make_unique<NeighborTable>(cfg_.lan);
     wan_neigh_->learn(kPeerAddr, rte_ether_addr{{0x02, 0, 0, 0, 0, 0x0a}});
@@ -119,8 +122,10 @@ class Ip4OutputTest : public testing::Test {
     w_->sink = SinkMode::Bench;
     ASSERT_TRUE(w_->crypto.init(&err)) << err;
     w_->icmp_limit.configure(1000, 50, rte_get_tsc_hz());
-    sid_ = install(kClient, kSessionMtu, 1);
-    small_sid_ = install(kSmallClient, 576, 2);
+    // Owner = peer index mod 2.
+    sid_ = install(kClient, kSessionMtu, 2);
+    small_sid_ = install(kSmallClient, 576, 4);
+    remote_sid_ = install(kRemoteClient, kSessionMtu, 1);
   }
 
   void TearDown() override {
@@ -131,6 +136,10 @@ class Ip4OutputTest : public testing::Test {
     rte_ring_free(shared_.slowpath);
     rte_ring_free(shared_.arp_hold);
     rte_ring_free(shared_.events);
+    rte_mbuf* handed = nullptr;
+    while (rte_ring_dequeue(shared_.handoff[0][1], reinterpret_cast<void**>(&handed)) == 0)
+      rte_pktmbuf_free(handed);
+    rte_ring_free(shared_.handoff[0][1]);
     rte_free(shared_.sa_runtime);
     if (const rte_memzone* mz = rte_memzone_lookup(tables::kShmZoneName)) rte_memzone_free(mz);
     // Every mbuf came back: nothing leaked, nothing freed twice.
@@ -166,7 +175,7 @@ class Ip4OutputTest : public testing::Test {
     ss.mtu = mtu;
     const uint16_t sid = wr.add_session(ss, &err);
     EXPECT_NE(sid, 0) << err;
-    EXPECT_EQ(shared_.tables.session(sid).owner_worker, 0);
+    EXPECT_EQ(shared_.tables.session(sid).owner_worker, peer % 2);
     return sid;
   }
 
@@ -209,7 +218,7 @@ class Ip4OutputTest : public testing::Test {
   DataplaneShared shared_;
   std::unique_ptr<NeighborTable> wan_neigh_, lan_neigh_;
   std::unique_ptr<WorkerCtx> w_;
-  uint16_t sid_ = 0, small_sid_ = 0;
+  uint16_t sid_ = 0, small_sid_ = 0, remote_sid_ = 0;
 };
 
 TEST_F(Ip4OutputTest, DownstreamDfOverSessionMtuSendsFragNeededToTheLanHost) {
@@ -319,6 +328,27 @@ TEST_F(Ip4OutputTest, UpstreamOverLanMtu) {
   EXPECT_EQ(w_->bench_tx_wan, 1u);  // the ICMP error, encrypted
   EXPECT_EQ(counter(Counter::IcmpErrorSent), 1u);
   EXPECT_EQ(counter(Counter::Ipv4FragmentsCreated), 2u);
+}
+
+TEST_F(Ip4OutputTest, ErrorForAClientOfAnotherWorkerIsHandedOff) {
+  // Client to client: a DF packet from worker 1's client, handed to us (the destination
+  // session's owner), is over our session's MTU; the error goes back to worker 1's ring.
+  const Bytes orig = ipv4(kRemoteClient, kClient, 1500, wire::kIpv4FlagDf);
+  Burst b;
+  rte_mbuf* m = client_packet(orig, sid_);
+  add(b, m, Next::L2tpEncap);
+  l2tp_encap(*w_, b);
+  EXPECT_EQ(b.why[0], DropReason::Ipv4TooBig);
+  ASSERT_EQ(w_->spawned.n, 1);
+  EXPECT_EQ(w_->spawned.next[0], Next::Handoff);
+  EXPECT_EQ(w_->spawned.target[0], 1);
+  rte_mbuf* icmp = w_->spawned.pkts[0];
+  EXPECT_EQ(meta(icmp).resume, static_cast<uint8_t>(Next::L2tpEncap));
+  EXPECT_EQ(meta(icmp).session_id, remote_sid_);
+  dispatch(*w_, b);
+  flush_spawned(*w_);
+  EXPECT_EQ(counter(Counter::HandoffOut), 1u);
+  EXPECT_EQ(rte_ring_count(shared_.handoff[0][1]), 1u);
 }
 
 TEST_F(Ip4OutputTest, TtlExpiryBothWays) {
