@@ -108,6 +108,7 @@ class Parser {
   void ike_group(Cmd& c);
   void ike_local_address(Cmd& c);
   void ike_remote_address(Cmd& c);
+  void ike_name(Cmd& c, Setting<std::optional<IkeName>> IkeGateway::*member);
   void ike_local_name(Cmd& c);
   void ike_remote_name(Cmd& c);
   void ike_pre_shared_key(Cmd& c);
@@ -1104,11 +1105,12 @@ void Parser::ike_remote_address(Cmd& c) {
   g->remote_address.set(r, c.line);
 }
 
-void Parser::ike_local_name(Cmd& c) {
+// `ipsec ike local name` and `ipsec ike remote name`: NAME [TYPE], into `member`.
+void Parser::ike_name(Cmd& c, Setting<std::optional<IkeName>> IkeGateway::*member) {
   IkeGateway* g = gateway(c);
   if (!g) return;
   if (c.negate) {
-    g->local_name = IkeGateway{}.local_name;
+    g->*member = IkeGateway{}.*member;
     return;
   }
   const Token* n = next(c, "name");
@@ -1120,27 +1122,10 @@ void Parser::ike_local_name(Cmd& c) {
     if (!t) return;
     name.type = *t;
   }
-  if (done(c)) g->local_name.set(std::move(name), c.line);
+  if (done(c)) (g->*member).set(std::move(name), c.line);
 }
-
-void Parser::ike_remote_name(Cmd& c) {
-  IkeGateway* g = gateway(c);
-  if (!g) return;
-  if (c.negate) {
-    g->remote_name = IkeGateway{}.remote_name;
-    return;
-  }
-  const Token* n = next(c, "name");
-  if (!n) return;
-  if (n->text.empty()) return error(c, "the name is empty");
-  IkeName name{n->text, std::nullopt};
-  if (more(c)) {
-    const auto t = keyword(c, "identity type", kIkeIdTypes);
-    if (!t) return;
-    name.type = *t;
-  }
-  if (done(c)) g->remote_name.set(std::move(name), c.line);
-}
+void Parser::ike_local_name(Cmd& c) { ike_name(c, &IkeGateway::local_name); }
+void Parser::ike_remote_name(Cmd& c) { ike_name(c, &IkeGateway::remote_name); }
 
 void Parser::ike_pre_shared_key(Cmd& c) {
   IkeGateway* g = gateway(c);
