@@ -13,13 +13,7 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
   uint16_t idx[kMaxBurst];
   uint16_t k = 0;
 
-  uint32_t last = 0;
-  for (uint16_t i = 0; i < b.n; ++i) {  // prefetch pass (stage_util.hpp)
-    if (b.next[i] != Next::EspDecrypt) continue;
-    const uint32_t slot = meta(b.pkts[i]).sa_slot;
-    if (slot != last) prefetch_sa_crypto(dp, slot);
-    last = slot;
-  }
+  prefetch_burst_sa_crypto(dp, b, Next::EspDecrypt);
 
   // Pass 1: lengths, replay pre-check (before spending cycles on the ICV), job setup.
   for (uint16_t i = 0; i < b.n; ++i) {

@@ -17,13 +17,7 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
   uint16_t idx[kMaxBurst];
   uint16_t k = 0;
 
-  uint32_t last = 0;
-  for (uint16_t i = 0; i < b.n; ++i) {  // prefetch pass (stage_util.hpp)
-    if (b.next[i] != Next::EspEncrypt) continue;
-    const uint32_t slot = meta(b.pkts[i]).sa_slot;
-    if (slot != last) prefetch_sa_crypto(dp, slot);
-    last = slot;
-  }
+  prefetch_burst_sa_crypto(dp, b, Next::EspEncrypt);
 
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::EspEncrypt) continue;

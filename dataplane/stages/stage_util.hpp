@@ -77,6 +77,18 @@ inline void prefetch_sa_crypto(const DataplaneShared& dp, uint32_t slot) {
   rte_prefetch0(&dp.tables.sa_counters(slot));
 }
 
+// The prefetch pass of a crypto stage: prefetch_sa_crypto for the SA of every packet bound
+// for `node`, once per run of packets of one SA.
+inline void prefetch_burst_sa_crypto(const DataplaneShared& dp, const Burst& b, Next node) {
+  uint32_t last = 0;
+  for (uint16_t i = 0; i < b.n; ++i) {
+    if (b.next[i] != node) continue;
+    const uint32_t slot = meta(b.pkts[i]).sa_slot;
+    if (slot != last && slot < dp.tables.sa_slots()) prefetch_sa_crypto(dp, slot);
+    last = slot;
+  }
+}
+
 // A session's record and counters, and its tunnel's record.
 inline void prefetch_session(const DataplaneShared& dp, uint32_t session_id, uint32_t tunnel_id) {
   if (session_id < dp.tables.session_slots()) {

@@ -211,7 +211,9 @@ int worker_main(void* arg) {
       for (uint16_t i = 0; i < b.n; ++i) {
         PktMeta& md = meta(b.pkts[i]);
         const Next n = static_cast<Next>(md.resume);
-        if (n == Next::EspEncrypt || n == Next::TxWan || n == Next::TxLan) {
+        // The other process's slot is a claim: the stages index tables with it.
+        const bool slot_ok = n != Next::EspEncrypt || md.sa_slot < dp.tables.sa_slots();
+        if (slot_ok && (n == Next::EspEncrypt || n == Next::TxWan || n == Next::TxLan)) {
           b.next[i] = n;
           w.count(n == Next::EspEncrypt ? Counter::InjectEncrypted : Counter::InjectRaw);
         } else {
