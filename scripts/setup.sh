@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev                       # fuzz targets (libFuzzer + sanitizers)
   python3 python3-scapy python3-cryptography      # the independent e2e peer
   iproute2 iputils-ping ethtool procps util-linux
+  tcpreplay                                      # scripts/bench.sh --vdev (generator)
 )
 
 missing=()
