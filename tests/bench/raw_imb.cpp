@@ -16,8 +16,9 @@
 namespace l2tpgw::bench {
 
 RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
-                                 uint32_t cipher_len, uint32_t burst, double seconds) {
-  if (!esp_pair_allowed(cipher, auth) || burst == 0 || burst > 128 || cipher_len == 0 ||
+                                 uint32_t cipher_len, uint32_t burst, double seconds,
+                                 uint32_t esp_offset) {
+  if (!esp_pair_allowed(cipher, auth) || burst == 0 || burst > 128 || cipher_len == 0 || esp_offset > 63 ||
       cipher_len % info(cipher).block_align != 0) {
     return {0, 0};
   }
@@ -35,7 +36,7 @@ RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
   init_mb_mgr_auto(mgr, &arch);
 
   const uint32_t hdr_iv = kEspHeaderLen + sa->iv_len;
-  const uint32_t stride = (hdr_iv + cipher_len + sa->icv_len + 63) & ~63u;
+  const uint32_t stride = (esp_offset + hdr_iv + cipher_len + sa->icv_len + 63) & ~63u;
   std::vector<uint8_t> bufs(size_t{stride} * burst + 64);
   uint8_t* base = bufs.data() + (64 - reinterpret_cast<uintptr_t>(bufs.data()) % 64) % 64;
   for (size_t i = 0; i < size_t{stride} * burst; ++i) base[i] = static_cast<uint8_t>(rng());
@@ -45,7 +46,7 @@ RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
 
   auto run_burst = [&]() {
     for (uint32_t i = 0; i < burst; ++i) {
-      uint8_t* esp = base + size_t{stride} * i;
+      uint8_t* esp = base + size_t{stride} * i + esp_offset;
       IMB_JOB* job = IMB_GET_NEXT_JOB(mgr);
       job->src = esp;
       job->dst = esp + hdr_iv;
