@@ -469,8 +469,9 @@ void Lns::on_timer(TimePoint now) {
   for (auto& [id, tp] : tunnels_) {
     Tunnel& t = *tp;
     if (t.state == Tunnel::State::Closed) {
-      if (now >= t.linger_until) gone.push_back(id);
-      else (void)t.tx.on_timer(now);  // the StopCCN until it is acknowledged
+      // The StopCCN is retransmitted until acknowledged; a peer that never acknowledges it
+      // is gone, and so is the reason to linger.
+      if (now >= t.linger_until || !t.tx.on_timer(now)) gone.push_back(id);
       flush(t);
       continue;
     }
