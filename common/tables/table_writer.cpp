@@ -82,6 +82,46 @@ bool TableWriter::release_spi(uint32_t spi) {
   return true;
 }
 
+uint16_t TableWriter::reserve_tunnel_id(std::string* error) {
+  const uint16_t id = static_cast<uint16_t>(
+      take_free<TunnelRecord>(free_tunnel_, [&](uint32_t t) -> const TunnelRecord& { return tables_.tunnel(t); }));
+  if (id == 0) {
+    if (error) *error = "L2TP tunnel table full";
+    return 0;
+  }
+  free_tunnel_.pop_front();
+  reserved_tunnels_.push_back(id);
+  return id;
+}
+
+bool TableWriter::release_tunnel_id(uint16_t id) {
+  auto it = std::find(reserved_tunnels_.begin(), reserved_tunnels_.end(), id);
+  if (it == reserved_tunnels_.end()) return false;
+  reserved_tunnels_.erase(it);
+  free_tunnel_.push_back(id);
+  return true;
+}
+
+uint16_t TableWriter::reserve_session_id(std::string* error) {
+  const uint16_t id = static_cast<uint16_t>(take_free<SessionRecord>(
+      free_session_, [&](uint32_t t) -> const SessionRecord& { return tables_.session(t); }));
+  if (id == 0) {
+    if (error) *error = "L2TP session table full";
+    return 0;
+  }
+  free_session_.pop_front();
+  reserved_sessions_.push_back(id);
+  return id;
+}
+
+bool TableWriter::release_session_id(uint16_t id) {
+  auto it = std::find(reserved_sessions_.begin(), reserved_sessions_.end(), id);
+  if (it == reserved_sessions_.end()) return false;
+  reserved_sessions_.erase(it);
+  free_session_.push_back(id);
+  return true;
+}
+
 uint32_t TableWriter::add_sa(const SaParams& p, std::string* error) {
   if (p.direction == SaDirection::Outbound && p.spi <= 255) {
     if (error) *error = "outbound SPI must be > 255 (RFC 4303 §2.1)";
@@ -130,13 +170,19 @@ uint16_t TableWriter::add_tunnel(const TunnelParams& p, std::string* error) {
       return 0;
     }
   }
-  const uint16_t id = static_cast<uint16_t>(
+  auto reservation = std::find(reserved_tunnels_.begin(), reserved_tunnels_.end(), p.id);
+  if (p.id != 0 && reservation == reserved_tunnels_.end()) {
+    if (error) *error = "tunnel id was not reserved with reserve_tunnel_id";
+    return 0;
+  }
+  const uint16_t id = p.id != 0 ? p.id : static_cast<uint16_t>(
       take_free<TunnelRecord>(free_tunnel_, [&](uint32_t t) -> const TunnelRecord& { return tables_.tunnel(t); }));
   if (id == 0) {
     if (error) *error = "L2TP tunnel table full";
     return 0;
   }
-  free_tunnel_.pop_front();
+  if (p.id != 0) reserved_tunnels_.erase(reservation);
+  else free_tunnel_.pop_front();
   TunnelRecord& r = tables_.tunnel(id);
   r.peer_index = p.peer_index;
   r.sa_out.store(p.sa_out, std::memory_order_relaxed);
@@ -165,13 +211,19 @@ uint16_t TableWriter::add_session(const SessionParams& p, std::string* error) {
     if (error) *error = "client address already in use by another session";
     return 0;
   }
-  const uint16_t id = static_cast<uint16_t>(take_free<SessionRecord>(
+  auto reservation = std::find(reserved_sessions_.begin(), reserved_sessions_.end(), p.id);
+  if (p.id != 0 && reservation == reserved_sessions_.end()) {
+    if (error) *error = "session id was not reserved with reserve_session_id";
+    return 0;
+  }
+  const uint16_t id = p.id != 0 ? p.id : static_cast<uint16_t>(take_free<SessionRecord>(
       free_session_, [&](uint32_t t) -> const SessionRecord& { return tables_.session(t); }));
   if (id == 0) {
     if (error) *error = "L2TP session table full";
     return 0;
   }
-  free_session_.pop_front();
+  if (p.id != 0) reserved_sessions_.erase(reservation);
+  else free_session_.pop_front();
   SessionRecord& r = tables_.session(id);
   r.tunnel_id = p.tunnel_id;
   r.peer_session_id = p.peer_session_id;

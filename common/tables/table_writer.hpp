@@ -32,6 +32,7 @@ struct SaParams {
 };
 
 struct TunnelParams {
+  uint16_t id = 0;                // 0: any free id; else one reserved with reserve_tunnel_id
   uint32_t peer_index = 0;
   uint32_t sa_out = 0;            // SA slot for downstream traffic
   uint16_t peer_tunnel_id = 0;
@@ -40,6 +41,7 @@ struct TunnelParams {
 };
 
 struct SessionParams {
+  uint16_t id = 0;                // 0: any free id; else one reserved with reserve_session_id
   uint16_t tunnel_id = 0;         // ours, from add_tunnel
   uint16_t peer_session_id = 0;
   uint32_t client_addr = 0;       // host order
@@ -63,6 +65,15 @@ class TableWriter {
   // Returns 0 with `error` when the table is full.
   uint32_t alloc_spi(std::string* error);
   bool release_spi(uint32_t spi);
+
+  // The same for L2TP ids: an LNS announces its tunnel id in SCCRP and its session id in
+  // ICRP (RFC 2661 §6.2, §6.11) before the records can be complete (the session's address
+  // comes from IPCP, later). The ids stay unpublished until add_tunnel/add_session names
+  // them, or go back with release_*. Return 0 with `error` when the table is full.
+  uint16_t reserve_tunnel_id(std::string* error);
+  bool release_tunnel_id(uint16_t id);
+  uint16_t reserve_session_id(std::string* error);
+  bool release_session_id(uint16_t id);
 
   // Each returns the new slot / id, or 0 with `error` set. Nothing is half-installed on error.
   uint32_t add_sa(const SaParams& p, std::string* error);
@@ -112,6 +123,7 @@ class TableWriter {
   std::deque<uint32_t> free_sa_, free_tunnel_, free_session_;  // FIFO: ids are reused late
   std::deque<Deferred> deferred_;
   std::vector<uint32_t> reserved_spis_;  // alloc_spi'd, not yet added or released
+  std::vector<uint16_t> reserved_tunnels_, reserved_sessions_;  // reserve_*_id'd
   uint64_t rng_;
 };
 

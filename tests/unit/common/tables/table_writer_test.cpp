@@ -512,6 +512,45 @@ TEST_F(TablesTest, ReleasedSpiSlotReturnsToTheFreeList) {
   EXPECT_FALSE(w.release_spi(0x12345678));
 }
 
+TEST_F(TablesTest, ReservedL2tpIdsAreUsedOnceAndOnlyByName) {
+  // An LNS names its tunnel id in SCCRP and its session id in ICRP before the records exist.
+  TableWriter w(tables_, 5);
+  std::string err;
+  const uint16_t tid = w.reserve_tunnel_id(&err);
+  const uint16_t sid = w.reserve_session_id(&err);
+  ASSERT_NE(tid, 0) << err;
+  ASSERT_NE(sid, 0) << err;
+  EXPECT_FALSE(published(tables_.tunnel(tid)));
+  EXPECT_FALSE(published(tables_.session(sid)));
+  // Other installs never take the reserved ids.
+  const uint16_t other = tunnel(w, 2);
+  EXPECT_NE(other, tid);
+  const uint16_t other_s = w.add_session(session(other, kPoolA), &err);
+  ASSERT_NE(other_s, 0) << err;
+  EXPECT_NE(other_s, sid);
+  // An id that was not reserved is refused; the reserved one installs under its name.
+  const uint32_t out = w.add_sa(sa_out(0x2001, 1), &err);
+  TunnelParams t;
+  t.peer_index = 1;
+  t.sa_out = out;
+  t.id = static_cast<uint16_t>(tid + 100);
+  EXPECT_EQ(w.add_tunnel(t, &err), 0);
+  EXPECT_NE(err.find("not reserved"), std::string::npos) << err;
+  t.id = tid;
+  ASSERT_EQ(w.add_tunnel(t, &err), tid) << err;
+  EXPECT_EQ(w.add_tunnel(t, &err), 0) << "a reservation is used once";
+  SessionParams sp = session(tid, kPoolA + 1);
+  sp.id = sid;
+  ASSERT_EQ(w.add_session(sp, &err), sid) << err;
+  EXPECT_TRUE(published(tables_.session(sid)));
+  EXPECT_FALSE(w.release_session_id(sid));
+  // A released reservation goes back to the free list.
+  const uint16_t spare = w.reserve_tunnel_id(&err);
+  ASSERT_NE(spare, 0) << err;
+  EXPECT_TRUE(w.release_tunnel_id(spare));
+  EXPECT_FALSE(w.release_tunnel_id(spare));
+}
+
 TEST_F(TablesTest, AWriterNeverOverwritesWhatAnotherWriterPublished) {
   // Two writers must not run at once (the controlplane holds an instance lock), but if one
   // does, the other skips slots published behind its back instead of rewriting live records.
