@@ -99,6 +99,42 @@ std::optional<SaUsage> FakeInstaller::query_sa(uint32_t slot) const {
   return it == sa_usage_.end() ? SaUsage{} : it->second;
 }
 
+Outcome<uint16_t> FakeInstaller::reserve_tunnel_id() {
+  std::string why;
+  if (take_failure(Op::ReserveTunnelId, &why)) return Outcome<uint16_t>::fail(why);
+  std::set<uint32_t> used = reserved_tunnels_;
+  for (const auto& [id, t] : tunnels_) used.insert(id);
+  const uint16_t id = static_cast<uint16_t>(free_id(used));
+  calls_.push_back({Op::ReserveTunnelId, id});
+  if (!id) return Outcome<uint16_t>::fail("L2TP tunnel table full");
+  reserved_tunnels_.insert(id);
+  return {id, {}};
+}
+
+bool FakeInstaller::release_tunnel_id(uint16_t id) {
+  const bool ok = reserved_tunnels_.erase(id) != 0;
+  calls_.push_back({Op::ReleaseTunnelId, ok ? id : 0u});
+  return ok;
+}
+
+Outcome<uint16_t> FakeInstaller::reserve_session_id() {
+  std::string why;
+  if (take_failure(Op::ReserveSessionId, &why)) return Outcome<uint16_t>::fail(why);
+  std::set<uint32_t> used = reserved_sessions_;
+  for (const auto& [id, s] : sessions_) used.insert(id);
+  const uint16_t id = static_cast<uint16_t>(free_id(used));
+  calls_.push_back({Op::ReserveSessionId, id});
+  if (!id) return Outcome<uint16_t>::fail("L2TP session table full");
+  reserved_sessions_.insert(id);
+  return {id, {}};
+}
+
+bool FakeInstaller::release_session_id(uint16_t id) {
+  const bool ok = reserved_sessions_.erase(id) != 0;
+  calls_.push_back({Op::ReleaseSessionId, ok ? id : 0u});
+  return ok;
+}
+
 Outcome<uint16_t> FakeInstaller::add_tunnel(const tables::TunnelParams& p) {
   std::string why;
   if (take_failure(Op::AddTunnel, &why)) return Outcome<uint16_t>::fail(why);
@@ -110,13 +146,18 @@ Outcome<uint16_t> FakeInstaller::add_tunnel(const tables::TunnelParams& p) {
       return Outcome<uint16_t>::fail("tunnel's outbound SA is not an installed outbound SA of this peer");
     }
   }
-  std::set<uint32_t> used;
+  if (p.id != 0 && !reserved_tunnels_.contains(p.id)) {
+    calls_.push_back({Op::AddTunnel, 0});
+    return Outcome<uint16_t>::fail("tunnel id was not reserved with reserve_tunnel_id");
+  }
+  std::set<uint32_t> used = reserved_tunnels_;
   for (const auto& [id, t] : tunnels_) used.insert(id);
-  const uint16_t id = static_cast<uint16_t>(free_id(used));
+  const uint16_t id = p.id != 0 ? p.id : static_cast<uint16_t>(free_id(used));
   if (!id) {
     calls_.push_back({Op::AddTunnel, 0});
     return Outcome<uint16_t>::fail("L2TP tunnel table full");
   }
+  reserved_tunnels_.erase(id);
   InstalledTunnel t;
   t.id = id;
   t.peer_index = p.peer_index;
@@ -160,13 +201,16 @@ Outcome<uint16_t> FakeInstaller::add_session(const tables::SessionParams& p) {
     return Outcome<uint16_t>::fail(e);
   };
   if (!tunnels_.contains(p.tunnel_id)) return refuse("session's tunnel is not installed");
-  std::set<uint32_t> used;
+  if (p.id != 0 && !reserved_sessions_.contains(p.id))
+    return refuse("session id was not reserved with reserve_session_id");
+  std::set<uint32_t> used = reserved_sessions_;
   for (const auto& [id, s] : sessions_) {
     if (s.client_addr == p.client_addr) return refuse("client address already in use by another session");
     used.insert(id);
   }
-  const uint16_t id = static_cast<uint16_t>(free_id(used));
+  const uint16_t id = p.id != 0 ? p.id : static_cast<uint16_t>(free_id(used));
   if (!id) return refuse("L2TP session table full");
+  reserved_sessions_.erase(id);
   InstalledSession s;
   s.id = id;
   s.tunnel_id = p.tunnel_id;

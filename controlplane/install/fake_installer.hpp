@@ -17,8 +17,8 @@ namespace l2tpgw::cp {
 class FakeInstaller final : public Installer {
  public:
   enum class Op : uint8_t {
-    AllocSpi, ReleaseSpi, AddSa, DelSa, AddTunnel, UpdateTunnelSaOut, DelTunnel, AddSession,
-    DelSession
+    AllocSpi, ReleaseSpi, AddSa, DelSa, ReserveTunnelId, ReleaseTunnelId, ReserveSessionId,
+    ReleaseSessionId, AddTunnel, UpdateTunnelSaOut, DelTunnel, AddSession, DelSession
   };
   struct Call {
     Op op;
@@ -33,6 +33,10 @@ class FakeInstaller final : public Installer {
   bool del_sa(uint32_t slot) override;
   std::optional<SaUsage> query_sa(uint32_t slot) const override;
 
+  Outcome<uint16_t> reserve_tunnel_id() override;
+  bool release_tunnel_id(uint16_t id) override;
+  Outcome<uint16_t> reserve_session_id() override;
+  bool release_session_id(uint16_t id) override;
   Outcome<uint16_t> add_tunnel(const tables::TunnelParams& p) override;
   bool update_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot) override;
   bool del_tunnel(uint16_t tunnel_id) override;
@@ -63,6 +67,7 @@ class FakeInstaller final : public Installer {
   std::map<uint16_t, InstalledTunnel> tunnels_;
   std::map<uint16_t, InstalledSession> sessions_;
   std::set<uint32_t> reserved_;  // SPIs from alloc_spi
+  std::set<uint32_t> reserved_tunnels_, reserved_sessions_;  // from reserve_*_id
   std::map<uint32_t, SaUsage> sa_usage_;
   std::map<uint16_t, SessionUsage> session_usage_;
   std::map<Op, std::string> failures_;

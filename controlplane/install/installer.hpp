@@ -90,6 +90,12 @@ class Installer {
 
   // --- L2TP tunnels and sessions (STYLE.md's add_session(L2tpSessionKey, PppParams), split
   // as the tables are: a tunnel binds a peering's outbound SA, a session its PPP link)
+  // An LNS announces its ids in SCCRP/ICRP before the records are complete: reserve them,
+  // then add_* with p.id set, or release them (TableWriter::reserve_tunnel_id).
+  virtual Outcome<uint16_t> reserve_tunnel_id() = 0;
+  virtual bool release_tunnel_id(uint16_t id) = 0;
+  virtual Outcome<uint16_t> reserve_session_id() = 0;
+  virtual bool release_session_id(uint16_t id) = 0;
   virtual Outcome<uint16_t> add_tunnel(const tables::TunnelParams& p) = 0;
   // update_sa for a rekey (make-before-break): the tunnel's downstream moves to `sa_slot`.
   virtual bool update_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot) = 0;

@@ -16,6 +16,18 @@ Outcome<uint32_t> ShmInstaller::add_sa(const tables::SaParams& p) {
   return slot ? Outcome<uint32_t>{slot, {}} : Outcome<uint32_t>::fail(err);
 }
 
+Outcome<uint16_t> ShmInstaller::reserve_tunnel_id() {
+  std::string err;
+  const uint16_t id = w_.reserve_tunnel_id(&err);
+  return id ? Outcome<uint16_t>{id, {}} : Outcome<uint16_t>::fail(err);
+}
+
+Outcome<uint16_t> ShmInstaller::reserve_session_id() {
+  std::string err;
+  const uint16_t id = w_.reserve_session_id(&err);
+  return id ? Outcome<uint16_t>{id, {}} : Outcome<uint16_t>::fail(err);
+}
+
 Outcome<uint16_t> ShmInstaller::add_tunnel(const tables::TunnelParams& p) {
   std::string err;
   const uint16_t id = w_.add_tunnel(p, &err);

@@ -16,6 +16,10 @@ class ShmInstaller final : public Installer {
 
   Outcome<uint32_t> alloc_spi() override;
   bool release_spi(uint32_t spi) override { return w_.release_spi(spi); }
+  Outcome<uint16_t> reserve_tunnel_id() override;
+  bool release_tunnel_id(uint16_t id) override { return w_.release_tunnel_id(id); }
+  Outcome<uint16_t> reserve_session_id() override;
+  bool release_session_id(uint16_t id) override { return w_.release_session_id(id); }
   Outcome<uint32_t> add_sa(const tables::SaParams& p) override;
   bool del_sa(uint32_t slot) override { return w_.del_sa(slot); }
   std::optional<SaUsage> query_sa(uint32_t slot) const override;

@@ -52,6 +52,40 @@ TEST(FakeInstaller, MirrorsTheTableWritersChecks) {
   EXPECT_FALSE(f.alloc_spi());
 }
 
+TEST(FakeInstaller, ReservedL2tpIdsAsTheTableWriter) {
+  FakeInstaller f(3);
+  auto out = f.add_sa(TablesFixture::sa(tables::SaDirection::Outbound, 1, 0x1000));
+  ASSERT_TRUE(out);
+  auto tid = f.reserve_tunnel_id();
+  auto sid = f.reserve_session_id();
+  ASSERT_TRUE(tid);
+  ASSERT_TRUE(sid);
+  tables::TunnelParams tp;
+  tp.peer_index = 1;
+  tp.sa_out = out.value;
+  auto other = f.add_tunnel(tp);
+  ASSERT_TRUE(other);
+  EXPECT_NE(other.value, tid.value) << "a reserved id is not handed to anyone else";
+  tp.id = static_cast<uint16_t>(tid.value + 1 == other.value ? tid.value + 2 : tid.value + 1);
+  EXPECT_FALSE(f.add_tunnel(tp)) << "not reserved";
+  tp.id = tid.value;
+  auto t = f.add_tunnel(tp);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t.value, tid.value);
+  EXPECT_FALSE(f.add_tunnel(tp)) << "used once";
+  tables::SessionParams sp;
+  sp.id = sid.value;
+  sp.tunnel_id = t.value;
+  sp.client_addr = 0x0a000001;
+  auto s = f.add_session(sp);
+  ASSERT_TRUE(s) << s.error;
+  EXPECT_EQ(s.value, sid.value);
+  EXPECT_FALSE(f.release_session_id(sid.value));
+  auto spare = f.reserve_session_id();
+  ASSERT_TRUE(spare);
+  EXPECT_TRUE(f.release_session_id(spare.value));
+}
+
 TEST(FakeInstaller, RecordsCallsAndInjectsFailures) {
   FakeInstaller f;
   f.fail_next(Op::AddSa, "no room at the inn");
