@@ -82,45 +82,41 @@ bool TableWriter::release_spi(uint32_t spi) {
   return true;
 }
 
-uint16_t TableWriter::reserve_tunnel_id(std::string* error) {
-  const uint16_t id = static_cast<uint16_t>(
-      take_free<TunnelRecord>(free_tunnel_, [&](uint32_t t) -> const TunnelRecord& { return tables_.tunnel(t); }));
+uint16_t TableWriter::reserve_id(std::deque<uint32_t>& free_list, std::vector<uint16_t>& reserved,
+                                 uint32_t id, const char* full, std::string* error) {
   if (id == 0) {
-    if (error) *error = "L2TP tunnel table full";
+    if (error) *error = full;
     return 0;
   }
-  free_tunnel_.pop_front();
-  reserved_tunnels_.push_back(id);
-  return id;
+  free_list.pop_front();
+  reserved.push_back(static_cast<uint16_t>(id));
+  return static_cast<uint16_t>(id);
 }
 
-bool TableWriter::release_tunnel_id(uint16_t id) {
-  auto it = std::find(reserved_tunnels_.begin(), reserved_tunnels_.end(), id);
-  if (it == reserved_tunnels_.end()) return false;
-  reserved_tunnels_.erase(it);
-  free_tunnel_.push_back(id);
+bool TableWriter::release_id(std::deque<uint32_t>& free_list, std::vector<uint16_t>& reserved,
+                             uint16_t id) {
+  auto it = std::find(reserved.begin(), reserved.end(), id);
+  if (it == reserved.end()) return false;
+  reserved.erase(it);
+  free_list.push_back(id);
   return true;
 }
+
+uint16_t TableWriter::reserve_tunnel_id(std::string* error) {
+  const uint32_t id =
+      take_free<TunnelRecord>(free_tunnel_, [&](uint32_t t) -> const TunnelRecord& { return tables_.tunnel(t); });
+  return reserve_id(free_tunnel_, reserved_tunnels_, id, "L2TP tunnel table full", error);
+}
+
+bool TableWriter::release_tunnel_id(uint16_t id) { return release_id(free_tunnel_, reserved_tunnels_, id); }
 
 uint16_t TableWriter::reserve_session_id(std::string* error) {
-  const uint16_t id = static_cast<uint16_t>(take_free<SessionRecord>(
-      free_session_, [&](uint32_t t) -> const SessionRecord& { return tables_.session(t); }));
-  if (id == 0) {
-    if (error) *error = "L2TP session table full";
-    return 0;
-  }
-  free_session_.pop_front();
-  reserved_sessions_.push_back(id);
-  return id;
+  const uint32_t id =
+      take_free<SessionRecord>(free_session_, [&](uint32_t t) -> const SessionRecord& { return tables_.session(t); });
+  return reserve_id(free_session_, reserved_sessions_, id, "L2TP session table full", error);
 }
 
-bool TableWriter::release_session_id(uint16_t id) {
-  auto it = std::find(reserved_sessions_.begin(), reserved_sessions_.end(), id);
-  if (it == reserved_sessions_.end()) return false;
-  reserved_sessions_.erase(it);
-  free_session_.push_back(id);
-  return true;
-}
+bool TableWriter::release_session_id(uint16_t id) { return release_id(free_session_, reserved_sessions_, id); }
 
 uint32_t TableWriter::add_sa(const SaParams& p, std::string* error) {
   if (p.direction == SaDirection::Outbound && p.spi <= 255) {

@@ -118,6 +118,11 @@ class TableWriter {
   // installed it since this one rebuilt its lists: never overwrite a live record). 0 = none.
   template <class R, class Get>
   uint32_t take_free(std::deque<uint32_t>& list, Get get);
+  // reserve_*_id / release_*_id over one table's free list and reservations.
+  static uint16_t reserve_id(std::deque<uint32_t>& free_list, std::vector<uint16_t>& reserved,
+                             uint32_t id, const char* full, std::string* error);
+  static bool release_id(std::deque<uint32_t>& free_list, std::vector<uint16_t>& reserved,
+                         uint16_t id);
 
   SharedTables tables_;
   std::deque<uint32_t> free_sa_, free_tunnel_, free_session_;  // FIFO: ids are reused late
