@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import base64
 import contextlib
 import ctypes
 import fcntl

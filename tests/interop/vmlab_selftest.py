@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import struct
 import tempfile
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -258,6 +258,18 @@ def main() -> int:
                 if p.returncode != 0:
                     raise TestFailure(f"ping {VM_ADDR} from the namespace: {p.stdout}{p.stderr}")
 
+            def first_message(vector: str, port: int, send: str,
+                              check: Callable[[bytes], str]) -> None:
+                """Capture UDP to `port` on the tap, run `send` in the VM, check the first
+                message from the VM and keep it as the test vector `vector`."""
+                cap = Capture(ns, Path(vector).stem, f"udp port {port}", logdir)
+                captures.append(cap)
+                vm.check(send)
+                msg = cap.wait(VM_ADDR, port, timeout=20)
+                print(f"     {check(msg)}", flush=True)
+                vectors[vector] = msg
+                cap.stop()
+
             def strongswan() -> None:
                 vm.put_text("/etc/ipsec.conf", IPSEC_CONF)
                 vm.put_text("/etc/ipsec.secrets", IPSEC_SECRETS, 0o600)
@@ -265,31 +277,21 @@ def main() -> int:
                 vm.check("ipsec start", timeout=20)
                 vm.wait_for("test -S /run/charon.ctl", timeout=20)
                 print(f"     charon ready in {time.monotonic() - t0:.2f}s", flush=True)
-                cap = Capture(ns, "ike", "udp port 500", logdir)
-                captures.append(cap)
                 # `ipsec up` waits for the whole exchange; there is no responder, so it runs
                 # in the background until `ipsec stop`.
-                vm.check("ipsec up l2tp >/tmp/ipsec-up.log 2>&1 &")
-                msg = cap.wait(VM_ADDR, 500, timeout=20)
-                print(f"     {check_isakmp_mm1(msg)}", flush=True)
-                vectors["ike/strongswan_mm1.bin"] = msg
-                cap.stop()
+                first_message("ike/strongswan_mm1.bin", 500,
+                              "ipsec up l2tp >/tmp/ipsec-up.log 2>&1 &", check_isakmp_mm1)
                 vm.check("ipsec stop", timeout=20)
 
             def xl2tpd() -> None:
                 vm.put_text("/etc/xl2tpd/xl2tpd.conf", XL2TPD_CONF)
                 vm.put_text("/etc/ppp/options.vmlab", PPP_OPTIONS)
                 vm.check("mkdir -p /run/xl2tpd\n"
-                         "xl2tpd -D -c /etc/xl2tpd/xl2tpd.conf "
-                         "-C /run/xl2tpd/l2tp-control >/tmp/xl2tpd.log 2>&1 & echo $! >/tmp/xl2tpd.pid")
+                         "xl2tpd -D -c /etc/xl2tpd/xl2tpd.conf -C /run/xl2tpd/l2tp-control "
+                         ">/tmp/xl2tpd.log 2>&1 & echo $! >/tmp/xl2tpd.pid")
                 vm.wait_for("test -p /run/xl2tpd/l2tp-control", timeout=15)
-                cap = Capture(ns, "l2tp", "udp port 1701", logdir)
-                captures.append(cap)
-                vm.check("echo 'c vmlab' >/run/xl2tpd/l2tp-control")
-                msg = cap.wait(VM_ADDR, 1701, timeout=20)
-                print(f"     {check_sccrq(msg)}", flush=True)
-                vectors["l2tp/xl2tpd_sccrq.bin"] = msg
-                cap.stop()
+                first_message("l2tp/xl2tpd_sccrq.bin", 1701,
+                              "echo 'c vmlab' >/run/xl2tpd/l2tp-control", check_sccrq)
                 vm.check("kill $(cat /tmp/xl2tpd.pid)")
 
             def pppd() -> None:
