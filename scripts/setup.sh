@@ -12,6 +12,12 @@ packages=(
   python3 python3-scapy python3-cryptography      # the independent e2e peer
   iproute2 iputils-ping ethtool procps util-linux
   tcpreplay                                      # scripts/bench.sh --vdev (generator)
+  # The interop lab (tests/interop/): qemu (TCG) boots Debian's kernel, which has the ESP,
+  # L2TP and PPP modules the host kernel lacks, over the host's root filesystem; the clients
+  # run from the host's packages. libreswan cannot be added: Debian's libreswan conflicts
+  # with strongswan (strongswan-libcharon, strongswan-starter).
+  qemu-system-x86 linux-image-amd64 busybox-static kmod
+  strongswan xl2tpd ppp tcpdump
 )
 
 missing=()
@@ -23,6 +29,12 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# strongSwan and xl2tpd run inside the interop lab's VMs only: never as services on the host
+# (where systemd would start them at installation).
+if [[ -d /run/systemd/system ]]; then
+  systemctl disable --now strongswan-starter.service xl2tpd.service >/dev/null 2>&1 || true
 fi
 
 # Hugepages: 2 MiB pages for the mbuf pool and the shared tables.
