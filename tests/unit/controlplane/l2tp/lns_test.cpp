@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "controlplane/l2tp/lns.hpp"
@@ -176,6 +178,25 @@ TEST_F(LnsTest, DialInAsTheSeedLogsIt) {
   EXPECT_EQ(hooks.tids.size(), 1u);
   lns.on_timer(t + seconds(32));
   EXPECT_TRUE(hooks.tids.empty());
+}
+
+TEST_F(LnsTest, RealXl2tpdSccrqIsAnswered) {
+  // A captured SCCRQ of xl2tpd 1.3.18 (tests/vectors/l2tp/xl2tpd_sccrq.txt).
+  std::ifstream f(L2TPGW_VECTOR_DIR "/l2tp/xl2tpd_sccrq.bin", std::ios::binary);
+  const std::vector<uint8_t> sccrq{std::istreambuf_iterator<char>(f), {}};
+  ASSERT_EQ(sccrq.size(), 102u);
+  hooks.policy.syslog = true;
+  lns.on_control(sccrq, lac.peer, t);
+  ASSERT_EQ(hooks.out.size(), 1u);
+  const DecodeResult r = decode_control(hooks.out[0], "");
+  ASSERT_TRUE(r.msg);
+  EXPECT_EQ(r.msg->type, MessageType::SCCRP);
+  EXPECT_EQ(r.msg->hdr.tunnel_id, 14653);  // the Assigned Tunnel ID xl2tpd sent
+  EXPECT_EQ(r.msg->hdr.nr, 1);
+  EXPECT_TRUE(has(hooks.debug, "[L2TP] (7)hostname vmlab"));
+  EXPECT_TRUE(has(hooks.debug, "[L2TP] (8)vendorname xelerance.com"));
+  EXPECT_TRUE(has(hooks.debug, "[L2TP] (6)firmware revision 0x690"));
+  EXPECT_EQ(hooks.info.at(0), "[L2TP] TUNNEL[1] connected from 203.0.113.10");
 }
 
 TEST_F(LnsTest, RetransmittedSccrqMakesNoSecondTunnel) {
