@@ -152,37 +152,86 @@ std::string show_status_tunnel(const ShowSnapshot& s, std::optional<uint16_t> tu
   return out;
 }
 
-// Seed 000 `show status l2tp`, line by line.
+// Seed 000 `show status l2tp`, line by line. A tunnel is what the tables hold, completed by
+// what the LNS knows of it; a tunnel the LNS is still negotiating is shown from the LNS.
 std::string show_status_l2tp(const ShowSnapshot& s, std::optional<uint16_t> tunnel) {
+  struct SessionRow {
+    uint16_t id, peer_id;
+    std::string state;
+    const InstalledSession* installed;
+  };
+  struct Row {
+    uint16_t number, id, peer_id;
+    std::string state = "established", vendor = "-", hostname = "-", ns = "-", nr = "-", bind = "-";
+    uint32_t local_addr, peer_addr;
+    uint16_t local_port, peer_port;
+    std::vector<SessionRow> sessions;
+  };
+  std::map<uint16_t, Row> rows;  // by our tunnel id
+  for (const InstalledTunnel& t : s.tunnels) {
+    Row r{t.id, t.id, t.peer_tunnel_id};
+    r.local_addr = tunnel_local_addr(s, t);
+    r.peer_addr = t.peer_addr;
+    r.local_port = t.local_port;
+    r.peer_port = t.peer_port;
+    for (const InstalledSession* x : sessions_of(s, t.id))
+      r.sessions.push_back({x->id, x->peer_session_id, "established", x});
+    if (!r.sessions.empty()) r.bind = "ANONYMOUS[" + std::to_string(r.sessions.front().id) + "]";
+    rows.emplace(t.id, std::move(r));
+  }
+  for (const l2tp::L2tpTunnelStatus& l : s.l2tp) {
+    auto [it, fresh] = rows.try_emplace(l.tunnel_id, Row{l.interface, l.tunnel_id, l.peer_tunnel_id});
+    Row& r = it->second;
+    if (fresh) {
+      r.local_addr = s.wan_addr;
+      r.peer_addr = l.peer.addr;
+      r.local_port = 1701;
+      r.peer_port = l.peer.port;
+    }
+    r.number = l.interface;
+    r.state = l.state;
+    r.vendor = l.peer_vendor.empty() ? "-" : l.peer_vendor;
+    r.hostname = l.peer_hostname.empty() ? "-" : l.peer_hostname;
+    r.ns = std::to_string(l.ns);
+    r.nr = std::to_string(l.nr);
+    r.bind = "ANONYMOUS[" + std::to_string(l.interface) + "]";
+    for (const auto& ls : l.sessions) {
+      auto known = std::find_if(r.sessions.begin(), r.sessions.end(),
+                                [&](const SessionRow& x) { return x.id == ls.session_id; });
+      if (known == r.sessions.end()) r.sessions.push_back({ls.session_id, ls.peer_session_id, ls.state, nullptr});
+      else known->state = ls.state;
+    }
+  }
+  size_t n_sessions = 0;
+  for (const auto& [id, r] : rows) n_sessions += r.sessions.size();
   std::string out = "------------------- L2TP INFORMATION -------------------\n";
   appendf(out, "Number of control table using Tunnel Control: %zu, Session Control: %zu\n",
-          s.tunnels.size(), s.sessions.size());
-  for (const InstalledTunnel* t : selected_tunnels(s, tunnel)) {
-    const auto sessions = sessions_of(s, t->id);
+          rows.size(), n_sessions);
+  for (const auto& [id, r] : rows) {
+    if (tunnel && r.number != *tunnel) continue;
     out += "\n";
-    appendf(out, "TUNNEL[%u] Information\n", t->id);
-    out += "Tunnel State: established\n";
+    appendf(out, "TUNNEL[%u] Information\n", r.number);
+    appendf(out, "Tunnel State: %s\n", r.state.c_str());
     out += "Version: L2TPv2\n";
-    appendf(out, "Local Tunnel ID: %u\n", t->id);
-    appendf(out, "Remote Tunnel ID: %u\n", t->peer_tunnel_id);
-    appendf(out, "Local IP Address: %s\n", format_ipv4(tunnel_local_addr(s, *t)).c_str());
-    appendf(out, "Remote IP Address: %s\n", format_ipv4(t->peer_addr).c_str());
-    appendf(out, "Local Src port: %u\n", t->local_port);
-    appendf(out, "Remote Src port: %u\n", t->peer_port);
-    if (sessions.empty()) out += "PP Bind: -\n";
-    else appendf(out, "PP Bind: ANONYMOUS[%u]\n", sessions.front()->id);
-    out += "Vendor: -\n";
-    out += "Hostname: -\n";
-    out += "Next Transmit sequence(Ns): -\n";
-    out += "Next Receive sequence(Nr): -\n";
-    appendf(out, "Tunnel has %zu session%s.\n", sessions.size(), sessions.size() == 1 ? "" : "s");
-    for (const InstalledSession* x : sessions) {
-      const SessionUsage u = usage(s, x->id);
+    appendf(out, "Local Tunnel ID: %u\n", r.id);
+    appendf(out, "Remote Tunnel ID: %u\n", r.peer_id);
+    appendf(out, "Local IP Address: %s\n", format_ipv4(r.local_addr).c_str());
+    appendf(out, "Remote IP Address: %s\n", format_ipv4(r.peer_addr).c_str());
+    appendf(out, "Local Src port: %u\n", r.local_port);
+    appendf(out, "Remote Src port: %u\n", r.peer_port);
+    appendf(out, "PP Bind: %s\n", r.bind.c_str());
+    appendf(out, "Vendor: %s\n", r.vendor.c_str());
+    appendf(out, "Hostname: %s\n", r.hostname.c_str());
+    appendf(out, "Next Transmit sequence(Ns): %s\n", r.ns.c_str());
+    appendf(out, "Next Receive sequence(Nr): %s\n", r.nr.c_str());
+    appendf(out, "Tunnel has %zu session%s.\n", r.sessions.size(), r.sessions.size() == 1 ? "" : "s");
+    for (const SessionRow& x : r.sessions) {
+      const SessionUsage u = x.installed ? usage(s, x.id) : SessionUsage{};
       out += "Session Information\n";
-      out += "Session State: established\n";
-      appendf(out, "Local Session ID: %u\n", x->id);
-      appendf(out, "Remote Session ID: %u\n", x->peer_session_id);
-      appendf(out, "%s seconds connection.\n", seconds_connected(s, *x).c_str());
+      appendf(out, "Session State: %s\n", x.state.c_str());
+      appendf(out, "Local Session ID: %u\n", x.id);
+      appendf(out, "Remote Session ID: %u\n", x.peer_id);
+      appendf(out, "%s seconds connection.\n", x.installed ? seconds_connected(s, *x.installed).c_str() : "0");
       appendf(out, "Received: %llu packets [%llu octets]\n", ull(u.rx_packets), ull(u.rx_octets));
       appendf(out, "Transmitted: %llu packets [%llu octets]\n", ull(u.tx_packets), ull(u.tx_octets));
     }

@@ -19,6 +19,7 @@
 #include "common/counters.hpp"
 #include "common/drop_reason.hpp"
 #include "controlplane/install/installer.hpp"
+#include "controlplane/l2tp/lns.hpp"
 #include "controlplane/punt/classify.hpp"
 #include "controlplane/punt/injector.hpp"
 #include "controlplane/punt/punt_channel.hpp"
@@ -32,6 +33,10 @@ struct ShowSnapshot {
   std::map<uint16_t, SessionUsage> session_usage;
   uint32_t wan_addr = 0, lan_addr = 0;  // the dataplane's own (host order)
   long now = 0;                         // Unix seconds
+  // What the L2TP machines know (state, the peer's host and vendor, Ns/Nr, the TUNNEL[N]
+  // interface); empty without an LNS, and after a restart for what the previous process
+  // installed. Tunnels the LNS holds that are not installed yet are shown from it alone.
+  std::vector<l2tp::L2tpTunnelStatus> l2tp;
 };
 
 ShowSnapshot take_snapshot(const Installer& inst, uint32_t wan_addr, uint32_t lan_addr, long now);

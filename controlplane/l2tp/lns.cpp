@@ -549,7 +549,7 @@ std::vector<L2tpTunnelStatus> Lns::status() const {
     const Tunnel& t = *tp;
     if (t.state == Tunnel::State::Closed) continue;
     L2tpTunnelStatus s{t.policy.interface, t.state_name(), t.id, t.peer_id, t.peer,
-                       t.peer_hostname, t.peer_vendor, {}};
+                       t.peer_hostname, t.peer_vendor, t.tx.next_ns(), t.tx.expected_ns(), {}};
     for (const auto& [sid, ss] : t.sessions)
       s.sessions.push_back({sid, ss.peer_id,
                             ss.state == Session::State::WaitConnect ? "wait_connect" : "established"});

@@ -86,6 +86,7 @@ struct L2tpTunnelStatus {
   uint16_t tunnel_id, peer_tunnel_id;
   L2tpPeer peer;
   std::string peer_hostname, peer_vendor;
+  uint16_t ns = 0, nr = 0;      // next Ns we send, next Ns we expect (= our Nr)
   struct Session {
     uint16_t session_id, peer_session_id;
     std::string state;          // wait-connect, established

@@ -74,6 +74,49 @@ TEST(Show, StatusL2tpFollowsTheSeedLineByLine) {
             "Number of control table using Tunnel Control: 1, Session Control: 1\n");
 }
 
+TEST(Show, StatusL2tpWithWhatTheLnsKnows) {
+  // The installed tunnel 1 (bound to TUNNEL[3]) completed by the LNS, and a second client
+  // still in wait-ctl-conn that has nothing installed yet.
+  const FakeInstaller f = one_client();
+  ShowSnapshot snap = take_snapshot(f, kWan, kLan, kNow);
+  l2tp::L2tpTunnelStatus a{3, "established", 1, 7, {kClientOuter, 1701, 5}, "iPhone", "Apple", 2, 4,
+                           {{1, 9, "established"}}};
+  l2tp::L2tpTunnelStatus b{4, "wait_ctl_conn", 2, 61471, {0xcb007114, 4500, 6}, "anonymous", "", 1, 1, {}};
+  snap.l2tp = {a, b};
+  const std::string out = show_status_l2tp(snap, 3);
+  EXPECT_EQ(out,
+            "------------------- L2TP INFORMATION -------------------\n"
+            "Number of control table using Tunnel Control: 2, Session Control: 1\n"
+            "\n"
+            "TUNNEL[3] Information\n"
+            "Tunnel State: established\n"
+            "Version: L2TPv2\n"
+            "Local Tunnel ID: 1\n"
+            "Remote Tunnel ID: 7\n"
+            "Local IP Address: 203.0.113.1\n"
+            "Remote IP Address: 203.0.113.10\n"
+            "Local Src port: 1701\n"
+            "Remote Src port: 1701\n"
+            "PP Bind: ANONYMOUS[3]\n"
+            "Vendor: Apple\n"
+            "Hostname: iPhone\n"
+            "Next Transmit sequence(Ns): 2\n"
+            "Next Receive sequence(Nr): 4\n"
+            "Tunnel has 1 session.\n"
+            "Session Information\n"
+            "Session State: established\n"
+            "Local Session ID: 1\n"
+            "Remote Session ID: 9\n"
+            "54 seconds connection.\n"
+            "Received: 74 packets [6280 octets]\n"
+            "Transmitted: 23 packets [729 octets]\n");
+  const std::string other = show_status_l2tp(snap, 4);
+  EXPECT_NE(other.find("TUNNEL[4] Information\nTunnel State: wait_ctl_conn\n"), std::string::npos) << other;
+  EXPECT_NE(other.find("Remote IP Address: 203.0.113.20\n"), std::string::npos) << other;
+  EXPECT_NE(other.find("Vendor: -\nHostname: anonymous\n"), std::string::npos) << other;
+  EXPECT_NE(other.find("Tunnel has 0 sessions.\n"), std::string::npos) << other;
+}
+
 TEST(Show, StatusPpFollowsTheSeedLineByLine) {
   const FakeInstaller f = one_client();
   const auto out = show_status_pp(take_snapshot(f, kWan, kLan, kNow), false, 1);
