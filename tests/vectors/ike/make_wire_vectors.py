@@ -147,6 +147,21 @@ body = generic(130, pat(20, 21)) + generic(131, pat(20, 22)) + generic(0, oai)
 records.append({"name": "draft_natd_natoa", "msg": header(130, 2, 0, 0, body, rcky=RCKY).hex(),
                 "exchange": "2", "payloads": "130,130,131", "oa1": "0a000002"})
 
+# Whole frames as the controlplane sends IKE (controlplane/ike/frame.cpp), built by scapy's
+# Ether/IP/UDP with their checksums: port 500, and port 4500 with the RFC 3948 non-ESP marker.
+from scapy.layers.inet import IP, UDP
+from scapy.layers.l2 import Ether
+
+for name, sport, dport, ipid in (("frame_500", 500, 500, 7), ("frame_4500", 4500, 41234, 0xBEEF)):
+    msg = bytes(mm3s)
+    payload = (b"\x00" * 4 if 4500 in (sport, dport) else b"") + msg
+    frame = (Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
+             IP(src="192.0.2.1", dst="203.0.113.7", id=ipid, ttl=64, flags=0) /
+             UDP(sport=sport, dport=dport) / Raw(payload))
+    records.append({"name": name, "msg": msg.hex(), "exchange": "2", "payloads": "4,10",
+                    "frame": bytes(frame).hex(), "sport": str(sport), "dport": str(dport),
+                    "ip_id": str(ipid)})
+
 with open(HERE / "wire.txt", "w") as f:
     f.write("# ISAKMP messages from make_wire_vectors.py (scapy 2.5 + struct.pack from the RFC\n"
             "# diagrams). Attributes are type:value lists in wire order.\n\n")
