@@ -29,6 +29,14 @@ ResponderConfig responder_config(const config::Config& c, std::vector<std::strin
     p.isakmp_lifetime_max = g.isakmp_sa_lifetime.value;
     p.ipsec_lifetime_max = g.ipsec_sa_lifetime.value;
     p.nat_traversal = g.nat_traversal.value.on;
+    // `ipsec ike keepalive use G on dpd [INTERVAL [COUNT]]`: we initiate RFC 3706 DPD. (Without
+    // the figures: every 30 s, 5 tries; heartbeat and ICMP echo keepalives are not
+    // implemented.)
+    const config::IkeKeepalive& ka = g.keepalive.value;
+    if (ka.use != config::IkeKeepaliveUse::Off && ka.method == config::IkeKeepalive::Method::Dpd) {
+      p.dpd_interval = std::chrono::seconds(ka.interval.value_or(30));
+      p.dpd_tries = ka.count.value_or(5);
+    }
     // `ipsec sa policy P G esp ...`: the gateway's policy decides the replay check.
     for (const auto& [pid, pol] : c.policies) {
       if (pol.gateway == id) {

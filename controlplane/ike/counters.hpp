@@ -54,6 +54,8 @@ namespace l2tpgw::cp::ike {
   X(InitialContact)       /* INITIAL-CONTACT (RFC 2407 §4.6.3.3) dropped a peer's old SAs */   \
   X(DpdRequest)           /* R-U-THERE received (RFC 3706 §5.2) */                             \
   X(DpdAck)               /* R-U-THERE-ACK sent */                                             \
+  X(DpdSent)              /* R-U-THERE sent to an idle peer (RFC 3706 §5.3) */                 \
+  X(DpdPeerDead)          /* a peer that answered none: its ISAKMP and IPsec SAs removed */    \
   X(UnauthenticatedInfo)  /* a plain Informational: logged, never acted on */                 \
   X(InfoNotify)           /* an authenticated notification we only log */
 

@@ -97,6 +97,7 @@ struct IkeSa {
   Endpoint local, peer;  // where the last authenticated message came from and went to
   Endpoint mm1_peer;     // where MM1 came from (the duplicate-MM1 index key)
   TimePoint created{}, established{}, last_seen{};
+  uint64_t heard = 0;    // authenticated messages from the peer (DPD's proof of life)
 
   // Negotiated in MM1/MM2.
   Phase1Suite suite;
@@ -120,6 +121,13 @@ struct IkeSa {
   int duplicate_replies = 0;
   int retransmits = 0;
   TimerToken timer;              // half-open timeout, MM4 retransmission, or lifetime
+
+  // Dead Peer Detection we initiate (RFC 3706 §5.3).
+  TimerToken dpd_timer;
+  uint32_t dpd_seq = 0;          // the last R-U-THERE's sequence number (random start, §7)
+  int dpd_outstanding = 0;       // R-U-THEREs sent since the peer was last heard from
+  uint64_t dpd_heard = 0;        // `heard` at the last check
+  uint64_t dpd_esp_packets = 0;  // inbound ESP packets of the peering at the last check
 
   std::map<uint32_t, QuickMode> quick;  // by Message ID
   // Message IDs of Quick Modes already finished or abandoned (the last kRecentMids): a replayed

@@ -53,9 +53,7 @@ void IkeResponder::informational(IkeSa& sa, const Endpoint& local, const Endpoin
     ++counters_[IkeCounter::HashMismatch];
     return;
   }
-  sa.local = local;
-  sa.peer = peer;
-  sa.last_seen = now;
+  authenticated(sa, local, peer, now);
 
   std::vector<uint64_t> delete_sas;  // removed after the loop: `sa` may be one of them
   for (size_t i = 1; i < chain->size(); ++i) {
@@ -87,6 +85,7 @@ void IkeResponder::informational(IkeSa& sa, const Endpoint& local, const Endpoin
           break;
         }
         case NotifyType::InitialContact: initial_contact(sa, now); break;
+        case NotifyType::RUThereAck: break;  // liveness already noted (authenticated())
         default:
           ++counters_[IkeCounter::InfoNotify];
           logf(LogLevel::Info, "[IKE] ISAKMP SA[%llu]: notification %u from %s",
@@ -143,6 +142,56 @@ void IkeResponder::informational(IkeSa& sa, const Endpoint& local, const Endpoin
     ++counters_[IkeCounter::Phase1Deleted];
     remove_sa(*t, now, "deleted by the peer");
   }
+}
+
+// RFC 3706 §5.3: "proof of liveliness" is any authenticated IKE message or, here, inbound ESP
+// the dataplane counted for the peering; only an idle peer is asked R-U-THERE.
+void IkeResponder::arm_dpd(IkeSa& sa, TimePoint now) {
+  const uint64_t serial = sa.serial;
+  arm(sa.dpd_timer, now + sa.policy->dpd_interval, [this, serial] { dpd_check(serial); });
+}
+
+void IkeResponder::dpd_check(uint64_t serial) {
+  IkeSa* sa = sa_by_serial(serial);
+  if (!sa || sa->state != MainModeState::Auth) return;
+  sa->dpd_timer = {};
+  uint64_t packets = 0;
+  auto range = children_by_peer_.equal_range(sa->peer_index);
+  for (auto it = range.first; it != range.second; ++it) {
+    if (auto u = installer_.query_sa(children_.at(it->second).slot_in)) packets += u->packets;
+  }
+  const bool heard = sa->heard != sa->dpd_heard || packets != sa->dpd_esp_packets;
+  sa->dpd_heard = sa->heard;
+  sa->dpd_esp_packets = packets;
+  if (heard) {
+    sa->dpd_outstanding = 0;
+    arm_dpd(*sa, now_);
+    return;
+  }
+  if (sa->dpd_outstanding >= sa->policy->dpd_tries) {
+    ++counters_[IkeCounter::DpdPeerDead];
+    logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: %s answered none of %d R-U-THERE: peer dead",
+         static_cast<unsigned long long>(serial), endpoint_str(sa->peer).c_str(),
+         sa->dpd_outstanding);
+    std::vector<uint64_t> children;
+    for (auto it = range.first; it != range.second; ++it) children.push_back(it->second);
+    for (uint64_t c : children) remove_child(c, now_, false, "dead peer");
+    ++counters_[IkeCounter::Phase1Deleted];
+    remove_sa(*sa, now_, "dead peer");
+    return;
+  }
+  Notification n;
+  n.protocol = static_cast<uint8_t>(ProtocolId::Isakmp);
+  n.type = static_cast<uint16_t>(NotifyType::RUThere);
+  n.spi.assign(sa->cky_i.begin(), sa->cky_i.end());
+  n.spi.insert(n.spi.end(), sa->cky_r.begin(), sa->cky_r.end());
+  n.data = be32_bytes(++sa->dpd_seq);
+  PayloadChain c;
+  c.add(PayloadType::Notification, encode_notification(n));
+  send_info(*sa, c);
+  ++sa->dpd_outstanding;
+  ++counters_[IkeCounter::DpdSent];
+  arm_dpd(*sa, now_);
 }
 
 }  // namespace l2tpgw::cp::ike

@@ -375,9 +375,7 @@ void IkeResponder::main_mode_5(IkeSa& sa, const Endpoint& local, const Endpoint&
     return;
   }
   // Authenticated: follow the peer where it is now (RFC 3947 §4: it floats to 4500 at MM5).
-  sa.local = local;
-  sa.peer = peer;
-  sa.last_seen = now;
+  authenticated(sa, local, peer, now);
   sa.peer_id = std::move(*id);
   sa.iv = std::move(*next_iv);
   bool initial = false;
@@ -450,6 +448,11 @@ void IkeResponder::established(IkeSa& sa, TimePoint now, bool initial) {
     ++counters_[IkeCounter::Phase1Expired];
     remove_sa(*s, now_, "lifetime expired");
   });
+  if (sa.policy->dpd_interval.count() > 0 && sa.peer_dpd) {
+    sa.dpd_seq = random_u32(random_) & 0x7fffffff;  // room to count up (RFC 3706 §7)
+    sa.dpd_heard = sa.heard;
+    arm_dpd(sa, now);
+  }
   ++counters_[IkeCounter::Phase1Established];
   logf(LogLevel::Info,
        "[IKE] ISAKMP SA[%llu] established with %s (%s, lifetime %us, NAT-T %s%s, peering %u)",

@@ -49,6 +49,13 @@ struct PeerPolicy {
   bool anti_replay = true;     // `ipsec sa policy ... anti-replay-check`
   uint16_t replay_window = 64;
 
+  // Dead Peer Detection initiated by us (RFC 3706 §5.3), for peers that sent its vendor ID:
+  // after `dpd_interval` without an authenticated IKE message or inbound ESP from the peer, an
+  // R-U-THERE; after `dpd_tries` unanswered, the peer is dead and its SAs go. 0: off (we still
+  // answer the peer's R-U-THERE).
+  std::chrono::seconds dpd_interval{0};
+  int dpd_tries = 5;
+
   // Our phase-1 identity; unset: ID_IPV4_ADDR of the address the peer reached.
   std::optional<Identification> local_id;
 

@@ -108,9 +108,7 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
     return;
   }
   // Authenticated: follow the peer's NAT mapping.
-  sa.local = local;
-  sa.peer = peer;
-  sa.last_seen = now;
+  authenticated(sa, local, peer, now);
 
   const PayloadView* sap = nullptr;
   const PayloadView* np = nullptr;
@@ -348,9 +346,7 @@ void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
          static_cast<unsigned long long>(sa.serial), qm.message_id);
     return;
   }
-  sa.local = local;
-  sa.peer = peer;
-  sa.last_seen = now;
+  authenticated(sa, local, peer, now);
 
   // RFC 2409 §5.5 KEYMAT: the SA we receive on is keyed with our SPI, the one we send on with
   // the initiator's. Encryption key first, then the integrity key (RFC 4106 §8.1: GCM key +

@@ -61,6 +61,14 @@ void IkeResponder::count_malformed(WireError e) {
   ++counters_.wire_errors[static_cast<size_t>(e)];
 }
 
+void IkeResponder::authenticated(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
+                                 TimePoint now) {
+  sa.local = local;
+  sa.peer = peer;
+  sa.last_seen = now;
+  ++sa.heard;
+}
+
 // ---- Dispatch (RFC 2408 §5.2: header checks, then the exchange the SA is in) ----
 
 void IkeResponder::on_datagram(const Endpoint& local, const Endpoint& peer, ByteView message,
@@ -145,6 +153,7 @@ void IkeResponder::remove_sa(IkeSa& sa, TimePoint, const char* why) {
   logf(sa.state == MainModeState::Sa ? LogLevel::Debug : LogLevel::Info, "[IKE] ISAKMP SA[%llu] with %s removed: %s",
        static_cast<unsigned long long>(sa.serial), endpoint_str(sa.peer).c_str(), why);
   cancel(sa.timer);
+  cancel(sa.dpd_timer);
   for (auto& [mid, qm] : sa.quick) {
     cancel(qm.timer);
     if (qm.state == QuickModeState::Init) installer_.release_spi(qm.spi_in);

@@ -126,6 +126,9 @@ class IkeResponder {
   // An Informational exchange on an established ISAKMP SA: HASH(1) then `payloads`.
   void send_info(IkeSa& sa, const PayloadChain& payloads);
   void count_malformed(WireError e);
+  // A message from the peer of `sa` verified (HASH_I, HASH(1)/(3)): follow its address and
+  // port (NAT mappings change, RFC 3947 §4 floats to 4500) and note that it is alive.
+  void authenticated(IkeSa& sa, const Endpoint& local, const Endpoint& peer, TimePoint now);
   uint64_t next_serial() { return ++serial_; }
 
   // ---- main_mode.cpp (RFC 2409 §5)
@@ -138,6 +141,8 @@ class IkeResponder {
                    ByteView message, TimePoint now);
   void arm_mm4_retransmit(IkeSa& sa, TimePoint now);
   void established(IkeSa& sa, TimePoint now, bool initial_contact);
+  void arm_dpd(IkeSa& sa, TimePoint now);
+  void dpd_check(uint64_t serial);
   void initial_contact(IkeSa& sa, TimePoint now);
 
   // ---- quick_mode.cpp (RFC 2409 §5.5)

@@ -63,6 +63,21 @@ TEST(IkeConfigMap, GatewaysBecomePoliciesByAddressThenAny) {
   }
 }
 
+TEST(IkeConfigMap, KeepaliveDpdTurnsOnDeadPeerDetection) {
+  auto loaded = config::load_config(
+      "ipsec ike pre-shared-key 1 text k\n"
+      "ipsec ike remote address 1 any\n"
+      "ipsec ike keepalive use 1 on dpd 20 4\n"
+      "ipsec ike pre-shared-key 2 text k2\n"
+      "ipsec ike remote address 2 192.0.2.7\n"
+      "ipsec ike keepalive use 2 off\n");
+  ASSERT_TRUE(loaded.ok());
+  const ResponderConfig rc = responder_config(*loaded.config, nullptr);
+  EXPECT_EQ(rc.policies.find(1)->dpd_interval, std::chrono::seconds(20));
+  EXPECT_EQ(rc.policies.find(1)->dpd_tries, 4);
+  EXPECT_EQ(rc.policies.find(0xc0000207)->dpd_interval, std::chrono::seconds(0));
+}
+
 TEST(IkeConfigMap, EmptyConfigurationHasNoPolicy) {
   const ResponderConfig rc = responder_config(config::Config{}, nullptr);
   EXPECT_TRUE(rc.policies.empty());

@@ -373,6 +373,86 @@ TEST(IkeResponder, DeadPeerDetectionIsAcknowledgedWithTheSequenceNumber) {
   EXPECT_EQ(e.lab.c(IkeCounter::DpdRequest), 1u);
 }
 
+ResponderConfig dpd_config(std::chrono::seconds interval, int tries) {
+  ResponderConfig cfg = default_config();
+  PeerPolicy p = PeerPolicy::all_supported();
+  p.psk = kPsk;
+  p.dpd_interval = interval;
+  p.dpd_tries = tries;
+  cfg.policies.set_any(p);
+  return cfg;
+}
+
+// The R-U-THERE an informational from the responder carries, or nullopt.
+std::optional<Notification> r_u_there(TestInitiator& ini, const std::vector<Datagram>& out) {
+  if (out.size() != 1) return std::nullopt;
+  TestInitiator::Info info;
+  if (!ini.take_info(out[0].message, info) || info.notifications.size() != 1) return std::nullopt;
+  const Notification& n = info.notifications[0];
+  if (n.type != static_cast<uint16_t>(NotifyType::RUThere) || n.spi != ini.cookies_spi() ||
+      n.data.size() != 4)
+    return std::nullopt;
+  return n;
+}
+
+TEST(IkeResponder, DeadPeerDetectionAsksAnIdlePeerThenDropsADeadOne) {
+  Lab lab(dpd_config(10s, 3));
+  Session s(direct_path());
+  ASSERT_TRUE(s.main_mode(lab));
+  TestInitiator::Qm q;
+  ASSERT_TRUE(s.quick_mode(lab, q, {esp_aes(256, kAuthHmacSha)}));
+  // The Quick Mode came after Main Mode armed DPD: the first check has heard from the peer.
+  EXPECT_TRUE(lab.advance(10s).empty());
+  // Idle for an interval: R-U-THERE; the ACK brings the peer back to life.
+  auto n = r_u_there(s.ini, lab.advance(10s));
+  ASSERT_TRUE(n);
+  EXPECT_TRUE(s.send(lab, s.ini.dpd_ack(n->data, 0x3001)).empty());
+  EXPECT_TRUE(lab.advance(10s).empty());  // heard from since the last check: nothing sent
+  // Then silence: R-U-THERE with increasing sequence numbers, three times, then the end.
+  uint32_t last = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto m = r_u_there(s.ini, lab.advance(10s));
+    ASSERT_TRUE(m) << i;
+    const uint32_t seq = be32v(m->data);
+    if (i) {
+      EXPECT_EQ(seq, last + 1);
+    }
+    last = seq;
+  }
+  EXPECT_EQ(lab.c(IkeCounter::DpdSent), 4u);
+  EXPECT_EQ(lab.inst.sas().size(), 2u);
+  lab.advance(10s);
+  EXPECT_EQ(lab.c(IkeCounter::DpdPeerDead), 1u);
+  EXPECT_EQ(lab.r.ike_sa_count(), 0u);
+  EXPECT_EQ(lab.inst.sas().size(), 0u);
+  ASSERT_EQ(lab.downs.size(), 1u);
+  EXPECT_TRUE(lab.advance(60s).empty());
+}
+
+TEST(IkeResponder, InboundEspIsProofOfLife) {
+  Lab lab(dpd_config(10s, 2));
+  Session s(direct_path());
+  ASSERT_TRUE(s.main_mode(lab));
+  TestInitiator::Qm q;
+  ASSERT_TRUE(s.quick_mode(lab, q, {esp_aes(256, kAuthHmacSha)}));
+  const uint32_t slot_in = lab.ups.at(0).slot_in;
+  for (uint64_t i = 1; i <= 6; ++i) {
+    lab.inst.fake.set_sa_usage(slot_in, SaUsage{i * 100, i * 100000});
+    EXPECT_TRUE(lab.advance(10s).empty()) << i;
+  }
+  EXPECT_EQ(lab.c(IkeCounter::DpdSent), 0u);
+  EXPECT_TRUE(r_u_there(s.ini, lab.advance(10s)));  // traffic stopped
+}
+
+TEST(IkeResponder, NoDpdForAPeerWithoutItsVendorId) {
+  Lab lab(dpd_config(10s, 2));
+  Session s(direct_path());
+  s.ini.dpd_vid = false;
+  ASSERT_TRUE(s.main_mode(lab));
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(lab.advance(10s).empty());
+  EXPECT_EQ(lab.r.ike_sa_count(), 1u);
+}
+
 TEST(IkeResponder, AggressiveModeIsRefusedWithNoProposalChosen) {
   Lab lab;
   Session s(direct_path());

@@ -419,6 +419,17 @@ class TestInitiator {
     return info(c, mid);
   }
 
+  Bytes dpd_ack(ByteView seq, uint32_t mid) {
+    Notification n;
+    n.protocol = static_cast<uint8_t>(ProtocolId::Isakmp);
+    n.type = static_cast<uint16_t>(NotifyType::RUThereAck);
+    n.spi = cookies_spi();
+    n.data.assign(seq.begin(), seq.end());
+    PayloadChain c;
+    c.add(PayloadType::Notification, encode_notification(n));
+    return info(c, mid);
+  }
+
   Bytes delete_esp(uint32_t spi, uint32_t mid) {
     Delete d;
     d.protocol = static_cast<uint8_t>(ProtocolId::IpsecEsp);
