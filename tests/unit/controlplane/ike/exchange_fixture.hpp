@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <map>
 #include <vector>
 
@@ -193,6 +194,57 @@ inline EspOffer esp_aes(uint16_t bits, uint16_t auth, uint16_t encap = kEncapTra
   o.auth = auth;
   o.encap = encap;
   return o;
+}
+
+inline P1Offer p1(uint16_t enc, uint16_t bits, uint16_t hash, uint16_t group, uint32_t life = 28800) {
+  return P1Offer{enc, bits, hash, group, kAuthPreSharedKey, life};
+}
+
+inline EspOffer esp(EspTransformId id, uint16_t bits, uint16_t auth, uint16_t group = 0,
+                    uint32_t life = 3600, uint32_t kb = 0) {
+  EspOffer o;
+  o.id = static_cast<uint8_t>(id);
+  o.key_bits = bits;
+  o.auth = auth;
+  o.group = group;
+  o.life = life;
+  o.life_kb = kb;
+  return o;
+}
+
+// Establishes a Windows-like client (direct path) with one IPsec SA pair.
+struct Established {
+  Lab lab;
+  Session s{direct_path()};
+  TestInitiator::Qm q;
+  explicit Established(bool quick = true) {
+    EXPECT_TRUE(s.main_mode(lab));
+    if (quick) {
+      EXPECT_TRUE(s.quick_mode(lab, q, {esp_aes(256, kAuthHmacSha)}));
+    }
+  }
+};
+
+inline ResponderConfig dpd_config(std::chrono::seconds interval, int tries) {
+  ResponderConfig cfg = default_config();
+  PeerPolicy p = PeerPolicy::all_supported();
+  p.psk = kPsk;
+  p.dpd_interval = interval;
+  p.dpd_tries = tries;
+  cfg.policies.set_any(p);
+  return cfg;
+}
+
+// The R-U-THERE an informational from the responder carries, or nullopt.
+inline std::optional<Notification> r_u_there(TestInitiator& ini, const std::vector<Datagram>& out) {
+  if (out.size() != 1) return std::nullopt;
+  TestInitiator::Info info;
+  if (!ini.take_info(out[0].message, info) || info.notifications.size() != 1) return std::nullopt;
+  const Notification& n = info.notifications[0];
+  if (n.type != static_cast<uint16_t>(NotifyType::RUThere) || n.spi != ini.cookies_spi() ||
+      n.data.size() != 4)
+    return std::nullopt;
+  return n;
 }
 
 }  // namespace l2tpgw::cp::ike::test
