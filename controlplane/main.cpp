@@ -9,6 +9,7 @@
 #include "controlplane/daemon/config_store.hpp"
 #include "controlplane/daemon/daemon.hpp"
 #include "controlplane/daemon/options.hpp"
+#include "controlplane/ike/ike_service.hpp"
 
 namespace po = boost::program_options;
 
@@ -35,7 +36,19 @@ int main(int argc, char** argv) {
     std::cerr << r.text;
     if (r.status != l2tpgw::cp::ReplyStatus::Ok) return 1;
   }
+  // IKE (issue 4): the responder answers punted UDP 500/4500 once attached; a reloaded
+  // configuration gives it new gateways and keys.
+  l2tpgw::cp::ike::IkeService ike;
+  if (store.running()) ike.set_config(*store.running());
   l2tpgw::cp::DaemonHooks hooks;
   hooks.config = store.hooks(opt.config_path);
+  hooks.config.load = [&store, &ike, load = hooks.config.load](const std::string& path) {
+    l2tpgw::cp::Reply r = load(path);
+    if (r.status == l2tpgw::cp::ReplyStatus::Ok && store.running()) ike.set_config(*store.running());
+    return r;
+  };
+  hooks.punt.ike = ike.punt_handler();
+  hooks.on_attach = [&ike](l2tpgw::cp::DaemonServices& s) { ike.attach(s); };
+  hooks.on_detach = [&ike] { ike.detach(); };
   return l2tpgw::cp::run_daemon(opt, std::move(hooks));
 }

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+// From the Yamaha RTX configuration to the IKE responder's policies: one PeerPolicy per
+// `ipsec ike ... G` security gateway that has a pre-shared key, found by its
+// `ipsec ike remote address G ADDRESS`, or the first `... G any` gateway for every other peer.
+//
+// As on an RTX acting as the responder for remote-access clients, every supported algorithm
+// a client proposes is accepted: `ipsec ike encryption/hash/group` choose what an initiator
+// offers, which l2tpgw does not do yet.
+//
+// Thread context: pure function.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "controlplane/config/model.hpp"
+#include "controlplane/ike/policy.hpp"
+
+namespace l2tpgw::cp::ike {
+
+// `notes` receives one line per gateway that cannot be used (no key, a host name for a remote
+// address, IKEv2) and for `any` gateways after the first; no line quotes a key.
+ResponderConfig responder_config(const config::Config& c, std::vector<std::string>* notes);
+
+}  // namespace l2tpgw::cp::ike

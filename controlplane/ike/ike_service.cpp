@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+// IkeService: punted IKE in, the responder, frames out through the inject ring.
+#include "controlplane/ike/ike_service.hpp"
+
+#include <rte_mbuf.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "controlplane/ike/config_map.hpp"
+#include "controlplane/log/log.hpp"
+
+namespace l2tpgw::cp::ike {
+
+IkeService::IkeService(size_t max_links) : max_links_(std::max<size_t>(max_links, 1)) {}
+
+IkeService::~IkeService() { detach(); }
+
+PuntHandler IkeService::punt_handler() {
+  return [this](PuntedPacket& p) { return on_punt(p); };
+}
+
+void IkeService::set_config(const config::Config& c) {
+  std::vector<std::string> notes;
+  cfg_ = responder_config(c, &notes);
+  for (const std::string& n : notes) logf(LogLevel::Warning, "[IKE] %s", n.c_str());
+  if (responder_) responder_->set_config(cfg_);
+}
+
+void IkeService::attach(DaemonServices& s) {
+  services_ = &s;
+  responder_ = std::make_unique<IkeResponder>(cfg_, s.installer);
+  if (cfg_.policies.empty())
+    logf(LogLevel::Notice, "[IKE] no usable `ipsec ike` gateway: IKE requests are refused");
+}
+
+void IkeService::detach() {
+  if (services_) timer_.cancel(services_->loop);
+  responder_.reset();
+  services_ = nullptr;
+  links_.clear();
+}
+
+bool IkeService::on_punt(PuntedPacket& p) {
+  if (!responder_ || !services_) {
+    ++counters_.detached;
+    return false;
+  }
+  const PuntInfo& info = p.info;
+  // The way back: the frame's own Ethernet addresses, swapped when we answer.
+  if (auto link = link_of_frame(std::span<const uint8_t>(rte_pktmbuf_mtod(p.m, const uint8_t*),
+                                                         p.m->data_len))) {
+    auto it = links_.find(info.peer_addr);
+    if (it == links_.end() && links_.size() >= max_links_) links_.erase(links_.begin());
+    links_[info.peer_addr] = *link;
+  }
+  ++counters_.received;
+  responder_->on_datagram(Endpoint{info.local_addr, info.local_port},
+                          Endpoint{info.peer_addr, info.peer_port}, p.payload, EventLoop::now());
+  flush();
+  rearm();
+  return false;  // the channel frees the mbuf: the responder copied what it keeps
+}
+
+void IkeService::flush() {
+  for (const Datagram& d : responder_->take_outbox()) {
+    auto link = links_.find(d.peer.addr);
+    if (link == links_.end()) {
+      ++counters_.no_link;
+      continue;
+    }
+    const Bytes frame = build_ike_frame(link->second, d.local, d.peer, d.message, ip_id_++);
+    rte_mbuf* m = services_->injector.alloc();
+    if (!m) {
+      ++counters_.no_mbuf;
+      continue;
+    }
+    char* dst = rte_pktmbuf_append(m, static_cast<uint16_t>(std::min<size_t>(frame.size(), 0xffff)));
+    if (!dst || frame.size() > 0xffff) {
+      ++counters_.too_big;
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    std::memcpy(dst, frame.data(), frame.size());
+    // Worker 0 transmits on the WAN port; the send always takes the mbuf.
+    if (services_->injector.send_raw(m, TxPort::Wan, 0) == InjectResult::Ok) {
+      ++counters_.sent;
+    } else {
+      ++counters_.inject_failed;
+    }
+  }
+}
+
+void IkeService::rearm() {
+  auto next = responder_->next_deadline();
+  if (!next) {
+    timer_.cancel(services_->loop);
+    return;
+  }
+  const Duration delay = std::max(Duration::zero(), *next - EventLoop::now());
+  timer_.arm(services_->loop, delay, [this] {
+    if (!responder_) return;
+    responder_->on_timer(EventLoop::now());
+    flush();
+    rearm();
+  });
+}
+
+}  // namespace l2tpgw::cp::ike

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// IkeService: the IKE responder inside the controlplane process. It takes the punted IKE
+// datagrams (UDP 500, and 4500 after the non-ESP marker; controlplane/punt/classify) to
+// IkeResponder, arms one loop timer at the responder's next deadline, and sends what the
+// responder produces as whole Ethernet/IPv4/UDP frames through a worker's inject ring to the
+// WAN port (InjectNext::TxWan), back along the link the peer's frames arrive on.
+//
+// Lifetime: constructed before the daemon runs; attach() when the controlplane has attached to
+// the dataplane (DaemonHooks::on_attach), detach() before it lets go (on_detach). While
+// detached, IKE packets are not handled (they cannot be: there is no Installer) and every
+// IKE SA is forgotten; the ESP SAs already installed keep forwarding.
+//
+// Thread context: the controlplane loop.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include "controlplane/config/model.hpp"
+#include "controlplane/daemon/daemon.hpp"
+#include "controlplane/ike/frame.hpp"
+#include "controlplane/ike/responder.hpp"
+#include "controlplane/punt/punt_channel.hpp"
+
+namespace l2tpgw::cp::ike {
+
+struct IkeServiceCounters {
+  uint64_t received = 0;      // datagrams handed to the responder
+  uint64_t detached = 0;      // dropped: not attached to the dataplane
+  uint64_t sent = 0;          // frames on an inject ring
+  uint64_t no_link = 0;       // no frame from that peer yet, so no Ethernet path back
+  uint64_t no_mbuf = 0;
+  uint64_t too_big = 0;       // the frame does not fit one mbuf
+  uint64_t inject_failed = 0;
+};
+
+class IkeService {
+ public:
+  // `max_links` bounds the table of Ethernet paths back to peers.
+  explicit IkeService(size_t max_links = 65536);
+  ~IkeService();
+
+  // For DaemonHooks::punt.ike.
+  PuntHandler punt_handler();
+  void attach(DaemonServices& s);
+  void detach();
+  // New gateways and keys apply to IKE SAs negotiated from now on.
+  void set_config(const config::Config& c);
+
+  const IkeServiceCounters& counters() const { return counters_; }
+  const IkeResponder* responder() const { return responder_.get(); }
+
+ private:
+  bool on_punt(PuntedPacket& p);
+  void flush();
+  void rearm();
+
+  size_t max_links_;
+  ResponderConfig cfg_;
+  DaemonServices* services_ = nullptr;
+  std::unique_ptr<IkeResponder> responder_;
+  TimerSlot timer_;
+  std::unordered_map<uint32_t, LinkAddrs> links_;  // by peer address
+  uint16_t ip_id_ = 0;
+  IkeServiceCounters counters_;
+};
+
+}  // namespace l2tpgw::cp::ike

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: Apache-2.0
+// Main Mode, responder side (RFC 2409 §5, pre-shared key authentication), with NAT-T detection
+// (RFC 3947 §3) and INITIAL-CONTACT (RFC 2407 §4.6.3.3):
+//
+//        Initiator                          Responder
+//       -----------                        -----------
+//        HDR, SA                     -->                      MM1   Init -> Sa
+//                                    <--    HDR, SA           MM2
+//        HDR, KE, Ni [, NAT-D, NAT-D] -->                     MM3   Sa -> Ke
+//                                    <--    HDR, KE, Nr [, NAT-D, NAT-D]   MM4
+//        HDR*, IDii, HASH_I          -->                      MM5   Ke -> Auth
+//                                    <--    HDR*, IDir, HASH_R  MM6
+#include <algorithm>
+
+#include "controlplane/ike/message.hpp"
+#include "controlplane/ike/responder.hpp"
+#include "controlplane/ike/responder_internal.hpp"
+#include "controlplane/log/log.hpp"
+
+namespace l2tpgw::cp::ike {
+namespace {
+
+// RFC 3947 §3.1: the NAT-T vendor IDs, best first.
+NatT natt_of(ByteView vid) {
+  auto is = [&](const std::array<uint8_t, 16>& v) {
+    return vid.size() == v.size() && std::equal(v.begin(), v.end(), vid.begin());
+  };
+  if (is(kVidRfc3947)) return NatT::Rfc3947;
+  if (is(kVidNatTDraft03)) return NatT::Draft03;
+  if (is(kVidNatTDraft02n)) return NatT::Draft02n;
+  if (is(kVidNatTDraft02)) return NatT::Draft02;
+  return NatT::None;
+}
+
+ByteView vid_of(NatT v) {
+  switch (v) {
+    case NatT::Rfc3947: return kVidRfc3947;
+    case NatT::Draft03: return kVidNatTDraft03;
+    case NatT::Draft02n: return kVidNatTDraft02n;
+    case NatT::Draft02: return kVidNatTDraft02;
+    case NatT::None: break;
+  }
+  return {};
+}
+
+// The offer's transforms as text, for the NO-PROPOSAL-CHOSEN log line.
+std::string offered(const SaPayload& sa) {
+  std::string out;
+  for (const auto& p : sa.proposals) {
+    for (const auto& t : p.transforms) {
+      if (!out.empty()) out += ", ";
+      if (out.size() > 200) return out + "...";
+      auto s = decode_phase1_transform(t);
+      out += s ? describe(*s) : "unsupported transform " + std::to_string(t.number);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void IkeResponder::main_mode_1(const Endpoint& local, const Endpoint& peer,
+                               const IsakmpHeader& h, ByteView message, TimePoint now) {
+  if (h.message_id != 0 || (h.flags & kFlagEncryption)) {
+    ++counters_[IkeCounter::UnexpectedMessage];
+    return;
+  }
+  // A retransmitted MM1 (the initiator did not get MM2): answer with the same MM2, never a
+  // second SA.
+  auto known = by_mm1_.find({peer, h.icookie});
+  if (known != by_mm1_.end()) {
+    IkeSa* sa = sa_by_serial(known->second);
+    if (sa && sa->state == MainModeState::Sa && message_digest(message) == sa->last_in) {
+      resend(sa->local, sa->peer, sa->last_reply, sa->duplicate_replies);
+    } else {
+      ++counters_[IkeCounter::DuplicateIgnored];
+    }
+    return;
+  }
+  // Admission before any parsing or state (a flood of spoofed MM1s must stay cheap).
+  if (!admit_new_sa(peer, now)) {
+    ++counters_[IkeCounter::RateLimited];
+    return;
+  }
+  if (sas_.size() >= cfg_.limits.max_ike_sas) {
+    ++counters_[IkeCounter::TooManySas];
+    return;
+  }
+  if (half_open_ >= cfg_.limits.max_half_open) {
+    // Drop the oldest SA that only ever saw MM1: its peer never showed it can receive our
+    // packets, which is all a spoofed source can do. SAs in Ke (the peer returned our
+    // cookie) are kept.
+    if (sa_state_by_age_.empty()) {
+      ++counters_[IkeCounter::HalfOpenFull];
+      return;
+    }
+    IkeSa* oldest = sa_by_serial(sa_state_by_age_.begin()->second);
+    ++counters_[IkeCounter::HalfOpenEvicted];
+    if (oldest) remove_sa(*oldest, now, "evicted (half-open table full)");
+  }
+
+  auto chain = walk_payloads(h.next_payload, message.subspan(kHeaderLen), false);
+  if (!chain) {
+    count_malformed(chain.error());
+    return;
+  }
+  const PayloadView* sap = find_payload(*chain, PayloadType::Sa);
+  if (!sap || std::count_if(chain->begin(), chain->end(),
+                            [](const PayloadView& p) { return p.type == PayloadType::Sa; }) != 1) {
+    ++counters_[IkeCounter::Malformed];
+    return;
+  }
+  auto offer = decode_sa(sap->body);
+  if (!offer) {
+    count_malformed(offer.error());
+    return;
+  }
+  std::shared_ptr<const PeerPolicy> policy = cfg_.policies.find(peer.addr);
+  if (!policy) {
+    ++counters_[IkeCounter::NoPolicy];
+    logf(LogLevel::Notice, "[IKE] Main Mode from %s: no gateway for this peer",
+         endpoint_str(peer).c_str());
+    return;
+  }
+  auto choice = choose_phase1(*offer, *policy);
+  if (!choice) {
+    ++counters_[IkeCounter::NoProposalChosen];
+    logf(LogLevel::Notice, "[IKE] Main Mode from %s: no acceptable proposal (offered: %s)",
+         endpoint_str(peer).c_str(), offered(*offer).c_str());
+    send_plain_notify(local, peer, h.icookie, NotifyType::NoProposalChosen);
+    return;
+  }
+
+  NatT natt = NatT::None;
+  bool dpd = false;
+  for (const PayloadView& p : *chain) {
+    if (p.type != PayloadType::VendorId) continue;
+    const NatT v = natt_of(p.body);
+    if (static_cast<uint8_t>(v) > static_cast<uint8_t>(natt)) natt = v;
+    if (p.body.size() == kVidDpd.size() && std::equal(kVidDpd.begin(), kVidDpd.end(), p.body.begin()))
+      dpd = true;
+  }
+  if (!policy->nat_traversal) natt = NatT::None;
+
+  auto owned = std::make_unique<IkeSa>();
+  IkeSa& sa = *owned;
+  sa.serial = next_serial();
+  sa.cky_i = h.icookie;
+  do {
+    random_(std::span<uint8_t>(sa.cky_r.data(), sa.cky_r.size()));
+  } while (sa.cky_r == Cookie{} || by_cookies_.contains({sa.cky_i, sa.cky_r}));
+  sa.policy = policy;
+  sa.local = local;
+  sa.peer = peer;
+  sa.mm1_peer = peer;
+  sa.created = sa.last_seen = now;
+  sa.suite = choice->second;
+  sa.natt = natt;
+  sa.peer_dpd = dpd;
+  sa.sai_b.assign(sap->body.begin(), sap->body.end());
+  sas_[sa.serial] = std::move(owned);
+  by_cookies_[{sa.cky_i, sa.cky_r}] = sa.serial;
+  by_mm1_[{peer, sa.cky_i}] = sa.serial;
+  ++half_open_;
+  set_state(sa, MainModeState::Sa);
+  if (natt != NatT::None) ++counters_[IkeCounter::NatTNegotiated];
+
+  // MM2: the chosen transform as offered, our NAT-T choice and DPD support (RFC 3706 §5.1).
+  PayloadChain out;
+  out.add(PayloadType::Sa, encode_sa(reply_sa(*offer, choice->first, std::nullopt)));
+  if (natt != NatT::None) out.add(PayloadType::VendorId, vid_of(natt));
+  out.add(PayloadType::VendorId, ByteView(kVidDpd));
+  IsakmpHeader rh;
+  rh.icookie = sa.cky_i;
+  rh.rcookie = sa.cky_r;
+  rh.exchange = ExchangeType::IdentityProtection;
+  sa.last_in = message_digest(message);
+  sa.last_reply = build_plain_message(rh, out);
+  const uint64_t serial = sa.serial;
+  arm(sa.timer, now + cfg_.limits.half_open_timeout, [this, serial] {
+    IkeSa* s = sa_by_serial(serial);
+    if (!s || !s->half_open()) return;
+    ++counters_[IkeCounter::HalfOpenTimeout];
+    remove_sa(*s, now_, "Main Mode not completed in time");
+  });
+  logf(LogLevel::Debug, "[IKE] ISAKMP SA[%llu]: Main Mode from %s, %s, NAT-T %s%s",
+       static_cast<unsigned long long>(serial), endpoint_str(peer).c_str(),
+       describe(sa.suite).c_str(), std::string(to_string(natt)).c_str(), dpd ? ", DPD" : "");
+  send(sa.local, sa.peer, sa.last_reply);
+}
+
+void IkeResponder::main_mode(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
+                             const IsakmpHeader& h, ByteView message, TimePoint now) {
+  if (h.message_id != 0) {
+    ++counters_[IkeCounter::UnexpectedMessage];
+    return;
+  }
+  // A duplicate of the message we answered last (MM3 or MM5): resend our answer, do not run
+  // the exchange again.
+  if (message_digest(message) == sa.last_in) {
+    resend(sa.local, sa.peer, sa.last_reply, sa.duplicate_replies);
+    return;
+  }
+  switch (sa.state) {
+    case MainModeState::Sa:
+      // MM3 is not authenticated: it must come from where MM1 came from.
+      if (peer.addr != sa.peer.addr) {
+        ++counters_[IkeCounter::PeerMismatch];
+        return;
+      }
+      main_mode_3(sa, h, message, now);
+      return;
+    case MainModeState::Ke: main_mode_5(sa, local, peer, h, message, now); return;
+    default: ++counters_[IkeCounter::UnexpectedMessage]; return;
+  }
+}
+
+void IkeResponder::main_mode_3(IkeSa& sa, const IsakmpHeader& h, ByteView message, TimePoint now) {
+  if (h.flags & kFlagEncryption) {
+    ++counters_[IkeCounter::UnexpectedMessage];
+    return;
+  }
+  auto chain = walk_payloads(h.next_payload, message.subspan(kHeaderLen), false);
+  if (!chain) {
+    count_malformed(chain.error());
+    return;
+  }
+  const PayloadView* kep = find_payload(*chain, PayloadType::KeyExchange);
+  const PayloadView* np = find_payload(*chain, PayloadType::Nonce);
+  if (!kep || !np) {
+    ++counters_[IkeCounter::Malformed];
+    return;
+  }
+  auto ke = decode_key_exchange(kep->body);
+  auto ni = decode_nonce(np->body);
+  if (!ke || !ni) {
+    count_malformed(!ke ? ke.error() : ni.error());
+    return;
+  }
+  const uint64_t serial = sa.serial;
+  if (ke->size() != dh_public_length(sa.suite.group)) {
+    ++counters_[IkeCounter::BadKeyExchange];
+    remove_sa(sa, now, "KE of the wrong length for the group");
+    return;
+  }
+  if (sa.policy->psk.empty()) {
+    ++counters_[IkeCounter::NoPsk];
+    remove_sa(sa, now, "no pre-shared key for this gateway");
+    return;
+  }
+  auto dh = DhKey::generate(sa.suite.group, random_);
+  if (!dh) {
+    logf(LogLevel::Error, "[IKE] ISAKMP SA[%llu]: Diffie-Hellman failed: %s",
+         static_cast<unsigned long long>(serial), std::string(to_string(dh.error())).c_str());
+    remove_sa(sa, now, "Diffie-Hellman failed");
+    return;
+  }
+  auto gxy = dh->shared_secret(*ke);
+  if (!gxy) {
+    ++counters_[IkeCounter::BadKeyExchange];
+    remove_sa(sa, now, "the peer's KE is not in the group");
+    return;
+  }
+  sa.gxi = std::move(*ke);
+  sa.gxr = dh->public_value();
+  sa.ni = std::move(*ni);
+  sa.nr.resize(32);
+  random_(std::span<uint8_t>(sa.nr.data(), sa.nr.size()));
+  const std::string& psk = sa.policy->psk;
+  sa.keys = derive_phase1_psk(sa.suite.hash, sa.suite.cipher,
+                              ByteView(reinterpret_cast<const uint8_t*>(psk.data()), psk.size()),
+                              sa.ni, sa.nr, view(*gxy), sa.cky_i, sa.cky_r, sa.gxi, sa.gxr);
+  sa.iv = sa.keys.iv;
+
+  PayloadChain out;
+  out.add(PayloadType::KeyExchange, sa.gxr);
+  out.add(PayloadType::Nonce, sa.nr);
+  // RFC 3947 §3.2: the first NAT-D hashes the message's destination (us, as the initiator
+  // addressed us), the others the initiator's own addresses. A mismatch on the first means
+  // we are behind a NAT; no match among the others means the initiator is.
+  if (sa.natt != NatT::None) {
+    const PayloadType natd = natd_payload(sa.natt);
+    std::vector<ByteView> hashes;
+    for (const PayloadView& p : *chain)
+      if (p.type == natd) hashes.push_back(p.body);
+    if (hashes.size() >= 2) {
+      const Bytes ours = nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.local.addr, sa.local.port);
+      const Bytes theirs = nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.peer.addr, sa.peer.port);
+      sa.nat_local = !equal_ct(hashes[0], ours);
+      sa.nat_peer = std::none_of(hashes.begin() + 1, hashes.end(),
+                                 [&](ByteView v) { return equal_ct(v, theirs); });
+      out.add(natd, theirs);  // the destination of MM4 first
+      out.add(natd, ours);
+      if (sa.nat()) {
+        ++counters_[IkeCounter::NatDetected];
+        logf(LogLevel::Info, "[IKE] ISAKMP SA[%llu]: NAT detected (%s%s)",
+             static_cast<unsigned long long>(serial), sa.nat_peer ? "peer behind NAT" : "",
+             sa.nat_local ? (sa.nat_peer ? ", we are behind NAT" : "we are behind NAT") : "");
+      }
+    } else if (!hashes.empty()) {
+      ++counters_[IkeCounter::Malformed];  // RFC 3947 §3.2: at least two; detect nothing
+    }
+  }
+  IsakmpHeader rh;
+  rh.icookie = sa.cky_i;
+  rh.rcookie = sa.cky_r;
+  rh.exchange = ExchangeType::IdentityProtection;
+  sa.last_in = message_digest(message);
+  sa.last_reply = build_plain_message(rh, out);
+  sa.duplicate_replies = 0;
+  set_state(sa, MainModeState::Ke);
+  arm_mm4_retransmit(sa, now);
+  send(sa.local, sa.peer, sa.last_reply);
+}
+
+void IkeResponder::arm_mm4_retransmit(IkeSa& sa, TimePoint now) {
+  const uint64_t serial = sa.serial;
+  const auto delay = cfg_.limits.retransmit_initial * (1 << std::min(sa.retransmits, 16));
+  arm(sa.timer, now + delay, [this, serial] {
+    IkeSa* s = sa_by_serial(serial);
+    if (!s || s->state != MainModeState::Ke) return;
+    if (s->retransmits >= cfg_.limits.retransmit_tries) {
+      ++counters_[IkeCounter::RetransmitLimit];
+      remove_sa(*s, now_, "no MM5 after the last MM4 retransmission");
+      return;
+    }
+    ++s->retransmits;
+    ++counters_[IkeCounter::TimerRetransmits];
+    send(s->local, s->peer, s->last_reply);
+    arm_mm4_retransmit(*s, now_);
+  });
+}
+
+void IkeResponder::main_mode_5(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
+                               const IsakmpHeader& h, ByteView message, TimePoint now) {
+  if (!(h.flags & kFlagEncryption)) {
+    ++counters_[IkeCounter::UnexpectedMessage];
+    return;
+  }
+  Bytes plain;
+  auto next_iv = decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), sa.iv, message, plain);
+  if (!next_iv) {
+    ++counters_[IkeCounter::DecryptFailed];
+    return;
+  }
+  auto fail_auth = [&](const char* why) {
+    ++counters_[IkeCounter::AuthFailed];
+    logf(LogLevel::Notice,
+         "[IKE] ISAKMP SA[%llu] from %s: authentication failed (%s): wrong pre-shared key?",
+         static_cast<unsigned long long>(sa.serial), endpoint_str(peer).c_str(), why);
+    remove_sa(sa, now, "authentication failed");
+  };
+  // With a wrong pre-shared key MM5 decrypts to noise, which does not walk as a chain.
+  auto chain = walk_payloads(h.next_payload, plain, true);
+  if (!chain) {
+    fail_auth("MM5 does not decrypt to ISAKMP payloads");
+    return;
+  }
+  const PayloadView* idp = find_payload(*chain, PayloadType::Identification);
+  const PayloadView* hp = find_payload(*chain, PayloadType::Hash);
+  if (!idp || !hp) {
+    ++counters_[IkeCounter::Malformed];
+    return;
+  }
+  auto id = decode_identification(idp->body);
+  auto hash_in = decode_hash(hp->body);
+  if (!id || !hash_in) {
+    count_malformed(!id ? id.error() : hash_in.error());
+    return;
+  }
+  const Bytes expected = hash_i(sa.suite.hash, view(sa.keys.skeyid), sa.gxi, sa.gxr, sa.cky_i,
+                                sa.cky_r, sa.sai_b, idp->body);
+  if (!equal_ct(expected, *hash_in)) {
+    fail_auth("HASH_I mismatch");
+    return;
+  }
+  // Authenticated: follow the peer where it is now (RFC 3947 §4: it floats to 4500 at MM5).
+  authenticated(sa, local, peer, now);
+  sa.peer_id = std::move(*id);
+  sa.iv = std::move(*next_iv);
+  bool initial = false;
+  for (const PayloadView& p : *chain) {
+    if (p.type != PayloadType::Notification) continue;
+    auto n = decode_notification(p.body);
+    if (n && n->type == static_cast<uint16_t>(NotifyType::InitialContact)) initial = true;
+  }
+
+  // MM6: IDir, HASH_R. Our identity mirrors the protocol and port the peer used (RFC 2407
+  // §4.6.2: 0/0 or UDP/500; clients that floated may say 4500).
+  Identification idr = sa.policy->local_id.value_or(
+      ipv4_id(sa.local.addr, sa.peer_id.protocol, sa.peer_id.port));
+  const Bytes idr_b = encode_identification(idr);
+  PayloadChain out;
+  out.add(PayloadType::Identification, idr_b);
+  out.add(PayloadType::Hash, hash_r(sa.suite.hash, view(sa.keys.skeyid), sa.gxi, sa.gxr, sa.cky_i,
+                                    sa.cky_r, sa.sai_b, idr_b));
+  IsakmpHeader rh;
+  rh.icookie = sa.cky_i;
+  rh.rcookie = sa.cky_r;
+  rh.exchange = ExchangeType::IdentityProtection;
+  Bytes next;
+  auto m6 = encrypt_message(rh, out.first_type(), out.serialize(), sa.suite.cipher,
+                            view(sa.keys.enc_key), sa.iv, next);
+  if (!m6) {
+    logf(LogLevel::Error, "[IKE] ISAKMP SA[%llu]: cannot encrypt MM6: %s",
+         static_cast<unsigned long long>(sa.serial), std::string(to_string(m6.error())).c_str());
+    remove_sa(sa, now, "internal error");
+    return;
+  }
+  sa.iv = next;
+  sa.p1_last_block = next;  // RFC 2409 App. B: phase-2 IVs start from MM6's last block
+  sa.last_in = message_digest(message);
+  sa.last_reply = std::move(*m6);
+  sa.duplicate_replies = 0;
+  send(sa.local, sa.peer, sa.last_reply);
+  established(sa, now, initial);
+}
+
+void IkeResponder::established(IkeSa& sa, TimePoint now, bool initial) {
+  set_state(sa, MainModeState::Auth);
+  sa.established = now;
+  sa.retransmits = 0;
+  // The DH secret and nonces of phase 1 are no longer needed; the SKEYIDs are.
+  sa.dh.reset();
+  if (initial) initial_contact(sa, now);
+  // A phase-1 rekey (the same peer and identity again) keeps the peering, so the L2TP tunnel
+  // bound to it stays; a new peer gets a new one.
+  for (const auto& [serial, other] : sas_) {
+    if (other.get() != &sa && other->state == MainModeState::Auth && other->peer == sa.peer &&
+        other->peer_id == sa.peer_id && other->peer_index != 0) {
+      sa.peer_index = other->peer_index;
+      break;
+    }
+  }
+  if (sa.peer_index == 0) {
+    sa.peer_index = next_peer_index_++;
+    if (next_peer_index_ == 0) next_peer_index_ = 1;
+  }
+  const uint32_t lifetime = std::min(sa.suite.life_seconds, sa.policy->isakmp_lifetime_max);
+  const uint64_t serial = sa.serial;
+  arm(sa.timer, now + std::chrono::seconds(lifetime), [this, serial] {
+    IkeSa* s = sa_by_serial(serial);
+    if (!s) return;
+    // RFC 2408 §4.9 / RFC 2409 §5.7: tell the peer the ISAKMP SA is gone (its IPsec SAs stay).
+    PayloadChain c;
+    c.add(PayloadType::Delete, delete_isakmp_payload(*s));
+    send_info(*s, c);
+    ++counters_[IkeCounter::Phase1Expired];
+    remove_sa(*s, now_, "lifetime expired");
+  });
+  if (sa.policy->dpd_interval.count() > 0 && sa.peer_dpd) {
+    sa.dpd_seq = random_u32(random_) & 0x7fffffff;  // room to count up (RFC 3706 §7)
+    sa.dpd_heard = sa.heard;
+    arm_dpd(sa, now);
+  }
+  ++counters_[IkeCounter::Phase1Established];
+  logf(LogLevel::Info,
+       "[IKE] ISAKMP SA[%llu] established with %s (%s, lifetime %us, NAT-T %s%s, peering %u)",
+       static_cast<unsigned long long>(serial), endpoint_str(sa.peer).c_str(),
+       describe(sa.suite).c_str(), lifetime, std::string(to_string(sa.natt)).c_str(),
+       sa.nat() ? " behind NAT" : "", sa.peer_index);
+}
+
+// RFC 2407 §4.6.3.3: the peer has just rebooted and lost every SA with us: drop the ISAKMP and
+// IPsec SAs of the same peer (its address and identity), silently (it has no state to tell).
+void IkeResponder::initial_contact(IkeSa& sa, TimePoint now) {
+  std::vector<uint64_t> old_sas;
+  for (const auto& [serial, other] : sas_)
+    if (other.get() != &sa && other->state == MainModeState::Auth &&
+        other->peer.addr == sa.peer.addr && other->peer_id == sa.peer_id)
+      old_sas.push_back(serial);
+  std::vector<uint64_t> old_children;
+  for (const auto& [serial, c] : children_)
+    if (c.ike_serial != sa.serial && c.peer.addr == sa.peer.addr && c.peer_id == sa.peer_id)
+      old_children.push_back(serial);
+  if (old_sas.empty() && old_children.empty()) return;
+  ++counters_[IkeCounter::InitialContact];
+  logf(LogLevel::Info, "[IKE] INITIAL-CONTACT from %s: dropping %zu ISAKMP and %zu IPsec SAs",
+       endpoint_str(sa.peer).c_str(), old_sas.size(), old_children.size());
+  for (uint64_t c : old_children) remove_child(c, now, false, "INITIAL-CONTACT");
+  for (uint64_t s : old_sas) {
+    IkeSa* o = sa_by_serial(s);
+    if (!o) continue;
+    ++counters_[IkeCounter::Phase1Deleted];
+    remove_sa(*o, now, "INITIAL-CONTACT");
+  }
+}
+
+}  // namespace l2tpgw::cp::ike

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: Apache-2.0
+// Quick Mode, responder side (RFC 2409 §5.5) for transport-mode ESP carrying L2TP (RFC 3193),
+// UDP-encapsulated behind a NAT (RFC 3947 §5, RFC 3948):
+//
+//        Initiator                          Responder
+//       -----------                        -----------
+//        HDR*, HASH(1), SA, Ni [, KE ] [, IDci, IDcr ] [, NAT-OAi, NAT-OAr ] -->    QM1
+//                        <-- HDR*, HASH(2), SA, Nr [, KE ] [, IDci, IDcr ] [, NAT-OA...]   QM2
+//        HDR*, HASH(3)                                                      -->    QM3
+//
+// Our inbound SPI is reserved (Installer::alloc_spi) when QM2 announces it; both directions are
+// installed (add_sa) when HASH(3) proves the initiator has the keys.
+#include <algorithm>
+
+#include "controlplane/ike/message.hpp"
+#include "controlplane/ike/responder.hpp"
+#include "controlplane/ike/responder_internal.hpp"
+#include "controlplane/log/log.hpp"
+
+namespace l2tpgw::cp::ike {
+namespace {
+
+constexpr uint8_t kIpProtoUdp = 17;
+// How long a finished Quick Mode is remembered, so that a late duplicate of QM3 is ignored
+// instead of being taken for a new exchange.
+constexpr std::chrono::seconds kQuickModeLinger{60};
+
+uint32_t be32(ByteView b) {
+  return uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
+}
+
+// RFC 3193 §2 / RFC 2407 §4.6.2: an L2TP client names itself and us as single IPv4 addresses,
+// UDP (or any protocol), port 1701 (or any port; macOS says 0 for its own side).
+bool id_ok(const Identification& id, uint32_t expect_addr, bool behind_nat, uint16_t l2tp_port) {
+  auto addr = single_ipv4(id);
+  if (!addr) return false;
+  if (id.protocol != 0 && id.protocol != kIpProtoUdp) return false;
+  if (id.port != 0 && id.port != l2tp_port) return false;
+  // Behind a NAT the ID carries the private address (RFC 3947 §5.2): it cannot match.
+  return behind_nat || *addr == expect_addr;
+}
+
+}  // namespace
+
+void IkeResponder::quick_mode(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
+                              const IsakmpHeader& h, ByteView message, TimePoint now) {
+  if (sa.state != MainModeState::Auth || h.message_id == 0 || !(h.flags & kFlagEncryption)) {
+    ++counters_[IkeCounter::UnexpectedMessage];
+    return;
+  }
+  auto it = sa.quick.find(h.message_id);
+  if (it != sa.quick.end()) {
+    QuickMode& qm = it->second;
+    if (message_digest(message) == qm.last_in) {
+      // QM1 again (QM2 was lost): resend QM2. QM3 again: nothing to send.
+      if (qm.state == QuickModeState::Init)
+        resend(sa.local, sa.peer, qm.last_reply, qm.duplicate_replies);
+      else
+        ++counters_[IkeCounter::DuplicateIgnored];
+      return;
+    }
+    if (qm.state == QuickModeState::Init) {
+      quick_mode_3(sa, qm, local, peer, h, message, now);
+    } else {
+      ++counters_[IkeCounter::DuplicateIgnored];
+    }
+    return;
+  }
+  if (std::find(sa.recent_mids.begin(), sa.recent_mids.end(), h.message_id) !=
+      sa.recent_mids.end()) {
+    ++counters_[IkeCounter::DuplicateIgnored];
+    return;
+  }
+  if (sa.quick.size() >= cfg_.limits.max_quick_modes_per_sa) {
+    ++counters_[IkeCounter::QuickModeLimit];
+    return;
+  }
+  quick_mode_1(sa, local, peer, h, message, now);
+}
+
+void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
+                                const IsakmpHeader& h, ByteView message, TimePoint now) {
+  const HashAlg hash_alg = sa.suite.hash;
+  const uint32_t mid = h.message_id;
+  const Bytes iv0 = phase2_iv(hash_alg, sa.p1_last_block, mid, sa.suite.cipher.block_length());
+  Bytes plain;
+  auto next_iv = decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), iv0, message, plain);
+  if (!next_iv) {
+    ++counters_[IkeCounter::DecryptFailed];
+    return;
+  }
+  auto chain = walk_payloads(h.next_payload, plain, true);
+  if (!chain) {
+    count_malformed(chain.error());
+    return;
+  }
+  // RFC 2409 §5.5: HASH(1) immediately follows the header and covers everything after it.
+  if (chain->empty() || chain->front().type != PayloadType::Hash) {
+    ++counters_[IkeCounter::Malformed];
+    return;
+  }
+  auto h1 = decode_hash(chain->front().body);
+  if (!h1 || !equal_ct(*h1, qm_hash1(hash_alg, view(sa.keys.skeyid_a), mid,
+                                     after_first_payload(*chain)))) {
+    ++counters_[IkeCounter::HashMismatch];
+    logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode HASH(1) mismatch from %s",
+         static_cast<unsigned long long>(sa.serial), endpoint_str(peer).c_str());
+    return;
+  }
+  // Authenticated: follow the peer's NAT mapping.
+  authenticated(sa, local, peer, now);
+
+  const PayloadView* sap = nullptr;
+  const PayloadView* np = nullptr;
+  const PayloadView* kep = nullptr;
+  std::vector<const PayloadView*> ids, oas;
+  for (size_t i = 1; i < chain->size(); ++i) {
+    const PayloadView& p = (*chain)[i];
+    switch (p.type) {
+      case PayloadType::Sa:
+        if (sap) return void(++counters_[IkeCounter::Malformed]);
+        sap = &p;
+        break;
+      case PayloadType::Nonce:
+        if (np) return void(++counters_[IkeCounter::Malformed]);
+        np = &p;
+        break;
+      case PayloadType::KeyExchange:
+        if (kep) return void(++counters_[IkeCounter::Malformed]);
+        kep = &p;
+        break;
+      case PayloadType::Identification: ids.push_back(&p); break;
+      case PayloadType::NatOa:
+      case PayloadType::NatOaDraft: oas.push_back(&p); break;
+      default: break;
+    }
+  }
+  if (!sap || !np || (ids.size() != 0 && ids.size() != 2)) {
+    ++counters_[IkeCounter::Malformed];
+    return;
+  }
+  auto offer = decode_sa(sap->body);
+  if (!offer) return count_malformed(offer.error());
+  auto ni = decode_nonce(np->body);
+  if (!ni) return count_malformed(ni.error());
+  std::optional<Identification> idci, idcr;
+  if (ids.size() == 2) {
+    auto a = decode_identification(ids[0]->body);
+    auto b = decode_identification(ids[1]->body);
+    if (!a || !b) return count_malformed(!a ? a.error() : b.error());
+    idci = std::move(*a);
+    idcr = std::move(*b);
+  }
+  std::optional<uint32_t> nat_oa_peer;
+  if (!oas.empty()) {
+    auto oa = decode_nat_oa(oas[0]->body);
+    if (!oa) return count_malformed(oa.error());
+    if (oa->address.size() == 4) nat_oa_peer = be32(oa->address);
+  }
+
+  auto choice = choose_esp(*offer, *sa.policy, sa.nat());
+  auto notify = [&](NotifyType t) {
+    Notification n;
+    n.protocol = static_cast<uint8_t>(ProtocolId::IpsecEsp);
+    n.type = static_cast<uint16_t>(t);
+    PayloadChain c;
+    c.add(PayloadType::Notification, encode_notification(n));
+    send_info(sa, c);
+  };
+  if (!choice) {
+    ++counters_[IkeCounter::NoProposalChosen];
+    logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: no acceptable IPsec proposal from %s%s",
+         static_cast<unsigned long long>(sa.serial), endpoint_str(sa.peer).c_str(),
+         sa.nat() ? " (behind NAT: UDP-encapsulated transport required)" : "");
+    notify(NotifyType::NoProposalChosen);
+    return;
+  }
+  const EspSuite& suite = choice->second;
+  // RFC 2409 §5.5: KE goes with PFS, i.e. with a Group Description in the chosen transform.
+  if (suite.pfs_group.has_value() != (kep != nullptr)) {
+    ++counters_[IkeCounter::BadKeyExchange];
+    notify(NotifyType::InvalidKeyInformation);
+    return;
+  }
+  if (idci && (!id_ok(*idci, sa.peer.addr, sa.nat_peer, cfg_.l2tp_port) ||
+               !id_ok(*idcr, sa.local.addr, sa.nat_local, cfg_.l2tp_port))) {
+    ++counters_[IkeCounter::InvalidId];
+    logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode IDs from %s do not name L2TP",
+         static_cast<unsigned long long>(sa.serial), endpoint_str(sa.peer).c_str());
+    notify(NotifyType::InvalidIdInformation);
+    return;
+  }
+  if (children_by_peer_.count(sa.peer_index) >= cfg_.limits.max_children_per_peer) {
+    ++counters_[IkeCounter::ChildLimit];
+    return;
+  }
+
+  QuickMode qm;
+  qm.message_id = mid;
+  qm.ni = std::move(*ni);
+  qm.nr.resize(32);
+  random_(std::span<uint8_t>(qm.nr.data(), qm.nr.size()));
+  qm.suite = suite;
+  qm.spi_out = be32(offer->proposals[choice->first.proposal].spi);
+  qm.nat_oa_peer = nat_oa_peer;
+  Bytes our_ke;
+  if (suite.pfs_group) {
+    auto ke = decode_key_exchange(kep->body);
+    if (!ke) return count_malformed(ke.error());
+    auto dh = DhKey::generate(*suite.pfs_group, random_);
+    auto secret = dh ? dh->shared_secret(*ke) : CryptoResult<SecretBytes>(dh.error());
+    if (!secret) {
+      ++counters_[IkeCounter::BadKeyExchange];
+      notify(NotifyType::InvalidKeyInformation);
+      return;
+    }
+    qm.gqm_xy = std::move(*secret);
+    our_ke = dh->public_value();
+  }
+  auto spi = installer_.alloc_spi();
+  if (!spi) {
+    ++counters_[IkeCounter::SpiAllocFailed];
+    logf(LogLevel::Warning, "[IKE] ISAKMP SA[%llu]: no inbound SPI: %s",
+         static_cast<unsigned long long>(sa.serial), spi.error.c_str());
+    return;
+  }
+  qm.spi_in = spi.value;
+
+  // QM2: HASH(2), SA (our SPI), Nr [, KE] [, IDci, IDcr as received] [, NAT-OAi, NAT-OAr]
+  // [, RESPONDER-LIFETIME].
+  PayloadChain rest;
+  rest.add(PayloadType::Sa, encode_sa(reply_sa(*offer, choice->first, be32_bytes(qm.spi_in))));
+  rest.add(PayloadType::Nonce, qm.nr);
+  if (!our_ke.empty()) rest.add(PayloadType::KeyExchange, our_ke);
+  if (idci) {
+    rest.add(PayloadType::Identification, ids[0]->body);
+    rest.add(PayloadType::Identification, ids[1]->body);
+  }
+  // RFC 3947 §5.2: in transport mode behind a NAT both original addresses are sent; as the
+  // responder, the initiator's as we see it and ours.
+  if (sa.nat() && sa.natt == NatT::Rfc3947) {
+    NatOa oa;
+    oa.address = be32_bytes(sa.peer.addr);
+    rest.add(PayloadType::NatOa, encode_nat_oa(oa));
+    oa.address = be32_bytes(sa.local.addr);
+    rest.add(PayloadType::NatOa, encode_nat_oa(oa));
+  }
+  // RFC 2407 §4.6.3.1: a lifetime longer than ours is accepted and announced shorter.
+  if (suite.life_seconds > sa.policy->ipsec_lifetime_max) {
+    Notification n;
+    n.protocol = static_cast<uint8_t>(ProtocolId::IpsecEsp);
+    n.type = static_cast<uint16_t>(NotifyType::ResponderLifetime);
+    n.spi = be32_bytes(qm.spi_in);
+    encode_attributes({tv_attribute(static_cast<uint16_t>(IpsecAttr::SaLifeType), kLifeSeconds),
+                       variable_attribute(static_cast<uint16_t>(IpsecAttr::SaLifeDuration),
+                                          sa.policy->ipsec_lifetime_max)},
+                      n.data);
+    rest.add(PayloadType::Notification, encode_notification(n));
+  }
+  const Bytes rest_bytes = rest.serialize();
+  const Bytes h2 = qm_hash2(hash_alg, view(sa.keys.skeyid_a), mid, qm.ni, rest_bytes);
+  IsakmpHeader rh;
+  rh.icookie = sa.cky_i;
+  rh.rcookie = sa.cky_r;
+  rh.exchange = ExchangeType::QuickMode;
+  rh.message_id = mid;
+  auto m2 = encrypt_message(rh, static_cast<uint8_t>(PayloadType::Hash),
+                            hash_first_chain(h2, rest_bytes, rest.first_type()), sa.suite.cipher,
+                            view(sa.keys.enc_key), *next_iv, qm.iv);
+  if (!m2) {
+    installer_.release_spi(qm.spi_in);
+    logf(LogLevel::Error, "[IKE] ISAKMP SA[%llu]: cannot encrypt QM2",
+         static_cast<unsigned long long>(sa.serial));
+    return;
+  }
+  qm.last_in = message_digest(message);
+  qm.last_reply = std::move(*m2);
+  logf(LogLevel::Info, "[IKE] ISAKMP SA[%llu]: Quick Mode %08x from %s: %s, SPI in %08x out %08x",
+       static_cast<unsigned long long>(sa.serial), mid, endpoint_str(sa.peer).c_str(),
+       describe(suite).c_str(), qm.spi_in, qm.spi_out);
+  QuickMode& stored = sa.quick[mid] = std::move(qm);
+  send(sa.local, sa.peer, stored.last_reply);
+  arm_qm2_retransmit(sa, stored, now);
+}
+
+void IkeResponder::arm_qm2_retransmit(IkeSa& sa, QuickMode& qm, TimePoint now) {
+  const uint64_t serial = sa.serial;
+  const uint32_t mid = qm.message_id;
+  const auto delay = cfg_.limits.retransmit_initial * (1 << std::min(qm.retransmits, 16));
+  arm(qm.timer, now + delay, [this, serial, mid] {
+    IkeSa* s = sa_by_serial(serial);
+    if (!s) return;
+    auto it = s->quick.find(mid);
+    if (it == s->quick.end() || it->second.state != QuickModeState::Init) return;
+    QuickMode& q = it->second;
+    q.timer = {};
+    if (q.retransmits >= cfg_.limits.retransmit_tries) {
+      ++counters_[IkeCounter::RetransmitLimit];
+      logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode %08x: no QM3, abandoned",
+           static_cast<unsigned long long>(serial), mid);
+      abandon_quick_mode(*s, mid);
+      return;
+    }
+    ++q.retransmits;
+    ++counters_[IkeCounter::TimerRetransmits];
+    send(s->local, s->peer, q.last_reply);
+    arm_qm2_retransmit(*s, q, now_);
+  });
+}
+
+void IkeResponder::forget_quick_mode(IkeSa& sa, uint32_t message_id) {
+  sa.quick.erase(message_id);
+  sa.recent_mids.push_back(message_id);
+  if (sa.recent_mids.size() > IkeSa::kRecentMids) sa.recent_mids.pop_front();
+}
+
+void IkeResponder::abandon_quick_mode(IkeSa& sa, uint32_t message_id) {
+  auto it = sa.quick.find(message_id);
+  if (it == sa.quick.end()) return;
+  cancel(it->second.timer);
+  if (it->second.state == QuickModeState::Init) installer_.release_spi(it->second.spi_in);
+  forget_quick_mode(sa, message_id);
+}
+
+void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
+                                const Endpoint& peer, const IsakmpHeader& h, ByteView message,
+                                TimePoint now) {
+  const HashAlg hash_alg = sa.suite.hash;
+  Bytes plain;
+  auto next_iv = decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), qm.iv, message, plain);
+  if (!next_iv) {
+    ++counters_[IkeCounter::DecryptFailed];
+    return;
+  }
+  auto chain = walk_payloads(h.next_payload, plain, true);
+  if (!chain) return count_malformed(chain.error());
+  if (chain->empty() || chain->front().type != PayloadType::Hash) {
+    ++counters_[IkeCounter::Malformed];
+    return;
+  }
+  auto h3 = decode_hash(chain->front().body);
+  if (!h3 || !equal_ct(*h3, qm_hash3(hash_alg, view(sa.keys.skeyid_a), qm.message_id, qm.ni,
+                                     qm.nr))) {
+    ++counters_[IkeCounter::HashMismatch];
+    logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode %08x HASH(3) mismatch",
+         static_cast<unsigned long long>(sa.serial), qm.message_id);
+    return;
+  }
+  authenticated(sa, local, peer, now);
+
+  // RFC 2409 §5.5 KEYMAT: the SA we receive on is keyed with our SPI, the one we send on with
+  // the initiator's. Encryption key first, then the integrity key (RFC 4106 §8.1: GCM key +
+  // salt).
+  const EspSuite& s = qm.suite;
+  const size_t enc_len = esp_enc_keymat_len(s.cipher);
+  const size_t auth_len = s.auth == EspAuth::None ? 0 : info(s.auth).key_len;
+  const uint8_t esp = static_cast<uint8_t>(ProtocolId::IpsecEsp);
+  const SecretBytes km_in = keymat(hash_alg, view(sa.keys.skeyid_d), view(qm.gqm_xy), esp,
+                                   qm.spi_in, qm.ni, qm.nr, enc_len + auth_len);
+  const SecretBytes km_out = keymat(hash_alg, view(sa.keys.skeyid_d), view(qm.gqm_xy), esp,
+                                    qm.spi_out, qm.ni, qm.nr, enc_len + auth_len);
+  const bool natt = s.udp_encapsulated();
+  tables::SaParams p;
+  p.peer_index = sa.peer_index;
+  p.natt = natt;
+  p.replay_window = sa.policy->anti_replay ? sa.policy->replay_window : 0;
+  p.local_addr = sa.local.addr;
+  p.peer_addr = sa.peer.addr;
+  p.local_port = natt ? sa.local.port : 0;
+  p.peer_port = natt ? sa.peer.port : 0;
+  p.cipher = s.cipher;
+  p.auth = s.auth;
+  tables::SaParams in = p;
+  in.direction = tables::SaDirection::Inbound;
+  in.spi = qm.spi_in;
+  in.enc_key = ByteView(km_in.data(), enc_len);
+  in.auth_key = ByteView(km_in.data() + enc_len, auth_len);
+  tables::SaParams out = p;
+  out.direction = tables::SaDirection::Outbound;
+  out.spi = qm.spi_out;
+  out.replay_window = 0;
+  out.enc_key = ByteView(km_out.data(), enc_len);
+  out.auth_key = ByteView(km_out.data() + enc_len, auth_len);
+
+  const uint32_t mid = qm.message_id;
+  auto slot_in = installer_.add_sa(in);
+  if (!slot_in) {
+    ++counters_[IkeCounter::InstallFailed];
+    logf(LogLevel::Warning, "[IKE] ISAKMP SA[%llu]: inbound SA %08x not installed: %s",
+         static_cast<unsigned long long>(sa.serial), qm.spi_in, slot_in.error.c_str());
+    abandon_quick_mode(sa, mid);
+    return;
+  }
+  auto slot_out = installer_.add_sa(out);
+  if (!slot_out) {
+    ++counters_[IkeCounter::InstallFailed];
+    logf(LogLevel::Warning, "[IKE] ISAKMP SA[%llu]: outbound SA %08x not installed: %s",
+         static_cast<unsigned long long>(sa.serial), qm.spi_out, slot_out.error.c_str());
+    installer_.del_sa(slot_in.value);
+    qm.state = QuickModeState::Negotiated;  // the SPI went with the inbound SA
+    abandon_quick_mode(sa, mid);
+    return;
+  }
+
+  ChildSa c;
+  c.serial = next_serial();
+  c.ike_serial = sa.serial;
+  c.peer_index = sa.peer_index;
+  c.local = sa.local;
+  c.peer = sa.peer;
+  c.peer_id = sa.peer_id;
+  c.spi_in = qm.spi_in;
+  c.spi_out = qm.spi_out;
+  c.slot_in = slot_in.value;
+  c.slot_out = slot_out.value;
+  c.suite = s;
+  c.natt = natt;
+  c.nat_oa_peer = qm.nat_oa_peer;
+  c.lifetime = std::min(s.life_seconds, sa.policy->ipsec_lifetime_max);
+  c.installed = now;
+  const uint64_t cserial = c.serial;
+  arm(c.timer, now + std::chrono::seconds(c.lifetime), [this, cserial] {
+    if (!children_.contains(cserial)) return;
+    ++counters_[IkeCounter::Phase2Expired];
+    remove_child(cserial, now_, true, "lifetime expired");
+  });
+  children_by_peer_.insert({c.peer_index, cserial});
+  const ChildSa& stored = children_[cserial] = std::move(c);
+
+  qm.state = QuickModeState::Negotiated;
+  qm.last_in = message_digest(message);
+  qm.gqm_xy.clear();
+  const uint64_t serial = sa.serial;
+  arm(qm.timer, now + kQuickModeLinger, [this, serial, mid] {
+    IkeSa* ike = sa_by_serial(serial);
+    if (ike) forget_quick_mode(*ike, mid);
+  });
+  ++counters_[IkeCounter::Phase2Established];
+  logf(LogLevel::Info,
+       "[IKE] IPsec SA[%llu] established with %s: %s, SPI in %08x out %08x, lifetime %us%s",
+       static_cast<unsigned long long>(cserial), endpoint_str(stored.peer).c_str(),
+       describe(stored.suite).c_str(), stored.spi_in, stored.spi_out, stored.lifetime,
+       stored.natt ? ", UDP-encapsulated" : "");
+  if (hooks_.child_up) hooks_.child_up(event_of(stored));
+}
+
+void IkeResponder::remove_child(uint64_t serial, TimePoint, bool notify_peer, const char* why) {
+  auto it = children_.find(serial);
+  if (it == children_.end()) return;
+  ChildSa c = std::move(it->second);
+  children_.erase(it);
+  cancel(c.timer);
+  auto range = children_by_peer_.equal_range(c.peer_index);
+  for (auto p = range.first; p != range.second; ++p) {
+    if (p->second == serial) {
+      children_by_peer_.erase(p);
+      break;
+    }
+  }
+  installer_.del_sa(c.slot_in);
+  installer_.del_sa(c.slot_out);
+  ++counters_[IkeCounter::Phase2Deleted];
+  logf(LogLevel::Info, "[IKE] IPsec SA[%llu] with %s removed (SPI in %08x out %08x): %s",
+       static_cast<unsigned long long>(serial), endpoint_str(c.peer).c_str(), c.spi_in, c.spi_out,
+       why);
+  if (notify_peer) {
+    // RFC 2408 §3.15: Delete names the SPI we chose (the SA the peer sends on), over an
+    // ISAKMP SA of the same peering: the one that made it, else any established one.
+    IkeSa* via = sa_by_serial(c.ike_serial);
+    if (!via || via->state != MainModeState::Auth) {
+      via = nullptr;
+      for (auto& [s, sa] : sas_)
+        if (sa->state == MainModeState::Auth && sa->peer_index == c.peer_index) via = sa.get();
+    }
+    if (via) {
+      Delete d;
+      d.protocol = static_cast<uint8_t>(ProtocolId::IpsecEsp);
+      d.spi_size = kEspSpiSize;
+      d.spis = {be32_bytes(c.spi_in)};
+      PayloadChain chain;
+      chain.add(PayloadType::Delete, encode_delete(d));
+      send_info(*via, chain);
+    }
+  }
+  if (hooks_.child_down) hooks_.child_down(event_of(c));
+}
+
+}  // namespace l2tpgw::cp::ike

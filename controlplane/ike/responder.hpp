@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: Apache-2.0
+// IkeResponder: the IKEv1 responder for L2TP/IPsec clients (RFC 2409 Main Mode with pre-shared
+// keys, Quick Mode for transport-mode ESP, Informational with Delete, INITIAL-CONTACT and DPD;
+// NAT-T per RFC 3947 and its drafts). It is the "task manager" of STYLE.md: it owns the IKE SAs,
+// their Message IDs, duplicate detection and retransmission, and runs the Main Mode, Quick
+// Mode and Informational steps (main_mode.cpp, quick_mode.cpp, informational.cpp).
+//
+// Events in, actions out: on_datagram() and on_timer() take the time as an argument and
+// produce datagrams (take_outbox()), Installer calls (alloc_spi / add_sa / del_sa /
+// release_spi) and ChildSaEvents; there are no sockets, no DPDK and no clock inside, so the
+// exchange tests run it against a scripted initiator and a FakeInstaller.
+//
+// Bounded memory: at most limits.max_ike_sas IKE SAs, of which limits.max_half_open are not
+// yet authenticated; new Main Modes are admitted per source address by a token bucket kept in
+// a fixed table. Established SAs never compete with new ones for these.
+//
+// Secrets never reach a log line: messages name peers, SA numbers, suites and reasons only.
+//
+// Thread context: the controlplane loop.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "controlplane/ike/counters.hpp"
+#include "controlplane/ike/ike_sa.hpp"
+#include "controlplane/ike/policy.hpp"
+#include "controlplane/install/installer.hpp"
+#include "controlplane/loop/timer_queue.hpp"
+
+namespace l2tpgw::cp::ike {
+
+// One UDP datagram's ISAKMP message (without the RFC 3948 non-ESP marker: the sender adds it
+// when either port is 4500, the receiver strips it before on_datagram).
+struct Datagram {
+  Endpoint local;  // ours: the source of an outgoing datagram
+  Endpoint peer;   // the destination
+  Bytes message;
+};
+
+// What an installed IPsec SA pair looks like to the protocols above (L2TP binds its tunnel to
+// peer_index and sends through slot_out).
+struct ChildSaEvent {
+  uint64_t serial = 0;
+  uint32_t peer_index = 0;
+  uint32_t slot_in = 0, slot_out = 0;
+  uint32_t spi_in = 0, spi_out = 0;
+  Endpoint local, peer;
+  bool natt = false;
+  std::optional<uint32_t> nat_oa_peer;  // the client's own address behind its NAT
+  EspCipher cipher = EspCipher::AesCbc128;
+  EspAuth auth = EspAuth::HmacSha1_96;
+  uint32_t lifetime = 0;
+};
+
+struct IkeHooks {
+  std::function<void(const ChildSaEvent&)> child_up;    // after both directions are installed
+  std::function<void(const ChildSaEvent&)> child_down;  // after both are removed
+};
+
+// A read-only view of an IKE SA (tests, `show ipsec sa`).
+struct IkeSaView {
+  uint64_t serial = 0;
+  MainModeState state = MainModeState::Init;
+  Endpoint local, peer;
+  Phase1Suite suite;
+  NatT natt = NatT::None;
+  bool nat_local = false, nat_peer = false;
+  uint32_t peer_index = 0;
+  size_t quick_modes = 0;
+};
+
+class IkeResponder {
+ public:
+  IkeResponder(ResponderConfig cfg, Installer& installer, RandomFn random = system_random());
+  ~IkeResponder();
+  IkeResponder(const IkeResponder&) = delete;
+  IkeResponder& operator=(const IkeResponder&) = delete;
+
+  // A new configuration applies to IKE SAs negotiated from now on.
+  void set_config(ResponderConfig cfg);
+  void set_hooks(IkeHooks h) { hooks_ = std::move(h); }
+
+  // One ISAKMP message from `peer`, received on `local`. Never throws; every refusal is
+  // counted.
+  void on_datagram(const Endpoint& local, const Endpoint& peer, ByteView message, TimePoint now);
+  // Runs what is due: retransmissions, timeouts, lifetimes.
+  void on_timer(TimePoint now);
+  std::optional<TimePoint> next_deadline() { return timers_.next_deadline(); }
+
+  std::vector<Datagram> take_outbox() { return std::exchange(outbox_, {}); }
+
+  // Removes every SA (ISAKMP and IPsec) with Delete notifications to the peers: shutdown.
+  void shutdown(TimePoint now);
+
+  const IkeCounters& counters() const { return counters_; }
+  size_t ike_sa_count() const { return sas_.size(); }
+  size_t half_open_count() const { return half_open_; }
+  size_t child_sa_count() const { return children_.size(); }
+  std::vector<IkeSaView> ike_sas() const;
+  std::vector<ChildSaEvent> child_sas() const;
+
+ private:
+  // ---- responder.cpp: dispatch, tables, admission, timers, sending
+  IkeSa* find_sa(const Cookie& ci, const Cookie& cr);
+  IkeSa* sa_by_serial(uint64_t serial);
+  void remove_sa(IkeSa& sa, TimePoint now, const char* why);
+  void set_state(IkeSa& sa, MainModeState s);
+  bool admit_new_sa(const Endpoint& peer, TimePoint now);
+  void arm(TimerToken& slot, TimePoint at, std::function<void()> cb);
+  void cancel(TimerToken& slot);
+  void send(const Endpoint& local, const Endpoint& peer, Bytes message);
+  // Resends `reply` for a duplicate of the message it answered, at most
+  // limits.max_duplicate_replies times per exchange (`duplicates` counts them).
+  void resend(const Endpoint& local, const Endpoint& peer, const Bytes& reply, int& duplicates);
+  // An unencrypted Informational with one notification, outside any SA (MM1 refusals,
+  // Aggressive Mode); rate-limited with the new-SA admission of its source.
+  void send_plain_notify(const Endpoint& local, const Endpoint& peer, const Cookie& cky_i,
+                         NotifyType type);
+  // An Informational exchange on an established ISAKMP SA: HASH(1) then `payloads`.
+  void send_info(IkeSa& sa, const PayloadChain& payloads);
+  void count_malformed(WireError e);
+  // A message from the peer of `sa` verified (HASH_I, HASH(1)/(3)): follow its address and
+  // port (NAT mappings change, RFC 3947 §4 floats to 4500) and note that it is alive.
+  void authenticated(IkeSa& sa, const Endpoint& local, const Endpoint& peer, TimePoint now);
+  uint64_t next_serial() { return ++serial_; }
+
+  // ---- main_mode.cpp (RFC 2409 §5)
+  void main_mode_1(const Endpoint& local, const Endpoint& peer, const IsakmpHeader& h,
+                   ByteView message, TimePoint now);
+  void main_mode(IkeSa& sa, const Endpoint& local, const Endpoint& peer, const IsakmpHeader& h,
+                 ByteView message, TimePoint now);
+  void main_mode_3(IkeSa& sa, const IsakmpHeader& h, ByteView message, TimePoint now);
+  void main_mode_5(IkeSa& sa, const Endpoint& local, const Endpoint& peer, const IsakmpHeader& h,
+                   ByteView message, TimePoint now);
+  void arm_mm4_retransmit(IkeSa& sa, TimePoint now);
+  void established(IkeSa& sa, TimePoint now, bool initial_contact);
+  void arm_dpd(IkeSa& sa, TimePoint now);
+  void dpd_check(uint64_t serial);
+  void initial_contact(IkeSa& sa, TimePoint now);
+
+  // ---- quick_mode.cpp (RFC 2409 §5.5)
+  void quick_mode(IkeSa& sa, const Endpoint& local, const Endpoint& peer, const IsakmpHeader& h,
+                  ByteView message, TimePoint now);
+  void quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
+                    const IsakmpHeader& h, ByteView message, TimePoint now);
+  void quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local, const Endpoint& peer,
+                    const IsakmpHeader& h, ByteView message, TimePoint now);
+  void abandon_quick_mode(IkeSa& sa, uint32_t message_id);
+  void forget_quick_mode(IkeSa& sa, uint32_t message_id);
+  void arm_qm2_retransmit(IkeSa& sa, QuickMode& qm, TimePoint now);
+  void remove_child(uint64_t serial, TimePoint now, bool notify_peer, const char* why);
+  ChildSaEvent event_of(const ChildSa& c) const;
+
+  // ---- informational.cpp (RFC 2409 §5.7, RFC 2408 §3.14/3.15, RFC 3706)
+  void informational(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
+                     const IsakmpHeader& h, ByteView message, TimePoint now);
+
+  ResponderConfig cfg_;
+  Installer& installer_;
+  RandomFn random_;
+  IkeHooks hooks_;
+  IkeCounters counters_;
+  TimerQueue timers_;
+  std::vector<Datagram> outbox_;
+  uint64_t serial_ = 0;
+  TimePoint now_{};  // the time of the event being handled (timer callbacks have no argument)
+  uint32_t next_peer_index_ = 1;
+
+  std::map<uint64_t, std::unique_ptr<IkeSa>> sas_;  // by serial
+  std::map<std::pair<Cookie, Cookie>, uint64_t> by_cookies_;
+  // Half-open SAs by what MM1 names them with (a retransmitted MM1 carries no CKY-R).
+  struct Mm1Key {
+    Endpoint peer;
+    Cookie cky_i;
+    auto operator<=>(const Mm1Key&) const = default;
+  };
+  std::map<Mm1Key, uint64_t> by_mm1_;
+  std::set<std::pair<TimePoint, uint64_t>> sa_state_by_age_;  // state Sa, oldest first
+  size_t half_open_ = 0;
+
+  std::map<uint64_t, ChildSa> children_;                 // by serial
+  std::multimap<uint32_t, uint64_t> children_by_peer_;   // peer_index -> child serial
+
+  // New-SA admission: token buckets indexed by a salted hash of the source address.
+  struct Bucket {
+    double tokens = 0;
+    TimePoint last{};
+    bool used = false;
+  };
+  std::vector<Bucket> buckets_;
+  uint64_t bucket_salt_ = 0;
+};
+
+}  // namespace l2tpgw::cp::ike

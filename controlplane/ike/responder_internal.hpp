@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// Helpers shared by the responder's translation units (responder.cpp, main_mode.cpp,
+// quick_mode.cpp, informational.cpp). Not part of the library's interface.
+#pragma once
+
+#include <string>
+
+#include "controlplane/ike/crypto.hpp"
+#include "controlplane/ike/ike_sa.hpp"
+
+namespace l2tpgw::cp::ike {
+
+std::string endpoint_str(const Endpoint& e);  // "203.0.113.5:500"
+std::string addr_str(uint32_t a);             // "203.0.113.5"
+// What duplicate detection compares: SHA-256 of the whole message.
+Bytes message_digest(ByteView message);
+uint32_t random_u32(const RandomFn& random);
+Bytes be32_bytes(uint32_t v);
+// A Delete payload body naming `sa` (protocol ISAKMP, SPI = CKY-I | CKY-R).
+Bytes delete_isakmp_payload(const IkeSa& sa);
+
+}  // namespace l2tpgw::cp::ike
