@@ -5,12 +5,44 @@
 // rekey that keeps the peering.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "exchange_fixture.hpp"
 
 namespace l2tpgw::cp::ike::test {
 namespace {
 
 using Op = FakeInstaller::Op;
+
+TEST(IkeMainMode, RealStrongSwanMm1GetsMm2WithItsFirstProposal) {
+  // Main Mode message 1 of a real strongSwan 5.9.8 client (tests/vectors/ike/strongswan_mm1.txt):
+  // AES-256/SHA1/MODP2048, AES-128/SHA1/MODP2048, 3DES/SHA1/MODP1024, NAT-T vendor IDs.
+  std::ifstream f(L2TPGW_VECTOR_DIR "/ike/strongswan_mm1.bin", std::ios::binary);
+  const Bytes mm1{std::istreambuf_iterator<char>(f), {}};
+  ASSERT_EQ(mm1.size(), 248u);
+  Lab lab;
+  const Path p = direct_path();
+  auto out = lab.send(p.client_seen, p.resp_local, mm1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].peer, p.client_seen);
+  auto h = decode_header(out[0].message);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->exchange, ExchangeType::IdentityProtection);
+  EXPECT_TRUE(std::equal(h->icookie.begin(), h->icookie.end(), mm1.begin()));  // CKY-I echoed
+  EXPECT_NE(h->rcookie, Cookie{});
+  auto chain = walk_payloads(h->next_payload, ByteView(out[0].message).subspan(28), false);
+  ASSERT_TRUE(chain);
+  const PayloadView* sa = find_payload(*chain, PayloadType::Sa);
+  ASSERT_NE(sa, nullptr);
+  auto chosen = decode_sa(sa->body);
+  ASSERT_TRUE(chosen);
+  // RFC 2409 §5: exactly one transform back, the first acceptable one: transform #1.
+  ASSERT_EQ(chosen->proposals.size(), 1u);
+  ASSERT_EQ(chosen->proposals[0].transforms.size(), 1u);
+  EXPECT_EQ(chosen->proposals[0].transforms[0].number, 1);
+  EXPECT_EQ(lab.r.half_open_count(), 1u);
+}
 
 TEST(IkeMainMode, WrongPreSharedKeyFailsCountedAndInstallsNothing) {
   Lab lab;
