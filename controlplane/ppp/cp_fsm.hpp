@@ -165,9 +165,6 @@ class CpFsm {
   void down() { event(CpEvent::Down); }
   void open() { event(CpEvent::Open); }
   void close(std::string_view reason = {});
-  // A catastrophic rejection from outside the automaton: LCP's Protocol-Reject of this
-  // protocol (RFC 1661 §5.7) makes the NCP's RXJ-.
-  void protocol_rejected() { event(CpEvent::RxjMinus); }
 
   // A packet of this protocol (Code onwards). Malformed packets are counted and dropped.
   void receive(std::span<const uint8_t> packet);
