@@ -41,7 +41,7 @@ struct CpCounters {
   X(rx_bad_frame)            /* PPP header did not decode (RFC 1661 §2, common/wire/ppp.hpp) */ \
   X(rx_malformed)            /* a control packet that did not decode: see parse_errors */      \
   X(rx_wrong_phase)          /* auth or NCP packet outside its phase, discarded (§3.5, §3.6) */ \
-  X(rx_after_close)          /* input to a session that has finished */                        \
+  X(rx_not_running)         /* input before start() or after the session finished */          \
   X(rx_ipv4_data)            /* IPv4 handed to the controlplane: the dataplane forwards it */  \
   X(tx_protocol_reject)      /* RFC 1661 §5.7 */                                               \
   X(protocol_reject_ipv6cp)  /* of which IPV6CP (RFC 5072): IPv6 is not offered */             \

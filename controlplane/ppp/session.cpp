@@ -125,7 +125,7 @@ void PppSession::input_frame(std::span<const uint8_t> frame) {
 
 void PppSession::input(uint16_t protocol, std::span<const uint8_t> packet) {
   if (finished_ || !started_) {
-    ++counters_.rx_after_close;
+    ++counters_.rx_not_running;
     return;
   }
   switch (protocol) {

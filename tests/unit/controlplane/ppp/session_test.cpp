@@ -447,7 +447,7 @@ TEST_F(SessionTest, PeerTerminateRequest) {
   // After the end nothing more is sent or accepted.
   l->client.send(kProtoLcp, test::packet(9, 1, {0, 0, 0, 0}));
   l->pump();
-  EXPECT_EQ(counters().rx_after_close, 1u);
+  EXPECT_EQ(counters().rx_not_running, 1u);
 }
 
 TEST_F(SessionTest, AdminClose) {
@@ -600,6 +600,18 @@ TEST_F(SessionTest, FramesWithCompressedHeadersAndBadFrames) {
   EXPECT_EQ(counters().rx_frames, 2u);
   l->session.input_frame(Bytes{0x21, 0x45, 0x00});  // PFC IPv4
   EXPECT_EQ(counters().rx_ipv4_data, 1u);
+}
+
+TEST_F(SessionTest, InputBeforeStartIsDropped) {
+  // The client's first LCP request can overtake the L2TP session's establishment.
+  context(seed_policy());
+  auto l = link(test::windows());
+  l->session.input(kProtoLcp, test::packet(1, 1, {}));
+  EXPECT_EQ(counters().rx_not_running, 1u);
+  EXPECT_TRUE(l->to_client.empty());
+  l->start();
+  l->pump();
+  EXPECT_TRUE(l->up());
 }
 
 TEST_F(SessionTest, FrameFormat) {
