@@ -309,7 +309,8 @@ void CpFsm::run_actions(CpState from, CpEvent e, uint16_t a, Rx* rx) {
     restart_count_ = (a & kActStr) ? config_.max_terminate : config_.max_configure;
   }
   if (a & kActZrc) {
-    // §4.4 Zero-Restart-Count: "allows at least one Restart period to elapse" before Stopped.
+    // §4.4 Zero-Restart-Count: pause one Restart period before the final state, so that the
+    // peer can process our Terminate-Ack.
     restart_count_ = 0;
     arm_restart_timer();
   }

@@ -95,10 +95,10 @@ CpTransition cp_transition(CpState state, CpEvent event);
 
 // §4.6 Counters and Timers.
 struct CpFsmConfig {
-  std::chrono::milliseconds restart_timer{3000};  // "The Restart timer ... default 3 seconds"
-  uint8_t max_terminate = 2;                       // "Max-Terminate ... default 2"
-  uint8_t max_configure = 10;                      // "Max-Configure ... default 10"
-  uint8_t max_failure = 5;                         // "Max-Failure ... default 5"
+  std::chrono::milliseconds restart_timer{3000};  // Restart timer, default 3 seconds
+  uint8_t max_terminate = 2;                       // Max-Terminate, default 2
+  uint8_t max_configure = 10;                      // Max-Configure, default 10
+  uint8_t max_failure = 5;                         // Max-Failure, default 5
 };
 
 // How a protocol answers a Configure-Request (§5.1..§5.4). For ConfNak and ConfRej,

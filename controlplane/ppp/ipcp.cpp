@@ -52,8 +52,8 @@ ConfReply Ipcp::check_request(std::span<const CpOption> options, bool reject_if_
   for (const CpOption& o : options) {
     switch (static_cast<IpcpOption>(o.type)) {
       case IpcpOption::IpAddress: {
-        // RFC 1332 §3.3: "If ... the peer ... requests 0.0.0.0, the receiver ... Naks with a
-        // valid IP address"; any other address than the session's is Nak'd the same way,
+        // RFC 1332 §3.3: a request for 0.0.0.0 asks us to provide the address, which a
+        // Configure-Nak does; any other address than the session's is Nak'd the same way,
         // since the dataplane drops traffic from anything but the assigned address.
         const auto addr = decode_ipv4_option(o);
         asked_address = true;
@@ -92,8 +92,9 @@ ConfReply Ipcp::check_request(std::span<const CpOption> options, bool reject_if_
     }
   }
   if (!rej.empty()) return ConfReply{CpCode::ConfRej, std::move(rej)};
-  // A peer that asks for no address is told the one it has (a Nak may carry options the
-  // request lacked, RFC 1661 §5.3), unless Max-Failure says to stop insisting.
+  // A peer that asks for no address is told the one it has: RFC 1332 §3.3 has the option
+  // appended to a Configure-Nak when the remote address must be negotiated (and RFC 1661 §5.3
+  // lets a Nak carry options the request lacked), unless Max-Failure says to stop insisting.
   if (!asked_address && assigned_ != 0 && !reject_if_disagree)
     append_address(nak, type_of(IpcpOption::IpAddress), assigned_);
   if (!nak.empty()) return ConfReply{CpCode::ConfNak, std::move(nak)};

@@ -194,8 +194,8 @@ bool Lcp::nak_received(std::span<const CpOption> options) {
         const auto magic = decode_magic_number(o);
         if (!magic) return false;
         if (!want_.magic) break;
-        // §6.4: "a new Magic-Number MUST be chosen"; a Nak of our number with our number
-        // is what a looped-back link produces.
+        // §6.4: a Nak of our Magic-Number means choosing a new one; a Nak of our number with
+        // our number is what a looped-back link produces.
         if (*magic == *want_.magic) loop_suspected();
         want_.magic = new_magic(*want_.magic);
         break;
@@ -206,8 +206,8 @@ bool Lcp::nak_received(std::span<const CpOption> options) {
   return true;
 }
 
-// §5.4: "the Options MUST ... be a subset of those in the last transmitted Configure-Request"
-// ; a Reject naming anything else is invalid and discarded.
+// §5.4: the options of a Configure-Reject must be a subset of those of our last
+// Configure-Request; a Reject naming anything else is invalid and silently discarded.
 bool Lcp::reject_received(std::span<const CpOption> options) {
   const std::vector<uint8_t> sent = request_options();
   const auto ours = decode_options(sent);
@@ -277,7 +277,7 @@ ExtendedCode Lcp::extended_code(const CpPacket& p) {
 // negotiated), and the Request's data back.
 void Lcp::send_echo_reply(const CpPacket& request) {
   // RXR also stands for Echo-Reply, Discard-Request (and here Identification): only an
-  // Echo-Request is answered (§4.4 "Send-Echo-Reply ... in response to an Echo-Request").
+  // Echo-Request is answered (§4.4 Send-Echo-Reply acknowledges an Echo-Request).
   if (request.code != static_cast<uint8_t>(CpCode::EchoReq)) return;
   ByteReader r(request.data);
   const auto magic = r.read_be32();

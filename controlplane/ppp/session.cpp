@@ -107,8 +107,8 @@ void PppSession::start() {
   started_ = true;
   ++counters_.sessions_started;
   phase_ = PppPhase::Establish;
-  // §3.2: "Link Establishment Phase ... the Open event"; the L2TP session is our lower layer,
-  // already up. As the LNS we send our Configure-Request first (pppd does so too).
+  // §3.4 Link Establishment Phase: the L2TP session is our lower layer, already Up; Open
+  // starts LCP. As the LNS we send our Configure-Request first (pppd does so too).
   lcp_.fsm().up();
   lcp_.fsm().open();
 }
@@ -132,7 +132,7 @@ void PppSession::input(uint16_t protocol, std::span<const uint8_t> packet) {
     case kProtoLcp: lcp_.fsm().receive(packet); return;
     case kProtoPap:
     case kProtoChap:
-      // §3.5: authentication packets belong to the Authenticate phase; a peer that repeats
+      // §3.5: authentication packets belong to the Authentication phase; a peer that repeats
       // its Response after our Success (lost) is answered again by the authenticator.
       if (phase_ == PppPhase::Authenticate || (phase_ == PppPhase::Network && auth_protocol_)) {
         auth_.input(protocol, packet);
@@ -141,8 +141,8 @@ void PppSession::input(uint16_t protocol, std::span<const uint8_t> packet) {
       }
       return;
     case kProtoIpcp:
-      // §3.6: "NCP packets ... received before the Network-Layer Protocol phase ... MUST be
-      // silently discarded"; the peer retransmits.
+      // §3.4, §3.5: before the Network-Layer Protocol phase, "All other packets received
+      // during this phase MUST be silently discarded"; the peer retransmits.
       if (phase_ == PppPhase::Network) ipcp_.fsm().receive(packet);
       else ++counters_.rx_wrong_phase;
       return;
@@ -183,7 +183,7 @@ void PppSession::terminate(PppCloseReason reason) {
 // --- LCP
 
 void PppSession::lcp_up() {
-  // §3.4: authentication, if `pp auth request` asks for it, before any network protocol.
+  // §3.5: authentication, if `pp auth request` asks for it, before any network protocol.
   if (!ctx_.policy().lcp.auth.empty()) {
     const auto proto = lcp_.auth_protocol();
     if (!proto) {

@@ -83,9 +83,9 @@ class PppSessionListener {
   virtual void ppp_closed(PppCloseReason reason) = 0;
 };
 
-// A PPP frame as an L2TP data message carries it (RFC 2661 §4.x with RFC 1662 §3.1):
-// FF 03, the two-octet Protocol, the packet. Control protocols are never compressed
-// (RFC 1661 §6.5, §6.6 forbid it for LCP; we do the same for every control packet).
+// A PPP frame as an L2TP data message carries it: no HDLC flags, transparency or FCS
+// (RFC 2661), FF 03 (RFC 1662 §3.1), the two-octet Protocol, the packet. Control packets are
+// never compressed (RFC 1661 §6.5, §6.6 forbid it for LCP; we do the same for the others).
 std::vector<uint8_t> frame_ppp(uint16_t protocol, std::span<const uint8_t> packet);
 
 class PppSession final : private LcpListener, private IpcpListener, private AuthListener {

@@ -197,7 +197,7 @@ void Authenticator::pap_request(const CpPacket& p) {
 // RFC 1994 §4.1 Response, with the Value the negotiated algorithm defines.
 void Authenticator::chap_response(const CpPacket& p) {
   if (p.identifier != id_) {
-    // §4.1: "The Identifier field MUST be copied from the Identifier field of the Challenge".
+    // RFC 1994 §4.1: a Response carries the Identifier of the Challenge it answers.
     ++counters_.auth_stale;
     return;
   }

@@ -4,11 +4,12 @@
 //
 // CHAP: we send a Challenge (retransmitted on the restart timer, Max-Configure times), check
 // the Response and answer Success or Failure; a Response repeated after the verdict gets the
-// same verdict again (RFC 1994 §4.2: the peer retransmits when our Success is lost).
+// same verdict again (a peer repeats its Response when our Success is lost).
 // PAP: we wait for the peer's Authenticate-Request (up to `pap_timeout`) and answer Ack or
 // Nak; a repeated request after the verdict gets it again.
 // One attempt: a wrong user or password gets Failure/Nak and the outcome; the session then
-// terminates the link (RFC 1994 §4.2 "SHOULD terminate the link"; MS-CHAP's "R=0": no retry).
+// terminates the link (RFC 1994 §2: on a mismatch the connection should be terminated;
+// MS-CHAP's "R=0": no retry).
 // Log lines name the user (printable characters only), never a password or a response.
 //
 // Thread context: the controlplane loop.

@@ -58,8 +58,8 @@ enum class ChapCode : uint8_t { Challenge = 1, Response = 2, Success = 3, Failur
 //  |  Name ...
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //
-// "The Value-Size field is one octet and indicates the length of the Value field": a
-// Value-Size of 0 or one past the data is refused. Name is the rest of the packet.
+// Value-Size is the length of the Value field: a Value-Size of 0, or one past the data, is
+// refused. Name is the rest of the packet.
 struct ChapValueName {
   std::span<const uint8_t> value;
   std::span<const uint8_t> name;

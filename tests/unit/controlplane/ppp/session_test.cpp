@@ -276,7 +276,7 @@ TEST_F(SessionTest, WrongPasswordRefusedLoggedWithoutPasswordOthersUndisturbed) 
   EXPECT_FALSE(bad->up());
   EXPECT_TRUE(bad->client.auth_failure);
   EXPECT_EQ(bad->client.auth_message.substr(0, 10), "E=691 R=0 ");
-  // The LNS terminates the link after the Failure (RFC 1994 §4.2).
+  // The LNS terminates the link after the Failure (RFC 1994 §2).
   EXPECT_TRUE(bad->client.terminated);
   EXPECT_EQ(bad->client.terminate_text, "Authentication failed");
   ASSERT_EQ(bad->closed.size(), 1u);
