@@ -4,6 +4,7 @@
 // trips through the builders.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -14,9 +15,14 @@ using namespace l2tpgw::cp::ppp;
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+// Aborts with the failed condition named, so that a crash reproducer explains itself.
+#define check(cond)                                                         \
+  do {                                                                      \
+    if (!(cond)) {                                                          \
+      std::fprintf(stderr, "check failed at line %d: %s\n", __LINE__, #cond); \
+      std::abort();                                                         \
+    }                                                                       \
+  } while (0)
 
 bool inside(std::span<const uint8_t> part, std::span<const uint8_t> whole) {
   return part.empty() || (part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size());

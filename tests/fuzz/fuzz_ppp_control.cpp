@@ -4,6 +4,7 @@
 // they accept and a round trip through CpPacketBuilder.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -15,9 +16,14 @@ using namespace l2tpgw::cp::ppp;
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+// Aborts with the failed condition named, so that a crash reproducer explains itself.
+#define check(cond)                                                         \
+  do {                                                                      \
+    if (!(cond)) {                                                          \
+      std::fprintf(stderr, "check failed at line %d: %s\n", __LINE__, #cond); \
+      std::abort();                                                         \
+    }                                                                       \
+  } while (0)
 
 void options(std::span<const uint8_t> data) {
   const auto opts = decode_options(data);

@@ -14,8 +14,11 @@
 // nothing is sent; after the session is gone, the pool and the user book are empty again.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "controlplane/log/log.hpp"
 #include "controlplane/ppp/session.hpp"
@@ -25,9 +28,14 @@ using namespace l2tpgw::cp::ppp;
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+// Aborts with the failed condition named, so that a crash reproducer explains itself.
+#define check(cond)                                                         \
+  do {                                                                      \
+    if (!(cond)) {                                                          \
+      std::fprintf(stderr, "check failed at line %d: %s\n", __LINE__, #cond); \
+      std::abort();                                                         \
+    }                                                                       \
+  } while (0)
 
 constexpr uint32_t kLan = 0xc0a86401;
 
@@ -69,12 +77,9 @@ struct Listener : PppSessionListener {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const bool quiet = [] {
-    std::vector<std::string>* sink = new std::vector<std::string>;  // log lines are dropped
-    log_capture(sink);
-    return true;
-  }();
-  (void)quiet;
+  static std::vector<std::string> log_lines;  // captured, so that nothing is printed
+  log_lines.clear();
+  log_capture(&log_lines);
   if (size < 1) return 0;
   const uint8_t mode = data[0];
   PppPolicy p;
@@ -119,8 +124,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check(ctx.pool().in_use() <= 1);
       check(listener.up == session->network_up());
     }
-    timers.advance(std::chrono::seconds(120));  // every timer runs out
-    check(session->finished() || session->lcp_state() == CpState::Opened);
+    // The peer falls silent: every timer runs out (echo failures, retransmissions) until
+    // the link has ended, or is up and idle with nothing pending.
+    for (int i = 0; i < 20 && !session->finished() && timers.armed() > 0; ++i)
+      timers.advance(std::chrono::seconds(30));
+    check(session->finished() || (session->lcp_state() == CpState::Opened && timers.armed() == 0));
   }
   // The session is gone: what it held is given back, and no timer of it is left.
   check(ctx.pool().in_use() == 0);
