@@ -56,6 +56,19 @@ TEST(PppTimer, RearmCancelsAndDestructorCancels) {
   EXPECT_EQ(a, 0);
 }
 
+TEST(LoopTimers, FireOnTheEventLoopAndCancel) {
+  EventLoop loop;
+  LoopTimers t(loop);
+  int fired = 0;
+  PppTimer a(t), b(t);
+  a.arm(1ms, [&] { ++fired; });
+  b.arm(1ms, [&] { fired += 10; });
+  b.cancel();
+  for (int i = 0; i < 100 && fired == 0; ++i) loop.run_once(10ms);
+  EXPECT_EQ(fired, 1);
+  EXPECT_EQ(loop.timers_armed(), 0u);
+}
+
 TEST(Random, SequenceIsReproducibleOsIsNot) {
   SequenceRandom r1(7), r2(7), r3(8);
   EXPECT_EQ(r1.u32(), r2.u32());
