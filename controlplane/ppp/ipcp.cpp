@@ -102,6 +102,27 @@ ConfReply Ipcp::check_request(std::span<const CpOption> options, bool reject_if_
   return ConfReply{CpCode::ConfAck, {}};
 }
 
+std::vector<std::string> Ipcp::local_option_names() const {
+  if (!acked_local_) return {};
+  return {"IP-Address"};
+}
+
+std::vector<std::string> Ipcp::remote_option_names() const {
+  std::vector<std::string> n;
+  if (peer_.address) n.emplace_back("IP-Address");
+  static constexpr const char* kNames[2][2] = {{"Primary-DNS", "Secondary-DNS"}, {"Primary-NBNS", "Secondary-NBNS"}};
+  for (int kind = 0; kind < 2; ++kind) {
+    const auto& servers = kind == 0 ? peer_.dns : peer_.nbns;
+    for (int i = 0; i < 2; ++i) {
+      const uint32_t a = servers[i];
+      if (a == 0) continue;
+      n.push_back(std::string(kNames[kind][i]) + "(" + std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xff) +
+                  "." + std::to_string((a >> 8) & 0xff) + "." + std::to_string(a & 0xff) + ")");
+    }
+  }
+  return n;
+}
+
 // The peer would like us to use another address: ours is the appliance's, not negotiable,
 // so the same request goes again (until Max-Configure). Values are checked for size only.
 bool Ipcp::nak_received(std::span<const CpOption> options) {

@@ -15,6 +15,8 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "controlplane/ppp/counters.hpp"
 #include "controlplane/ppp/cp_fsm.hpp"
@@ -58,6 +60,11 @@ class Ipcp final : public CpProtocol {
   bool peer_sent_address() const { return peer_.address; }
   // Our IP-Address as the peer acknowledged it; 0 when not negotiated.
   uint32_t local_address() const { return acked_local_ ? policy_.local_address : 0; }
+
+  // As Lcp's, for `show status pp` (seed 000: "IPCP Local: IP-Address, Remote: IP-Address
+  // Primary-DNS(192.168.100.1)").
+  std::vector<std::string> local_option_names() const;
+  std::vector<std::string> remote_option_names() const;
 
   // CpProtocol.
   void this_layer_up() override { listener_.ipcp_up(); }

@@ -102,6 +102,7 @@ ConfReply Lcp::check_request(std::span<const CpOption> options, bool reject_if_d
           disagree(o, [&] { append_u16_option(nak, LcpOption::Mru, kMinMru); });
         } else {
           next.mru = *mru;
+          next.mru_present = true;
         }
         break;
       }
@@ -109,8 +110,12 @@ ConfReply Lcp::check_request(std::span<const CpOption> options, bool reject_if_d
         // RFC 1662 §7.1: meaningful on asynchronous links only; an L2TP session is not one
         // (RFC 2661 §4.4.6), so any map is acceptable and changes nothing.
         const auto accm = decode_accm(o);
-        if (!accm) append(rej, o.raw);
-        else next.accm = *accm;
+        if (!accm) {
+          append(rej, o.raw);
+        } else {
+          next.accm = *accm;
+          next.accm_present = true;
+        }
         break;
       }
       case LcpOption::MagicNumber: {
@@ -231,6 +236,24 @@ bool Lcp::reject_received(std::span<const CpOption> options) {
     }
   }
   return true;
+}
+
+std::vector<std::string> Lcp::local_option_names() const {
+  std::vector<std::string> n;
+  if (acked_.auth) n.emplace_back(to_string(*acked_.auth));
+  if (acked_.magic) n.emplace_back("Magic-Number");
+  if (acked_.mru) n.emplace_back("MRU");
+  return n;
+}
+
+std::vector<std::string> Lcp::remote_option_names() const {
+  std::vector<std::string> n;
+  if (peer_.magic) n.emplace_back("Magic-Number");
+  if (peer_.mru_present) n.emplace_back("MRU");
+  if (peer_.accm_present) n.emplace_back("ACCM");
+  if (peer_.pfc) n.emplace_back("PFC");
+  if (peer_.acfc) n.emplace_back("ACFC");
+  return n;
 }
 
 ExtendedCode Lcp::extended_code(const CpPacket& p) {

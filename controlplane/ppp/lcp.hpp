@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "controlplane/ppp/counters.hpp"
@@ -72,6 +73,11 @@ class Lcp final : public CpProtocol {
   std::optional<AuthProtocol> auth_protocol() const { return acked_.auth; }
   bool auth_refused() const { return auth_refused_; }
 
+  // The options of each side's acknowledged Configure-Request, named as `show status pp`
+  // names them (seed 000: "LCP Local: CHAP Magic-Number MRU, Remote: Magic-Number MRU").
+  std::vector<std::string> local_option_names() const;
+  std::vector<std::string> remote_option_names() const;
+
   // RFC 1661 §5.7: rejects a packet of an unsupported protocol. Only in Opened ("Protocol-
   // Reject packets can only be sent in the LCP Opened state"); false when not sent.
   bool send_protocol_reject(uint16_t protocol, std::span<const uint8_t> information);
@@ -97,6 +103,7 @@ class Lcp final : public CpProtocol {
     std::optional<uint32_t> magic;
   };
   struct Peer {
+    bool mru_present = false, accm_present = false;  // in the acknowledged request
     uint16_t mru = kDefaultMru;
     uint32_t accm = 0xffffffff;
     bool pfc = false, acfc = false;

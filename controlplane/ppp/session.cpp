@@ -82,6 +82,16 @@ std::vector<uint8_t> frame_ppp(uint16_t protocol, std::span<const uint8_t> packe
   return f;
 }
 
+std::string format_option_line(std::string_view protocol, const std::vector<std::string>& local,
+                               const std::vector<std::string>& remote) {
+  auto join = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+    return s;
+  };
+  return std::string(protocol) + " Local: " + join(local) + ", Remote: " + join(remote);
+}
+
 PppSession::PppSession(PpContext& context, TimerService& timers, Random& random,
                        PppSessionListener& listener, std::string log_name)
     : ctx_(context),
@@ -96,6 +106,19 @@ PppSession::PppSession(PpContext& context, TimerService& timers, Random& random,
             [this](uint16_t proto, std::span<const uint8_t> p) { send(proto, p); }, *this, log_name_) {}
 
 PppSession::~PppSession() { release_holdings(); }
+
+PppOptionNames PppSession::option_names() const {
+  PppOptionNames n;
+  if (lcp_.fsm().opened()) {
+    n.lcp_local = lcp_.local_option_names();
+    n.lcp_remote = lcp_.remote_option_names();
+  }
+  if (ipcp_.fsm().opened()) {
+    n.ipcp_local = ipcp_.local_option_names();
+    n.ipcp_remote = ipcp_.remote_option_names();
+  }
+  return n;
+}
 
 void PppSession::send(uint16_t protocol, std::span<const uint8_t> packet) {
   if (finished_) return;

@@ -71,6 +71,15 @@ struct PppNetworkParams {
   std::optional<AuthProtocol> auth;
 };
 
+// `show status pp`'s option lines (seed 000):
+//   LCP Local: CHAP Magic-Number MRU, Remote: Magic-Number MRU
+//   IPCP Local: IP-Address, Remote: IP-Address Primary-DNS(192.168.100.1)
+struct PppOptionNames {
+  std::vector<std::string> lcp_local, lcp_remote, ipcp_local, ipcp_remote;
+};
+std::string format_option_line(std::string_view protocol, const std::vector<std::string>& local,
+                               const std::vector<std::string>& remote);
+
 class PppSessionListener {
  public:
   virtual ~PppSessionListener() = default;
@@ -114,6 +123,7 @@ class PppSession final : private LcpListener, private IpcpListener, private Auth
   const PppNetworkParams& network() const { return network_; }
   bool network_up() const { return network_up_; }
   std::optional<PppCloseReason> close_reason() const { return close_reason_; }
+  PppOptionNames option_names() const;
 
  private:
   // LcpListener

@@ -95,6 +95,9 @@ TEST(Ipcp, WindowsExchange) {
   EXPECT_EQ(h.ipcp.peer_dns()[0], kDns1);
   EXPECT_EQ(h.ipcp.peer_dns()[1], kDns2);
   EXPECT_EQ(h.ipcp.local_address(), kLocal);
+  EXPECT_EQ(h.ipcp.local_option_names(), (std::vector<std::string>{"IP-Address"}));
+  EXPECT_EQ(h.ipcp.remote_option_names(),
+            (std::vector<std::string>{"IP-Address", "Primary-DNS(192.0.2.53)", "Secondary-DNS(192.0.2.54)"}));
 }
 
 TEST(Ipcp, WithoutMsextNameServersAreRejected) {

@@ -144,6 +144,8 @@ TEST(Lcp, WindowsRequestCallbackRejectedRestAccepted) {
   EXPECT_EQ(h.lcp.auth_protocol(), AuthProtocol::MsChapV2);
   EXPECT_EQ(h.lcp.our_mru(), 1500);
   EXPECT_EQ(h.events.log, (std::vector<std::string>{"up"}));
+  EXPECT_EQ(h.lcp.local_option_names(), (std::vector<std::string>{"MSCHAP-V2", "Magic-Number", "MRU"}));
+  EXPECT_EQ(h.lcp.remote_option_names(), (std::vector<std::string>{"Magic-Number", "MRU", "PFC", "ACFC"}));
 }
 
 TEST(Lcp, OddOptionsFromThePeer) {

@@ -195,6 +195,12 @@ TEST_F(SessionTest, WindowsMsChapV2) {
   EXPECT_EQ(counters().network_up, 1u);
   EXPECT_TRUE(logged("MSCHAP-V2 login succeeded: user 'l2tp_user1'"));
   EXPECT_TRUE(logged("IPCP opened: client 192.168.100.10, user l2tp_user1"));
+  // `show status pp` as seed 000 prints it.
+  const PppOptionNames names = l->session.option_names();
+  EXPECT_EQ(format_option_line("LCP", names.lcp_local, names.lcp_remote),
+            "LCP Local: MSCHAP-V2 Magic-Number MRU, Remote: Magic-Number MRU PFC ACFC");
+  EXPECT_EQ(format_option_line("IPCP", names.ipcp_local, names.ipcp_remote),
+            "IPCP Local: IP-Address, Remote: IP-Address Primary-DNS(192.0.2.53)");
 }
 
 TEST_F(SessionTest, AppleChapMd5) {
