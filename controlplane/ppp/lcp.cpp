@@ -54,6 +54,18 @@ void Lcp::loop_suspected() {
   }
 }
 
+bool Lcp::auth_allowed(AuthProtocol p) const {
+  return std::find(policy_.auth.begin(), policy_.auth.end(), p) != policy_.auth.end() &&
+         std::find(declined_.begin(), declined_.end(), p) == declined_.end();
+}
+
+std::optional<AuthProtocol> Lcp::next_allowed_auth() const {
+  for (AuthProtocol p : policy_.auth) {
+    if (auth_allowed(p)) return p;
+  }
+  return std::nullopt;
+}
+
 void Lcp::reset_options() {
   want_ = Ours{};
   want_.mru = policy_.mru;
@@ -175,23 +187,9 @@ bool Lcp::nak_received(std::span<const CpOption> options) {
         if (!a) return false;
         if (!want_.auth) break;
         declined_.push_back(*want_.auth);
-        const auto is_allowed = [&](AuthProtocol p) {
-          return std::find(policy_.auth.begin(), policy_.auth.end(), p) != policy_.auth.end() &&
-                 std::find(declined_.begin(), declined_.end(), p) == declined_.end();
-        };
         // The peer's suggestion when `pp auth request` allows it, else our next choice.
         const auto suggested = auth_protocol_of(*a);
-        if (suggested && is_allowed(*suggested)) {
-          want_.auth = *suggested;
-          break;
-        }
-        want_.auth.reset();
-        for (AuthProtocol p : policy_.auth) {
-          if (is_allowed(p)) {
-            want_.auth = p;
-            break;
-          }
-        }
+        want_.auth = suggested && auth_allowed(*suggested) ? suggested : next_allowed_auth();
         if (!want_.auth) auth_refused_ = true;
         break;
       }
@@ -228,9 +226,12 @@ bool Lcp::reject_received(std::span<const CpOption> options) {
       case LcpOption::Mru: want_.mru.reset(); break;
       case LcpOption::MagicNumber: want_.magic.reset(); break;
       case LcpOption::AuthProtocol:
-        // The peer will not authenticate at all; the session ends when LCP opens.
-        want_.auth.reset();
-        auth_refused_ = true;
+        // Peers that do not know an algorithm (MS-CHAP-V2 to an old CHAP stack) reject the
+        // option rather than Nak it: try the next protocol we allow (as pppd does), and when
+        // none is left the peer will not authenticate; the session ends when LCP opens.
+        declined_.push_back(*want_.auth);
+        want_.auth = next_allowed_auth();
+        if (!want_.auth) auth_refused_ = true;
         break;
       default: break;
     }

@@ -4,7 +4,7 @@
 // What we request: MRU (`ppp lcp mru on N`), the Authentication-Protocol `pp auth request`
 // names (the first acceptable one; when the peer Naks it we move to the protocol it suggests
 // if `pp auth request` allows it, else to the next one we allow: Windows Naks CHAP-MD5 asking
-// for MS-CHAP-V2), and a Magic-Number.
+// for MS-CHAP-V2; a Reject also moves to the next one), and a Magic-Number.
 // What we accept: the peer's MRU (at least 128), ACCM, PFC, ACFC and Magic-Number; every other
 // option is Rejected (Authentication-Protocol too: an LNS does not authenticate itself to its
 // clients). Loops are detected with the Magic-Number (§6.4) and Echo-Request (§5.8).
@@ -110,6 +110,9 @@ class Lcp final : public CpProtocol {
     std::optional<uint32_t> magic;
   };
   uint32_t new_magic(uint32_t avoid);
+  // `pp auth request` allows it and the peer has not declined it in this negotiation.
+  bool auth_allowed(AuthProtocol p) const;
+  std::optional<AuthProtocol> next_allowed_auth() const;
   void loop_suspected();
   std::vector<uint8_t> request_options() ;
   void echo_tick();

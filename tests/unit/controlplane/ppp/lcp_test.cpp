@@ -250,12 +250,21 @@ TEST(Lcp, NoCommonAuthProtocolOpensWithoutOne) {
   EXPECT_FALSE(h.lcp.auth_protocol());
 }
 
-TEST(Lcp, RejectedAuthMeansRefused) {
-  LcpHarness h(mschap_v2());
+TEST(Lcp, RejectedAuthMovesOnThenMeansRefused) {
+  // chap-pap: CHAP-MD5 Rejected, PAP offered; PAP Rejected too: the peer will not authenticate.
+  LcpHarness h(chap_pap());
   h.start();
-  h.rx(4, h.last_request()->id, hex("03 05 c223 81"));
+  h.rx(4, h.last_request()->id, hex("03 05 c223 05"));
+  EXPECT_EQ(h.our_option(3), hex("03 04 c023"));
+  EXPECT_FALSE(h.lcp.auth_refused());
+  h.rx(4, h.last_request()->id, hex("03 04 c023"));
   EXPECT_FALSE(h.we_request(3));
   EXPECT_TRUE(h.lcp.auth_refused());
+  LcpHarness v2(mschap_v2());
+  v2.start();
+  v2.rx(4, v2.last_request()->id, hex("03 05 c223 81"));
+  EXPECT_FALSE(v2.we_request(3));
+  EXPECT_TRUE(v2.lcp.auth_refused());
 }
 
 TEST(Lcp, NakAndRejectOfMruAndMagic) {
