@@ -312,7 +312,7 @@ void Lcp::send_echo_reply(const CpPacket& request) {
   if (acked_.magic && *magic == *acked_.magic) loop_suspected();
   CpPacketBuilder b(CpCode::EchoRep, request.identifier);
   b.be32(acked_.magic.value_or(0));
-  const size_t room = peer_.mru > 8 ? peer_.mru - 8u : 0u;
+  const size_t room = max_reject_size() - 8u;
   const auto data = r.rest();
   b.bytes(data.first(std::min(room, data.size())));
   ++counters_.lcp_echo_reply_sent;
@@ -323,10 +323,10 @@ void Lcp::send_echo_reply(const CpPacket& request) {
 bool Lcp::send_protocol_reject(uint16_t protocol, std::span<const uint8_t> information) {
   if (!fsm_.opened()) return false;
   //   Code 8 | Identifier | Length | Rejected-Protocol | Rejected-Information ...
-  // "truncated to comply with the peer's established MRU".
+  // "truncated to comply with the peer's established MRU" (and to 1500: max_reject_size()).
   CpPacketBuilder b(CpCode::ProtRej, fsm_.next_identifier());
   b.be16(protocol);
-  const size_t room = peer_.mru > 6 ? peer_.mru - 6u : 0u;
+  const size_t room = max_reject_size() - 6u;
   b.bytes(information.first(std::min(room, information.size())));
   ++counters_.tx_protocol_reject;
   const auto bytes = std::move(b).finish();

@@ -13,6 +13,7 @@
 // Thread context: the controlplane loop.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -94,7 +95,10 @@ class Lcp final : public CpProtocol {
   bool reject_received(std::span<const CpOption> options) override;
   ExtendedCode extended_code(const CpPacket& p) override;
   void send_echo_reply(const CpPacket& request) override;
-  size_t max_reject_size() const override { return peer_.mru; }
+  // Code-Reject, Protocol-Reject and Echo-Reply are truncated to the peer's MRU (§5.6,
+  // §5.7), and to 1500 octets: a control reply never needs more, and over L2TP/IPsec a bigger
+  // one would only be fragmented.
+  size_t max_reject_size() const override { return std::min<size_t>(peer_.mru, kDefaultMru); }
 
  private:
   struct Ours {

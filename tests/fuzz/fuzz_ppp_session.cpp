@@ -55,7 +55,10 @@ struct Listener : PppSessionListener {
     check(protocol == kProtoLcp || protocol == kProtoIpcp || protocol == kProtoPap || protocol == kProtoChap);
     const auto p = decode_cp_packet(packet);
     check(p.ok() && p->packet.size() == packet.size());
-    check(packet.size() <= 1500);
+    // Only replies that mirror the peer's options (Configure-Ack/Nak/Reject) may be larger
+    // than 1500 octets: rejects and echo replies are truncated (RFC 1661 §5.6, §5.7).
+    const bool mirrors = (protocol == kProtoLcp || protocol == kProtoIpcp) && packet[0] >= 2 && packet[0] <= 4;
+    check(packet.size() <= 1500 || mirrors);
   }
   void ppp_network_up(const PppNetworkParams& n) override {
     check(!up && !closed);

@@ -347,6 +347,19 @@ TEST(Lcp, ProtocolRejectSentOnlyInOpenedAndTruncatedToMru) {
   EXPECT_EQ(h.counters.tx_protocol_reject, 1u);
 }
 
+TEST(Lcp, RejectsAndEchoRepliesNeverExceed1500) {
+  LcpHarness h(mschap_v2());
+  h.open_with(hex("01 04 0fa0 | 05 06 01020304"));  // peer MRU 4000
+  const std::vector<uint8_t> info(5000, 0x22);
+  EXPECT_TRUE(h.lcp.send_protocol_reject(kProtoCcp, info));
+  EXPECT_EQ(h.last().data.size() + 4, 1500u);
+  std::vector<uint8_t> echo = hex("01020304");
+  echo.resize(3000, 0x33);
+  h.rx(9, 0x61, echo);
+  ASSERT_EQ(h.last().code, 10);
+  EXPECT_EQ(h.last().data.size() + 4, 1500u);
+}
+
 TEST(Lcp, ProtocolRejectReceived) {
   LcpHarness h(mschap_v2());
   h.open_with(hex("05 06 01020304"));
