@@ -31,10 +31,12 @@ Ipcp::Ipcp(const IpcpPolicy& policy, TimerService& timers, PppCounters& counters
       listener_(listener),
       fsm_("IPCP", *this, policy_.fsm, timers, counters, counters.ipcp, std::move(send)) {}
 
+// Our side only: the peer's values are replaced by each acknowledged request, and the
+// automaton asks for a verdict on the peer's request before it sends ours (Opened, RCR:
+// tld,scr,sca), so clearing them here would lose the request being acknowledged.
 void Ipcp::reset_options() {
   want_local_ = policy_.request_local_address && policy_.local_address != 0;
   acked_local_ = false;
-  peer_ = Peer{};
 }
 
 void Ipcp::add_request_options(CpPacketBuilder& b) {

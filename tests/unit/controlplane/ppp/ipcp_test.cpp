@@ -100,6 +100,21 @@ TEST(Ipcp, WindowsExchange) {
             (std::vector<std::string>{"IP-Address", "Primary-DNS(192.0.2.53)", "Secondary-DNS(192.0.2.54)"}));
 }
 
+TEST(Ipcp, RenegotiationKeepsThePeersNewValues) {
+  // In Opened a new Configure-Request is judged first, then ours goes out (tld,scr,sca).
+  IpcpHarness h(msext());
+  h.ack_ours();
+  h.rx(1, 1, hex("03 06 c0a8640a | 81 06 c0000235"));
+  ASSERT_TRUE(h.ipcp.fsm().opened());
+  h.rx(1, 2, hex("03 06 c0a8640a | 81 06 c0000235 | 83 06 c0000236"));
+  EXPECT_EQ(h.ipcp.fsm().state(), CpState::AckSent);
+  h.ack_ours();
+  ASSERT_TRUE(h.ipcp.fsm().opened());
+  EXPECT_EQ(h.ipcp.peer_dns()[0], kDns1);
+  EXPECT_EQ(h.ipcp.peer_dns()[1], kDns2);
+  EXPECT_EQ(h.events.log, (std::vector<std::string>{"up", "down", "up"}));
+}
+
 TEST(Ipcp, WithoutMsextNameServersAreRejected) {
   IpcpPolicy p = msext();
   p.dns = {};
