@@ -41,12 +41,8 @@ void IkeResponder::informational(IkeSa& sa, const Endpoint& local, const Endpoin
     ++counters_[IkeCounter::DecryptFailed];
     return;
   }
-  auto chain = walk_payloads(h.next_payload, plain, true);
-  if (!chain) return count_malformed(chain.error());
-  if (chain->empty() || chain->front().type != PayloadType::Hash) {
-    ++counters_[IkeCounter::Malformed];
-    return;
-  }
+  auto chain = walk_hash_first(h.next_payload, plain);
+  if (!chain) return;
   auto h1 = decode_hash(chain->front().body);
   if (!h1 || !equal_ct(*h1, info_hash(hash_alg, view(sa.keys.skeyid_a), h.message_id,
                                       after_first_payload(*chain)))) {

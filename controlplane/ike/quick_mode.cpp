@@ -89,16 +89,9 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
     ++counters_[IkeCounter::DecryptFailed];
     return;
   }
-  auto chain = walk_payloads(h.next_payload, plain, true);
-  if (!chain) {
-    count_malformed(chain.error());
-    return;
-  }
   // RFC 2409 §5.5: HASH(1) immediately follows the header and covers everything after it.
-  if (chain->empty() || chain->front().type != PayloadType::Hash) {
-    ++counters_[IkeCounter::Malformed];
-    return;
-  }
+  auto chain = walk_hash_first(h.next_payload, plain);
+  if (!chain) return;
   auto h1 = decode_hash(chain->front().body);
   if (!h1 || !equal_ct(*h1, qm_hash1(hash_alg, view(sa.keys.skeyid_a), mid,
                                      after_first_payload(*chain)))) {
@@ -332,12 +325,8 @@ void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
     ++counters_[IkeCounter::DecryptFailed];
     return;
   }
-  auto chain = walk_payloads(h.next_payload, plain, true);
-  if (!chain) return count_malformed(chain.error());
-  if (chain->empty() || chain->front().type != PayloadType::Hash) {
-    ++counters_[IkeCounter::Malformed];
-    return;
-  }
+  auto chain = walk_hash_first(h.next_payload, plain);
+  if (!chain) return;
   auto h3 = decode_hash(chain->front().body);
   if (!h3 || !equal_ct(*h3, qm_hash3(hash_alg, view(sa.keys.skeyid_a), qm.message_id, qm.ni,
                                      qm.nr))) {

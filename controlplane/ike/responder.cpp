@@ -61,6 +61,20 @@ void IkeResponder::count_malformed(WireError e) {
   ++counters_.wire_errors[static_cast<size_t>(e)];
 }
 
+std::optional<std::vector<PayloadView>> IkeResponder::walk_hash_first(uint8_t first,
+                                                                      ByteView plain) {
+  auto chain = walk_payloads(first, plain, true);  // padding follows (RFC 2409 App. B)
+  if (!chain) {
+    count_malformed(chain.error());
+    return std::nullopt;
+  }
+  if (chain->empty() || chain->front().type != PayloadType::Hash) {
+    ++counters_[IkeCounter::Malformed];
+    return std::nullopt;
+  }
+  return std::move(*chain);
+}
+
 void IkeResponder::authenticated(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
                                  TimePoint now) {
   sa.local = local;

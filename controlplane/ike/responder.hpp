@@ -126,6 +126,9 @@ class IkeResponder {
   // An Informational exchange on an established ISAKMP SA: HASH(1) then `payloads`.
   void send_info(IkeSa& sa, const PayloadChain& payloads);
   void count_malformed(WireError e);
+  // RFC 2409 §5.5, §5.7: a decrypted Quick Mode or Informational message starts with its HASH.
+  // The walked chain of `plain` when it does; nullopt, counted as malformed, when not.
+  std::optional<std::vector<PayloadView>> walk_hash_first(uint8_t first, ByteView plain);
   // A message from the peer of `sa` verified (HASH_I, HASH(1)/(3)): follow its address and
   // port (NAT mappings change, RFC 3947 §4 floats to 4500) and note that it is alive.
   void authenticated(IkeSa& sa, const Endpoint& local, const Endpoint& peer, TimePoint now);
