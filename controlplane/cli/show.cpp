@@ -74,11 +74,6 @@ std::vector<const InstalledTunnel*> selected_tunnels(const ShowSnapshot& s, std:
 
 }  // namespace
 
-std::string format_ipv4(uint32_t a) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-  return buf;
-}
 
 std::string format_duration_ja(long seconds) {
   if (seconds < 0) seconds = 0;

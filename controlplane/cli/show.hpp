@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/counters.hpp"
+#include "common/ipv4_text.hpp"
 #include "common/drop_reason.hpp"
 #include "controlplane/install/installer.hpp"
 #include "controlplane/l2tp/lns.hpp"
@@ -69,6 +70,6 @@ std::string show_counters(const CounterSnapshot& c);
 
 // "54秒", "3分54秒", "1時間3分54秒", "2日1時間3分54秒" (RTX 通信時間).
 std::string format_duration_ja(long seconds);
-std::string format_ipv4(uint32_t host_order);
+using ::l2tpgw::format_ipv4;  // common/ipv4_text.hpp
 
 }  // namespace l2tpgw::cp

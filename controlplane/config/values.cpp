@@ -2,6 +2,8 @@
 // Scalar values of the RTX command language: numbers, ranges, IPv4 addresses and prefixes.
 #include "controlplane/config/values.hpp"
 
+#include "common/ipv4_text.hpp"
+
 namespace l2tpgw::cp::config {
 
 std::optional<uint32_t> parse_uint(std::string_view s, uint32_t max) {
@@ -70,12 +72,7 @@ std::optional<Ipv4Range> parse_ipv4_range(std::string_view s) {
 }
 
 std::string format_ipv4(Ipv4 a) {
-  std::string out;
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out += std::to_string((a.value >> shift) & 0xff);
-    if (shift) out += '.';
-  }
-  return out;
+  return ::l2tpgw::format_ipv4(a.value);
 }
 
 std::string format_prefix(const Ipv4Prefix& p) {

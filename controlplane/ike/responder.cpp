@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/ipv4_text.hpp"
 #include "controlplane/ike/message.hpp"
 #include "controlplane/ike/responder_internal.hpp"
 #include "controlplane/log/log.hpp"
@@ -14,18 +15,10 @@
 namespace l2tpgw::cp::ike {
 
 std::string endpoint_str(const Endpoint& e) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%u.%u.%u.%u:%u", e.addr >> 24, (e.addr >> 16) & 0xff,
-                (e.addr >> 8) & 0xff, e.addr & 0xff, e.port);
-  return buf;
+  return format_ipv4(e.addr) + ":" + std::to_string(e.port);
 }
 
-std::string addr_str(uint32_t a) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
-                a & 0xff);
-  return buf;
-}
+std::string addr_str(uint32_t a) { return format_ipv4(a); }
 
 Bytes message_digest(ByteView message) { return hash(HashAlg::Sha256, {message}); }
 

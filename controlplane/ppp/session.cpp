@@ -2,24 +2,17 @@
 // PppSession: LCP -> authentication -> IPCP for one L2TP session (RFC 1661 §3).
 #include "controlplane/ppp/session.hpp"
 
-#include <arpa/inet.h>
 
 #include <algorithm>
 
 #include "common/byte_reader.hpp"
+#include "common/ipv4_text.hpp"
 #include "common/wire/ppp.hpp"
 #include "controlplane/log/log.hpp"
 
 namespace l2tpgw::cp::ppp {
 
 namespace {
-
-std::string format_ipv4(uint32_t host_order) {
-  char buf[INET_ADDRSTRLEN] = {};
-  const in_addr a{htonl(host_order)};
-  inet_ntop(AF_INET, &a, buf, sizeof buf);
-  return buf;
-}
 
 // The text of our Terminate-Request (RFC 1661 §5.5 "Data ... uninterpreted"): pppd prints it.
 std::string_view terminate_text(PppCloseReason r) {
