@@ -1,22 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "controlplane/l2tp/lns.hpp"
 
-#include <arpa/inet.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
+
+#include "common/ipv4_text.hpp"
+#include "controlplane/ppp/auth/chap_crypto.hpp"
 
 namespace l2tpgw::cp::l2tp {
 
 namespace {
 
-std::string ip(uint32_t host_order) {
-  char buf[INET_ADDRSTRLEN];
-  const uint32_t n = htonl(host_order);
-  return inet_ntop(AF_INET, &n, buf, sizeof buf) ? buf : "?";
-}
+std::string ip(uint32_t host_order) { return format_ipv4(host_order); }
 
 constexpr uint16_t kFramingSync = 1;   // §4.4.3 Framing Capabilities: S bit
 constexpr uint16_t kChallengeLen = 16;
@@ -25,17 +22,8 @@ constexpr uint16_t kChallengeLen = 16;
 
 std::vector<uint8_t> challenge_response(uint8_t id, std::string_view secret,
                                         std::span<const uint8_t> challenge) {
-  std::vector<uint8_t> out(16);
-  unsigned len = 0;
-  EVP_MD_CTX* c = EVP_MD_CTX_new();
-  if (c != nullptr && EVP_DigestInit_ex(c, EVP_md5(), nullptr) == 1) {
-    EVP_DigestUpdate(c, &id, 1);
-    EVP_DigestUpdate(c, secret.data(), secret.size());
-    EVP_DigestUpdate(c, challenge.data(), challenge.size());
-    EVP_DigestFinal_ex(c, out.data(), &len);
-  }
-  EVP_MD_CTX_free(c);
-  return out;
+  const auto r = ppp::chap_md5_response(id, secret, challenge);  // §4.2: CHAP's MD5 response
+  return {r.begin(), r.end()};
 }
 
 struct Lns::Session {
