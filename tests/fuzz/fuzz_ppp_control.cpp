@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "tests/fuzz/fuzz_check.hpp"
 #include "controlplane/ppp/wire/cp_packet.hpp"
 #include "controlplane/ppp/wire/ipcp_options.hpp"
 #include "controlplane/ppp/wire/lcp_options.hpp"
@@ -16,14 +17,6 @@ using namespace l2tpgw::cp::ppp;
 
 namespace {
 
-// Aborts with the failed condition named, so that a crash reproducer explains itself.
-#define check(cond)                                                         \
-  do {                                                                      \
-    if (!(cond)) {                                                          \
-      std::fprintf(stderr, "check failed at line %d: %s\n", __LINE__, #cond); \
-      std::abort();                                                         \
-    }                                                                       \
-  } while (0)
 
 void options(std::span<const uint8_t> data) {
   const auto opts = decode_options(data);
@@ -31,37 +24,37 @@ void options(std::span<const uint8_t> data) {
   // The options tile the data exactly, each one Type, Length (>= 2) and Length - 2 octets.
   size_t at = 0;
   for (const CpOption& o : *opts) {
-    check(o.raw.data() == data.data() + at);
-    check(o.raw.size() >= 2 && o.raw.size() == o.raw[1]);
-    check(o.raw[0] == o.type && o.value.size() + 2 == o.raw.size() && o.value.data() == o.raw.data() + 2);
+    fuzz_check(o.raw.data() == data.data() + at);
+    fuzz_check(o.raw.size() >= 2 && o.raw.size() == o.raw[1]);
+    fuzz_check(o.raw[0] == o.type && o.value.size() + 2 == o.raw.size() && o.value.data() == o.raw.data() + 2);
     at += o.raw.size();
     // Rebuilt, the option is the same octets.
     CpPacketBuilder b(CpCode::ConfReq, 0);
     b.option(o.type, o.value);
     const auto bytes = std::move(b).finish();
-    check(bytes.size() == 4 + o.raw.size() && std::memcmp(bytes.data() + 4, o.raw.data(), o.raw.size()) == 0);
+    fuzz_check(bytes.size() == 4 + o.raw.size() && std::memcmp(bytes.data() + 4, o.raw.data(), o.raw.size()) == 0);
     // The typed decoders accept exactly the sizes their RFCs give.
-    if (const auto v = decode_mru(o)) check(o.raw.size() == 4 && *v == (o.raw[2] << 8 | o.raw[3]));
-    if (decode_accm(o)) check(o.raw.size() == 6);
-    if (decode_magic_number(o)) check(o.raw.size() == 6);
-    if (decode_flag_option(o)) check(o.raw.size() == 2);
+    if (const auto v = decode_mru(o)) fuzz_check(o.raw.size() == 4 && *v == (o.raw[2] << 8 | o.raw[3]));
+    if (decode_accm(o)) fuzz_check(o.raw.size() == 6);
+    if (decode_magic_number(o)) fuzz_check(o.raw.size() == 6);
+    if (decode_flag_option(o)) fuzz_check(o.raw.size() == 2);
     if (const auto a = decode_auth_protocol(o)) {
-      check(o.raw.size() >= 4 && a->data.size() == o.raw.size() - 4);
+      fuzz_check(o.raw.size() >= 4 && a->data.size() == o.raw.size() - 4);
       if (const auto p = auth_protocol_of(*a)) {
         CpPacketBuilder w(CpCode::ConfReq, 0);
         put_auth_protocol(w, *p);
         const auto re = std::move(w).finish();
-        check(re.size() == 4 + o.raw.size() && std::memcmp(re.data() + 6, o.raw.data() + 2, o.raw.size() - 2) == 0);
+        fuzz_check(re.size() == 4 + o.raw.size() && std::memcmp(re.data() + 6, o.raw.data() + 2, o.raw.size() - 2) == 0);
       }
     } else {
-      check(o.raw.size() < 4);
+      fuzz_check(o.raw.size() < 4);
     }
-    if (decode_ipv4_option(o)) check(o.raw.size() == 6);
-    if (decode_ip_compression(o)) check(o.raw.size() >= 4);
+    if (decode_ipv4_option(o)) fuzz_check(o.raw.size() == 6);
+    if (decode_ip_compression(o)) fuzz_check(o.raw.size() >= 4);
     (void)check_lcp_option_size(o);
     (void)check_ipcp_option_size(o);
   }
-  check(at == data.size());
+  fuzz_check(at == data.size());
 }
 
 }  // namespace
@@ -71,13 +64,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto p = decode_cp_packet(in);
   if (p) {
     const size_t length = size_t{data[2]} << 8 | data[3];
-    check(length >= 4 && length <= size);
-    check(p->packet.data() == data && p->packet.size() == length);
-    check(p->data.data() == data + 4 && p->data.size() == length - 4);
-    check(p->code == data[0] && p->identifier == data[1]);
+    fuzz_check(length >= 4 && length <= size);
+    fuzz_check(p->packet.data() == data && p->packet.size() == length);
+    fuzz_check(p->data.data() == data + 4 && p->data.size() == length - 4);
+    fuzz_check(p->code == data[0] && p->identifier == data[1]);
     options(p->data);
   } else {
-    check(size < 4 || (size_t{data[2]} << 8 | data[3]) < 4 || (size_t{data[2]} << 8 | data[3]) > size);
+    fuzz_check(size < 4 || (size_t{data[2]} << 8 | data[3]) < 4 || (size_t{data[2]} << 8 | data[3]) > size);
   }
   // The option walker on the raw input too (not only behind a valid header).
   options(in);

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/fuzz/fuzz_check.hpp"
 #include "controlplane/log/log.hpp"
 #include "controlplane/ppp/session.hpp"
 
@@ -28,14 +29,6 @@ using namespace l2tpgw::cp::ppp;
 
 namespace {
 
-// Aborts with the failed condition named, so that a crash reproducer explains itself.
-#define check(cond)                                                         \
-  do {                                                                      \
-    if (!(cond)) {                                                          \
-      std::fprintf(stderr, "check failed at line %d: %s\n", __LINE__, #cond); \
-      std::abort();                                                         \
-    }                                                                       \
-  } while (0)
 
 constexpr uint32_t kLan = 0xc0a86401;
 
@@ -51,28 +44,28 @@ struct Listener : PppSessionListener {
   bool up = false, closed = false;
   uint32_t addr = 0;
   void ppp_send(uint16_t protocol, std::span<const uint8_t> packet) override {
-    check(!closed);
-    check(protocol == kProtoLcp || protocol == kProtoIpcp || protocol == kProtoPap || protocol == kProtoChap);
+    fuzz_check(!closed);
+    fuzz_check(protocol == kProtoLcp || protocol == kProtoIpcp || protocol == kProtoPap || protocol == kProtoChap);
     const auto p = decode_cp_packet(packet);
-    check(p.ok() && p->packet.size() == packet.size());
+    fuzz_check(p.ok() && p->packet.size() == packet.size());
     // Only replies that mirror the peer's options (Configure-Ack/Nak/Reject) may be larger
     // than 1500 octets: rejects and echo replies are truncated (RFC 1661 §5.6, §5.7).
     const bool mirrors = (protocol == kProtoLcp || protocol == kProtoIpcp) && packet[0] >= 2 && packet[0] <= 4;
-    check(packet.size() <= 1500 || mirrors);
+    fuzz_check(packet.size() <= 1500 || mirrors);
   }
   void ppp_network_up(const PppNetworkParams& n) override {
-    check(!up && !closed);
+    fuzz_check(!up && !closed);
     up = true;
     addr = n.client_address;
-    check(ctx->pool().held(addr));
-    check(n.mtu <= n.peer_mru && n.mtu <= 1500);
+    fuzz_check(ctx->pool().held(addr));
+    fuzz_check(n.mtu <= n.peer_mru && n.mtu <= 1500);
   }
   void ppp_network_down() override {
-    check(up);
+    fuzz_check(up);
     up = false;
   }
   void ppp_closed(PppCloseReason) override {
-    check(!closed && !up);
+    fuzz_check(!closed && !up);
     closed = true;
   }
 };
@@ -124,18 +117,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         case 3: session->lower_down(); break;
         default: break;
       }
-      check(ctx.pool().in_use() <= 1);
-      check(listener.up == session->network_up());
+      fuzz_check(ctx.pool().in_use() <= 1);
+      fuzz_check(listener.up == session->network_up());
     }
     // The peer falls silent: every timer runs out (echo failures, retransmissions) until
     // the link has ended, or is up and idle with nothing pending.
     for (int i = 0; i < 20 && !session->finished() && timers.armed() > 0; ++i)
       timers.advance(std::chrono::seconds(30));
-    check(session->finished() || (session->lcp_state() == CpState::Opened && timers.armed() == 0));
+    fuzz_check(session->finished() || (session->lcp_state() == CpState::Opened && timers.armed() == 0));
   }
   // The session is gone: what it held is given back, and no timer of it is left.
-  check(ctx.pool().in_use() == 0);
-  check(ctx.sessions_of("l2tp_user1") + ctx.sessions_of("l2tp_user2") + ctx.sessions_of("l2tp_user3") == 0);
-  check(timers.armed() == 0);
+  fuzz_check(ctx.pool().in_use() == 0);
+  fuzz_check(ctx.sessions_of("l2tp_user1") + ctx.sessions_of("l2tp_user2") + ctx.sessions_of("l2tp_user3") == 0);
+  fuzz_check(timers.armed() == 0);
   return 0;
 }
