@@ -71,8 +71,8 @@ std::vector<ControlMessage> ReliableTransport::receive(ControlMessage m, TimePoi
     ooo_.erase(it);
     ++nr_expected_;
   }
-  // Anything left in the buffer is now behind or still ahead; drop what fell behind.
-  std::erase_if(ooo_, [&](const auto& kv) { return seq_lt(kv.first, nr_expected_); });
+  // What stays buffered is still ahead: only messages ahead of nr_expected_ were buffered,
+  // and the loop stopped at the first gap.
   stats_.delivered += out.size();
   ack_owed_ = true;
   return out;

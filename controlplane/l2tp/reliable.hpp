@@ -91,7 +91,7 @@ class ReliableTransport {
   uint16_t nr_expected_ = 0;   // Ns we expect next from the peer = our Nr
   bool ack_owed_ = false;      // delivered something not yet acknowledged
   std::deque<Pending> unacked_;                  // in Ns order
-  std::map<uint16_t, ControlMessage> ooo_;       // keyed by distance from nr_expected_
+  std::map<uint16_t, ControlMessage> ooo_;       // out of order, by Ns; all ahead of nr_expected_
   std::vector<std::vector<uint8_t>> output_;
   ReliableStats stats_;
 };

@@ -235,7 +235,6 @@ def main() -> int:
     lab = Lab(suffix="vrate")
     log_dir = Path(tempfile.mkdtemp(prefix="l2gw-vrate-"))
     vdev_args = ",qpairs=2,framecnt=4096"
-    rows = []
     lab.down()
     lab.up()
     app = fe.Appliance(lab, Path(args.builddir), log_dir)
@@ -309,7 +308,6 @@ def main() -> int:
         for d in ("up", "down"):
             for size in sizes:
                 mine, ref = results[("l2tpgw", d, size)], results[("testpmd", d, size)]
-                rows.append((d, size, mine, ref))
                 print(f"{d},{size},{mine.offered_mpps:.3f},{mine.delivered_mpps:.3f},"
                       f"{ref.delivered_mpps:.3f},{mine.delivered_mpps / ref.delivered_mpps:.2f},"
                       f"{1 - mine.delivered / mine.sent:.3f},{1 - ref.delivered / ref.sent:.3f},"
