@@ -116,7 +116,16 @@ uint16_t TableWriter::reserve_session_id(std::string* error) {
   return reserve_id(free_session_, reserved_sessions_, id, "L2TP session table full", error);
 }
 
-bool TableWriter::release_session_id(uint16_t id) { return release_id(free_session_, reserved_sessions_, id); }
+bool TableWriter::release_session_id(uint16_t id) {
+  // A retired session still in its grace period: it goes to the free list when that ends.
+  for (Deferred& d : deferred_) {
+    if (d.kind == Kind::Session && d.slot == id && d.keep_id) {
+      d.keep_id = false;
+      return true;
+    }
+  }
+  return release_id(free_session_, reserved_sessions_, id);
+}
 
 uint32_t TableWriter::add_sa(const SaParams& p, std::string* error) {
   if (p.direction == SaDirection::Outbound && p.spi <= 255) {
@@ -207,9 +216,15 @@ uint16_t TableWriter::add_session(const SessionParams& p, std::string* error) {
     if (error) *error = "client address already in use by another session";
     return 0;
   }
+  if (p.id != 0) reclaim(false);  // a retired id comes back to the reservations here
   auto reservation = std::find(reserved_sessions_.begin(), reserved_sessions_.end(), p.id);
   if (p.id != 0 && reservation == reserved_sessions_.end()) {
-    if (error) *error = "session id was not reserved with reserve_session_id";
+    const bool retiring = std::any_of(deferred_.begin(), deferred_.end(), [&](const Deferred& d) {
+      return d.kind == Kind::Session && d.slot == p.id && d.keep_id;
+    });
+    if (error)
+      *error = retiring ? "session id is still retiring (RCU grace period): try again"
+                        : "session id was not reserved with reserve_session_id";
     return 0;
   }
   const uint16_t id = p.id != 0 ? p.id : static_cast<uint16_t>(take_free<SessionRecord>(
@@ -262,7 +277,11 @@ bool TableWriter::del_tunnel(uint16_t id) {
   return true;
 }
 
-bool TableWriter::del_session(uint16_t id) {
+bool TableWriter::del_session(uint16_t id) { return unpublish_session(id, false); }
+
+bool TableWriter::retire_session(uint16_t id) { return unpublish_session(id, true); }
+
+bool TableWriter::unpublish_session(uint16_t id, bool keep_id) {
   if (id == 0 || id >= tables_.header().session_slots || !published(tables_.session(id)))
     return false;
   SessionRecord& r = tables_.session(id);
@@ -270,7 +289,7 @@ bool TableWriter::del_session(uint16_t id) {
   if (pool_slot != UINT32_MAX && tables_.pool_entry(pool_slot).load() == id)
     tables_.pool_entry(pool_slot).store(0, std::memory_order_release);
   unpublish(r);
-  deferred_.push_back({Kind::Session, id, rte_rcu_qsbr_start(tables_.rcu())});
+  deferred_.push_back({Kind::Session, id, rte_rcu_qsbr_start(tables_.rcu()), keep_id});
   return true;
 }
 
@@ -285,7 +304,10 @@ void TableWriter::reclaim(bool wait) {
         free_sa_.push_back(d.slot);
         break;
       case Kind::Tunnel: free_tunnel_.push_back(d.slot); break;
-      case Kind::Session: free_session_.push_back(d.slot); break;
+      case Kind::Session:
+        if (d.keep_id) reserved_sessions_.push_back(static_cast<uint16_t>(d.slot));
+        else free_session_.push_back(d.slot);
+        break;
     }
     deferred_.pop_front();
   }

@@ -87,6 +87,10 @@ class TableWriter {
   bool del_sa(uint32_t slot);
   bool del_tunnel(uint16_t tunnel_id);
   bool del_session(uint16_t session_id);
+  // del_session, but the id stays reserved once the grace period ends: PPP's network layer
+  // went down while its L2TP session lives on (the peer still names this id), and IPCP may
+  // open again (add_session with p.id), or the LNS ends the session (release_session_id).
+  bool retire_session(uint16_t session_id);
 
   // Frees retired slots whose grace period has ended. With `wait`, blocks until all have.
   void reclaim(bool wait);
@@ -108,7 +112,9 @@ class TableWriter {
     Kind kind;
     uint32_t slot;
     uint64_t token;
+    bool keep_id = false;  // retire_session: back to the reservations, not the free list
   };
+  bool unpublish_session(uint16_t id, bool keep_id);
   template <class R>
   static void publish(R& r);
   template <class R>

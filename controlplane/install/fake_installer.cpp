@@ -234,6 +234,16 @@ bool FakeInstaller::del_session(uint16_t session_id) {
   return ok;
 }
 
+bool FakeInstaller::retire_session(uint16_t session_id) {
+  std::string why;
+  if (take_failure(Op::RetireSession, &why)) return false;
+  const bool ok = sessions_.erase(session_id) != 0;
+  session_usage_.erase(session_id);
+  if (ok) reserved_sessions_.insert(session_id);
+  calls_.push_back({Op::RetireSession, ok ? session_id : 0u});
+  return ok;
+}
+
 std::optional<SessionUsage> FakeInstaller::query_session(uint16_t session_id) const {
   if (!sessions_.contains(session_id)) return std::nullopt;
   auto it = session_usage_.find(session_id);

@@ -18,7 +18,8 @@ class FakeInstaller final : public Installer {
  public:
   enum class Op : uint8_t {
     AllocSpi, ReleaseSpi, AddSa, DelSa, ReserveTunnelId, ReleaseTunnelId, ReserveSessionId,
-    ReleaseSessionId, AddTunnel, UpdateTunnelSaOut, DelTunnel, AddSession, DelSession
+    ReleaseSessionId, AddTunnel, UpdateTunnelSaOut, DelTunnel, AddSession, DelSession,
+    RetireSession
   };
   struct Call {
     Op op;
@@ -42,6 +43,7 @@ class FakeInstaller final : public Installer {
   bool del_tunnel(uint16_t tunnel_id) override;
   Outcome<uint16_t> add_session(const tables::SessionParams& p) override;
   bool del_session(uint16_t session_id) override;
+  bool retire_session(uint16_t session_id) override;
   std::optional<SessionUsage> query_session(uint16_t session_id) const override;
 
   std::vector<InstalledSa> sas() const override;

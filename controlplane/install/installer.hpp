@@ -102,6 +102,9 @@ class Installer {
   virtual bool del_tunnel(uint16_t tunnel_id) = 0;
   virtual Outcome<uint16_t> add_session(const tables::SessionParams& p) = 0;
   virtual bool del_session(uint16_t session_id) = 0;
+  // del_session keeping the id reserved (TableWriter::retire_session): IPCP closed, the L2TP
+  // session goes on, and add_session with p.id may install it again.
+  virtual bool retire_session(uint16_t session_id) = 0;
   virtual std::optional<SessionUsage> query_session(uint16_t session_id) const = 0;
 
   // --- What is installed now; after a restart, what the previous controlplane left.

@@ -551,6 +551,48 @@ TEST_F(TablesTest, ReservedL2tpIdsAreUsedOnceAndOnlyByName) {
   EXPECT_FALSE(w.release_tunnel_id(spare));
 }
 
+TEST_F(TablesTest, RetiredSessionKeepsItsIdForTheSameLnsSession) {
+  // IPCP closes and opens again inside one L2TP session: the peer keeps naming the id.
+  TearDown();
+  make(sizes(2));
+  TableWriter w(tables_, 6);
+  std::string err;
+  const uint16_t tid = tunnel(w);
+  const uint16_t sid = w.reserve_session_id(&err);
+  ASSERT_NE(sid, 0) << err;
+  SessionParams sp = session(tid, kPoolA);
+  sp.id = sid;
+  ASSERT_EQ(w.add_session(sp, &err), sid) << err;
+  rte_rcu_qsbr* rcu = tables_.rcu();
+  ASSERT_EQ(rte_rcu_qsbr_thread_register(rcu, 0), 0);
+  rte_rcu_qsbr_thread_online(rcu, 0);
+  ASSERT_TRUE(w.retire_session(sid));
+  EXPECT_FALSE(published(tables_.session(sid)));
+  EXPECT_EQ(tables_.session_for_address(kPoolA), 0);
+  // In the grace period the id can be installed by no one, its owner included.
+  sp.client_addr = kPoolA + 1;
+  EXPECT_EQ(w.add_session(sp, &err), 0);
+  EXPECT_NE(err.find("retiring"), std::string::npos) << err;
+  rte_rcu_qsbr_quiescent(rcu, 0);
+  // After it, the other free slot is what a new reservation gets; the owner installs again.
+  const uint16_t other = w.reserve_session_id(&err);
+  EXPECT_NE(other, sid);
+  ASSERT_EQ(w.add_session(sp, &err), sid) << err;
+  EXPECT_EQ(tables_.session_for_address(kPoolA + 1), sid);
+  // Retired and then released in its grace period: the id is free once the period ends.
+  ASSERT_TRUE(w.retire_session(sid));
+  EXPECT_TRUE(w.release_session_id(sid));
+  EXPECT_FALSE(w.release_session_id(sid));
+  rte_rcu_qsbr_quiescent(rcu, 0);
+  w.reclaim(false);
+  EXPECT_EQ(w.pending_reclaims(), 0u);
+  ASSERT_TRUE(w.release_session_id(other));
+  sp.id = 0;
+  EXPECT_NE(w.add_session(sp, &err), 0) << err;
+  rte_rcu_qsbr_thread_offline(rcu, 0);
+  rte_rcu_qsbr_thread_unregister(rcu, 0);
+}
+
 TEST_F(TablesTest, AWriterNeverOverwritesWhatAnotherWriterPublished) {
   // Two writers must not run at once (the controlplane holds an instance lock), but if one
   // does, the other skips slots published behind its back instead of rewriting live records.

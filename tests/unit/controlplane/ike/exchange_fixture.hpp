@@ -55,6 +55,7 @@ class RecordingInstaller final : public Installer {
   bool del_tunnel(uint16_t t) override { return fake.del_tunnel(t); }
   Outcome<uint16_t> add_session(const tables::SessionParams& p) override { return fake.add_session(p); }
   bool del_session(uint16_t s) override { return fake.del_session(s); }
+  bool retire_session(uint16_t s) override { return fake.retire_session(s); }
   std::optional<SessionUsage> query_session(uint16_t s) const override { return fake.query_session(s); }
   std::vector<InstalledSa> sas() const override { return fake.sas(); }
   std::vector<InstalledTunnel> tunnels() const override { return fake.tunnels(); }
