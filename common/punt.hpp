@@ -22,7 +22,9 @@ namespace l2tpgw {
 //                 and ICV removed): UDP / L2TPv2 control message. sa_slot is the inbound SA,
 //                 outer_src/outer_sport the peer's current address.
 //   PppControl    as L2tpControl, an L2TP data message whose PPP protocol is not IPv4
-//                 (l2tp_ppp_proto); session_id and tunnel_id are ours.
+//                 (l2tp_ppp_proto); session_id and tunnel_id are ours, from the L2TP header.
+//                 The session may not be installed yet (PPP negotiates before IPCP opens):
+//                 the controlplane checks the ids against the inbound SA sa_slot.
 //   ToSelf        the whole Ethernet frame of a LAN packet to one of our addresses.
 //   ToSelfTunnel  the inner IPv4 packet (PPP removed) a client sent to one of our addresses;
 //                 session_id and tunnel_id are ours.

@@ -76,17 +76,19 @@ PuntInfo classify_ike(PuntInfo info, std::span<const uint8_t> data) {
 }
 
 // The inner UDP / L2TPv2 header both L2TP punt kinds start with.
-wire::Result<wire::L2tpHeader> inner_l2tp(std::span<const uint8_t> data, uint32_t* l2tp_off) {
+wire::Result<wire::L2tpHeader> inner_l2tp(std::span<const uint8_t> data, uint32_t* l2tp_off,
+                                          uint16_t* l2tp_peer_port) {
   auto udp = wire::decode_udp(ByteReader(data));
   if (!udp) return udp.error();
   if (udp->dst_port != wire::kPortL2tp) return ParseError::BadProtocol;
   *l2tp_off = 8;
+  *l2tp_peer_port = udp->src_port;
   return wire::decode_l2tp_v2(ByteReader(sub(data, 8, udp->length - 8u)));
 }
 
 PuntInfo classify_l2tp_control(PuntInfo info, std::span<const uint8_t> data) {
   uint32_t off = 0;
-  auto l2 = inner_l2tp(data, &off);
+  auto l2 = inner_l2tp(data, &off, &info.l2tp_peer_port);
   if (!l2) return malformed(info, l2.error());
   if (!wire::l2tp_is_control(l2->flags)) return malformed(info, ParseError::BadFlags);
   info.cls = PuntClass::L2tpControl;
@@ -110,7 +112,7 @@ PuntClass ppp_class(uint16_t protocol) {
 
 PuntInfo classify_ppp_control(PuntInfo info, std::span<const uint8_t> data) {
   uint32_t off = 0;
-  auto l2 = inner_l2tp(data, &off);
+  auto l2 = inner_l2tp(data, &off, &info.l2tp_peer_port);
   if (!l2) return malformed(info, l2.error());
   if (wire::l2tp_is_control(l2->flags)) return malformed(info, ParseError::BadFlags);
   const uint32_t ppp_off = off + l2->header_len;

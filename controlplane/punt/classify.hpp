@@ -65,6 +65,7 @@ struct PuntInfo {
   uint32_t peer_addr = 0, local_addr = 0;
   uint16_t peer_port = 0, local_port = 0;
   uint16_t l2tp_tunnel_id = 0, l2tp_session_id = 0;  // from the L2TP header
+  uint16_t l2tp_peer_port = 0;  // the inner UDP source port: the peer's L2TP port (1701 mostly)
   uint16_t ppp_protocol = 0;
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // l2tp_decap: inner UDP, L2TPv2 data header (RFC 2661 §3.1) and PPP framing (DESIGN.md
-// stages 3 and 4). Control messages and non-IPv4 PPP go to the controlplane.
+// stages 3 and 4). Control messages and non-IPv4 PPP go to the controlplane, including the
+// PPP negotiation of a session that is not installed yet.
 #include "common/byte_reader.hpp"
 #include "common/wire/l2tp.hpp"
 #include "common/wire/ppp.hpp"
@@ -43,8 +44,19 @@ void l2tp_decap(WorkerCtx& w, Burst& b) {
     const uint16_t sid = l2->session_id;
     if (sid == 0 || sid >= dp.tables.session_slots()) { b.drop(i, DropReason::L2tpNoSession); continue; }
     const tables::SessionRecord& s = dp.tables.session(sid);
-    if (!tables::published(s) || s.tunnel_id != l2->tunnel_id) {
-      b.drop(i, DropReason::L2tpNoSession);
+    if (!tables::published(s) || s.tunnel_id != l2->tunnel_id) [[unlikely]] {
+      // A session the LNS has announced (ICRP) but not installed yet: PPP is still
+      // negotiating (LCP, authentication, IPCP), and its control frames go up with the ids
+      // from the header; the controlplane checks them against the SA that carried them.
+      // IPv4 needs an installed session (its address is the anti-spoofing key).
+      ByteReader early(data + 8 + l2->header_len, l2->payload_len);
+      auto ppp = wire::decode_ppp(early);
+      if (!ppp || ppp->protocol == wire::kPppIpv4) { b.drop(i, DropReason::L2tpNoSession); continue; }
+      md.session_id = sid;
+      md.tunnel_id = l2->tunnel_id;
+      md.punt_kind = PuntKind::PppControl;
+      md.l2tp_ppp_proto = ppp->protocol;
+      b.next[i] = Next::Punt;
       continue;
     }
     const tables::TunnelRecord& t = dp.tables.tunnel(s.tunnel_id);
