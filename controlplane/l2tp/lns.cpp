@@ -433,6 +433,14 @@ bool Lns::disconnect_tunnel(uint16_t tunnel_id, TimePoint now, uint16_t result) 
   return true;
 }
 
+bool Lns::drop_tunnel(uint16_t tunnel_id, TimePoint now) {
+  auto it = tunnels_.find(tunnel_id);
+  if (it == tunnels_.end()) return false;
+  close_tunnel(*it->second, now);
+  forget(tunnel_id);
+  return true;
+}
+
 bool Lns::disconnect_session(uint16_t session_id, TimePoint now, uint16_t result) {
   for (auto& [id, t] : tunnels_) {
     if (!t->sessions.contains(session_id)) continue;

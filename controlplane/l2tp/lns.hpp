@@ -116,6 +116,9 @@ class Lns {
   // Operator or lower-layer teardown: StopCCN (result 6 / `result`) or CDN.
   bool disconnect_tunnel(uint16_t tunnel_id, TimePoint now, uint16_t result = 6);
   bool disconnect_session(uint16_t session_id, TimePoint now, uint16_t result = 3);
+  // The tunnel's transport is gone (its client's IPsec SAs were deleted): its sessions end
+  // and it is forgotten at once, without StopCCN, which nothing could carry any more.
+  bool drop_tunnel(uint16_t tunnel_id, TimePoint now);
   // The peer's address or port changed (NAT-T mapping moved): follow it.
   void peer_moved(uint32_t sa_slot, uint32_t addr, uint16_t port);
 
