@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// AccessService: punted L2TP and PPP in, RemoteAccess, datagrams out through the inject ring.
+#include "controlplane/access/access_service.hpp"
+
+#include <rte_mbuf.h>
+
+#include <cstring>
+
+namespace l2tpgw::cp::access {
+
+AccessService::AccessService() = default;
+
+AccessService::~AccessService() { detach(); }
+
+PuntHandler AccessService::l2tp_handler() {
+  return [this](PuntedPacket& p) {
+    if (!access_) {
+      ++detached_;
+      return false;
+    }
+    // The client's current outer address (NAT-T aware), its L2TP port and the SA it used.
+    const l2tp::L2tpPeer peer{p.info.peer_addr, p.info.l2tp_peer_port, p.meta.sa_slot};
+    access_->on_l2tp_control(p.payload, peer);
+    return false;  // the channel frees the mbuf: nothing keeps pointers into it
+  };
+}
+
+PuntHandler AccessService::ppp_handler() {
+  return [this](PuntedPacket& p) {
+    if (!access_) {
+      ++detached_;
+      return false;
+    }
+    access_->on_ppp(p.info.l2tp_tunnel_id, p.info.l2tp_session_id, p.meta.sa_slot,
+                    p.info.ppp_protocol, p.payload);
+    return false;
+  };
+}
+
+void AccessService::attach(DaemonServices& s) {
+  services_ = &s;
+  timers_ = std::make_unique<ppp::LoopTimers>(s.loop);
+  access_ = std::make_unique<RemoteAccess>(s.installer, *timers_, random_,
+                                           static_cast<RemoteAccessLink&>(*this),
+                                           [] { return EventLoop::now(); });
+  if (cfg_) access_->set_config(*cfg_);
+}
+
+void AccessService::detach() {
+  access_.reset();
+  timers_.reset();
+  services_ = nullptr;
+}
+
+void AccessService::set_config(const config::Config& c) {
+  cfg_ = c;
+  if (access_) access_->set_config(c);
+}
+
+void AccessService::ipsec_up(const IpsecPair& p) {
+  if (access_) access_->ipsec_up(p);
+}
+
+void AccessService::ipsec_down(const IpsecPair& p) {
+  if (access_) access_->ipsec_down(p);
+}
+
+void AccessService::annotate(ShowSnapshot& s) const {
+  if (!access_) return;
+  s.l2tp = access_->l2tp_status();
+}
+
+bool AccessService::send_esp(uint32_t slot_out, std::vector<uint8_t> udp) {
+  if (!services_) return false;
+  rte_mbuf* m = services_->injector.alloc();
+  if (!m) return false;
+  char* dst = rte_pktmbuf_append(m, static_cast<uint16_t>(udp.size()));
+  if (!dst) {
+    rte_pktmbuf_free(m);
+    return false;
+  }
+  std::memcpy(dst, udp.data(), udp.size());
+  return services_->injector.send_esp(m, slot_out) == InjectResult::Ok;
+}
+
+}  // namespace l2tpgw::cp::access
