@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "controlplane/access/access_service.hpp"
 #include "controlplane/config/check_config.hpp"
 #include "controlplane/daemon/config_store.hpp"
 #include "controlplane/daemon/daemon.hpp"
@@ -39,16 +40,39 @@ int main(int argc, char** argv) {
   // IKE (issue 4): the responder answers punted UDP 500/4500 once attached; a reloaded
   // configuration gives it new gateways and keys.
   l2tpgw::cp::ike::IkeService ike;
-  if (store.running()) ike.set_config(*store.running());
+  // Remote access (issue 5): L2TP control and PPP on the SA pairs IKE installs.
+  l2tpgw::cp::access::AccessService access;
+  if (store.running()) {
+    ike.set_config(*store.running());
+    access.set_config(*store.running());
+  }
+  auto pair_of = [](const l2tpgw::cp::ike::ChildSaEvent& e) {
+    return l2tpgw::cp::access::IpsecPair{e.peer_index, e.slot_in, e.slot_out};
+  };
+  ike.set_hooks({.child_up = [&access, pair_of](const auto& e) { access.ipsec_up(pair_of(e)); },
+                 .child_down = [&access, pair_of](const auto& e) { access.ipsec_down(pair_of(e)); }});
   l2tpgw::cp::DaemonHooks hooks;
   hooks.config = store.hooks(opt.config_path);
-  hooks.config.load = [&store, &ike, load = hooks.config.load](const std::string& path) {
+  hooks.config.load = [&store, &ike, &access, load = hooks.config.load](const std::string& path) {
     l2tpgw::cp::Reply r = load(path);
-    if (r.status == l2tpgw::cp::ReplyStatus::Ok && store.running()) ike.set_config(*store.running());
+    if (r.status == l2tpgw::cp::ReplyStatus::Ok && store.running()) {
+      ike.set_config(*store.running());
+      access.set_config(*store.running());
+    }
     return r;
   };
   hooks.punt.ike = ike.punt_handler();
-  hooks.on_attach = [&ike](l2tpgw::cp::DaemonServices& s) { ike.attach(s); };
-  hooks.on_detach = [&ike] { ike.detach(); };
+  hooks.punt.l2tp_control = access.l2tp_handler();
+  hooks.punt.ppp_control = access.ppp_handler();
+  hooks.annotate_show = [&access](l2tpgw::cp::ShowSnapshot& s) { access.annotate(s); };
+  // IKE first: the SA pairs it already holds are announced to remote access as they come up.
+  hooks.on_attach = [&ike, &access](l2tpgw::cp::DaemonServices& s) {
+    access.attach(s);
+    ike.attach(s);
+  };
+  hooks.on_detach = [&ike, &access] {
+    ike.detach();
+    access.detach();
+  };
   return l2tpgw::cp::run_daemon(opt, std::move(hooks));
 }

@@ -27,7 +27,9 @@ Reply not_attached(const CliEnv& env) {
 
 ShowSnapshot snapshot(const CliEnv& env) {
   const long now = env.now ? env.now() : static_cast<long>(std::time(nullptr));
-  return take_snapshot(*env.installer, env.wan_addr, env.lan_addr, now);
+  ShowSnapshot s = take_snapshot(*env.installer, env.wan_addr, env.lan_addr, now);
+  if (env.annotate) env.annotate(s);
+  return s;
 }
 
 Reply teardown_reply(CliEnv& env, const TeardownResult& r) {

@@ -32,6 +32,7 @@ struct CliEnv {
   std::function<CounterSnapshot()> counters;
   std::function<long()> now;              // Unix seconds
   std::function<void(const TeardownResult&)> on_teardown;  // logging, later the protocol machines
+  std::function<void(ShowSnapshot&)> annotate;  // what the protocol machines add (L2TP state)
   ConfigHooks config;
 };
 

@@ -384,6 +384,7 @@ int Daemon::run() {
   if (env_.config.path.empty()) env_.config.path = opt_.config_path;
   hooks_.config.path = env_.config.path;
   env_.counters = [this] { return counters(); };
+  env_.annotate = hooks_.annotate_show;
   env_.on_teardown = [](const TeardownResult& r) {
     for (const std::string& line : teardown_log_lines(r)) log_line(LogLevel::Info, line);
   };

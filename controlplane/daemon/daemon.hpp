@@ -33,6 +33,7 @@ struct DaemonHooks {
   ConfigHooks config;
   std::function<void(DaemonServices&)> on_attach;  // after the tables are rebuilt
   std::function<void()> on_detach;                 // before the process stops or starts over
+  std::function<void(ShowSnapshot&)> annotate_show;  // CliEnv::annotate
 };
 int run_daemon(const DaemonOptions& opt, DaemonHooks hooks = {});
 

@@ -27,9 +27,15 @@ void IkeService::set_config(const config::Config& c) {
   if (responder_) responder_->set_config(cfg_);
 }
 
+void IkeService::set_hooks(IkeHooks h) {
+  hooks_ = std::move(h);
+  if (responder_) responder_->set_hooks(hooks_);
+}
+
 void IkeService::attach(DaemonServices& s) {
   services_ = &s;
   responder_ = std::make_unique<IkeResponder>(cfg_, s.installer);
+  responder_->set_hooks(hooks_);
   if (cfg_.policies.empty())
     logf(LogLevel::Notice, "[IKE] no usable `ipsec ike` gateway: IKE requests are refused");
 }

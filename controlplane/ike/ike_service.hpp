@@ -47,6 +47,8 @@ class IkeService {
   void detach();
   // New gateways and keys apply to IKE SAs negotiated from now on.
   void set_config(const config::Config& c);
+  // Child SA up/down, for the protocols above (L2TP); applies to responders created later too.
+  void set_hooks(IkeHooks h);
 
   const IkeServiceCounters& counters() const { return counters_; }
   const IkeResponder* responder() const { return responder_.get(); }
@@ -58,6 +60,7 @@ class IkeService {
 
   size_t max_links_;
   ResponderConfig cfg_;
+  IkeHooks hooks_;
   DaemonServices* services_ = nullptr;
   std::unique_ptr<IkeResponder> responder_;
   TimerSlot timer_;
