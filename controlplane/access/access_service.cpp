@@ -68,6 +68,13 @@ void AccessService::ipsec_down(const IpsecPair& p) {
 void AccessService::annotate(ShowSnapshot& s) const {
   if (!access_) return;
   s.l2tp = access_->l2tp_status();
+  for (const PpSessionStatus& p : access_->pp_status()) {
+    ShowSnapshot::PpView v;
+    v.lcp = ppp::format_option_line("LCP", p.options.lcp_local, p.options.lcp_remote);
+    v.ipcp = ppp::format_option_line("IPCP", p.options.ipcp_local, p.options.ipcp_remote);
+    v.username = p.username;  // CCP is never negotiated (Protocol-Reject): None
+    s.pp[p.session_id] = std::move(v);
+  }
 }
 
 bool AccessService::send_esp(uint32_t slot_out, std::vector<uint8_t> udp) {

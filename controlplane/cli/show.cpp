@@ -250,13 +250,17 @@ std::optional<std::string> show_status_pp(const ShowSnapshot& s, bool anonymous,
     appendf(out, "通信時間: %s\n", duration_connected_ja(s, *x).c_str());
     appendf(out, "受信: %llu パケット [%llu オクテット]\n", ull(u.rx_packets), ull(u.rx_octets));
     appendf(out, "送信: %llu パケット [%llu オクテット]\n", ull(u.tx_packets), ull(u.tx_octets));
+    // PPP's own view when this controlplane negotiated the session; "-" for one it found
+    // installed after a restart.
+    auto pp_it = s.pp.find(x->id);
+    const ShowSnapshot::PpView* v = pp_it == s.pp.end() ? nullptr : &pp_it->second;
     out += "PPPオプション\n";
-    out += "    LCP Local: -, Remote: -\n";
-    out += "    IPCP Local: -, Remote: -\n";
+    out += "    " + (v ? v->lcp : std::string("LCP Local: -, Remote: -")) + "\n";
+    out += "    " + (v ? v->ipcp : std::string("IPCP Local: -, Remote: -")) + "\n";
     appendf(out, "    PP IP Address Local: %s, Remote: %s\n", format_ipv4(s.lan_addr).c_str(),
             format_ipv4(x->client_addr).c_str());
-    out += "    CCP: -\n";
-    out += "受けとったUserId: -\n";
+    out += "    CCP: " + (v ? v->ccp : std::string("-")) + "\n";
+    out += "受けとったUserId: " + (v && !v->username.empty() ? v->username : std::string("-")) + "\n";
   }
   return out;
 }

@@ -38,6 +38,14 @@ struct ShowSnapshot {
   // interface); empty without an LNS, and after a restart for what the previous process
   // installed. Tunnels the LNS holds that are not installed yet are shown from it alone.
   std::vector<l2tp::L2tpTunnelStatus> l2tp;
+  // What PPP negotiated, by our session id (`show status pp`'s option lines and user).
+  struct PpView {
+    std::string lcp;       // "LCP Local: CHAP Magic-Number MRU, Remote: Magic-Number MRU"
+    std::string ipcp;      // "IPCP Local: IP-Address, Remote: IP-Address Primary-DNS(...)"
+    std::string ccp = "None";
+    std::string username;
+  };
+  std::map<uint16_t, PpView> pp;
 };
 
 ShowSnapshot take_snapshot(const Installer& inst, uint32_t wan_addr, uint32_t lan_addr, long now);

@@ -134,6 +134,20 @@ TEST(Show, StatusPpFollowsTheSeedLineByLine) {
             "    CCP: -\n"
             "受けとったUserId: -\n");
   EXPECT_FALSE(show_status_pp(take_snapshot(f, kWan, kLan, kNow), false, 2));
+  // With what PPP negotiated (the seed's own lines).
+  ShowSnapshot snap = take_snapshot(f, kWan, kLan, kNow);
+  snap.pp[1] = ShowSnapshot::PpView{"LCP Local: CHAP Magic-Number MRU, Remote: Magic-Number MRU",
+                                    "IPCP Local: IP-Address, Remote: IP-Address Primary-DNS(192.0.2.1)",
+                                    "None", "yamaha"};
+  const auto full = show_status_pp(snap, false, 1);
+  ASSERT_TRUE(full);
+  EXPECT_NE(full->find("PPPオプション\n"
+                       "    LCP Local: CHAP Magic-Number MRU, Remote: Magic-Number MRU\n"
+                       "    IPCP Local: IP-Address, Remote: IP-Address Primary-DNS(192.0.2.1)\n"
+                       "    PP IP Address Local: 192.0.2.1, Remote: 198.51.100.10\n"
+                       "    CCP: None\n"
+                       "受けとったUserId: yamaha\n"),
+            std::string::npos) << *full;
   const auto anon = show_status_pp(take_snapshot(f, kWan, kLan, kNow), true, 0);
   ASSERT_TRUE(anon);
   EXPECT_EQ(anon->substr(0, anon->find('\n')), "PP[ANONYMOUS01]: L2TPセッションは接続されています");
