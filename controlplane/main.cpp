@@ -65,6 +65,10 @@ int main(int argc, char** argv) {
   hooks.punt.l2tp_control = access.l2tp_handler();
   hooks.punt.ppp_control = access.ppp_handler();
   hooks.annotate_show = [&access](l2tpgw::cp::ShowSnapshot& s) { access.annotate(s); };
+  hooks.annotate_counters = [&ike, &access](l2tpgw::cp::CounterSnapshot& c) {
+    ike.annotate(c);
+    access.annotate(c);
+  };
   // IKE first: the SA pairs it already holds are announced to remote access as they come up.
   hooks.on_attach = [&ike, &access](l2tpgw::cp::DaemonServices& s) {
     access.attach(s);

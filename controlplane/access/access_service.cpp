@@ -77,6 +77,35 @@ void AccessService::annotate(ShowSnapshot& s) const {
   }
 }
 
+void AccessService::annotate(CounterSnapshot& c) const {
+  if (!access_) return;
+  CounterSnapshot::Section ra{"Remote access (L2TP/PPP glue)", {}};
+  access_->counters().for_each([&](const char* n, uint64_t v) { ra.values.emplace_back(n, v); });
+  ra.values.emplace_back("detached_drops", detached_);
+  c.protocols.push_back(std::move(ra));
+  const l2tp::LnsStats& s = access_->lns_stats();
+  c.protocols.push_back({"L2TP (LNS)",
+                         {{"tunnels_established", s.tunnels_established},
+                          {"sessions_established", s.sessions_established},
+                          {"malformed", s.malformed},
+                          {"unknown_tunnel", s.unknown_tunnel},
+                          {"unexpected", s.unexpected},
+                          {"auth_failed", s.auth_failed},
+                          {"no_interface", s.no_interface},
+                          {"no_tunnel_id", s.no_tunnel_id},
+                          {"no_session_id", s.no_session_id},
+                          {"unknown_mandatory_avp", s.unknown_mandatory_avp},
+                          {"keepalive_timeouts", s.keepalive_timeouts},
+                          {"retransmit_failures", s.retransmit_failures}}});
+  for (const auto& [pp, counters] : access_->ppp_counters()) {
+    CounterSnapshot::Section sec{pp == config::kPpAnonymous ? std::string("PPP (pp anonymous)")
+                                                            : "PPP (pp " + std::to_string(pp) + ")",
+                                 {}};
+    counters->for_each([&](std::string_view n, uint64_t v) { sec.values.emplace_back(std::string(n), v); });
+    c.protocols.push_back(std::move(sec));
+  }
+}
+
 bool AccessService::send_esp(uint32_t slot_out, std::vector<uint8_t> udp) {
   if (!services_) return false;
   rte_mbuf* m = services_->injector.alloc();

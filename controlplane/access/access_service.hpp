@@ -40,6 +40,7 @@ class AccessService final : private RemoteAccessLink {
 
   // What `show status l2tp` / `show status pp` add to the tables' view.
   void annotate(ShowSnapshot& s) const;
+  void annotate(CounterSnapshot& c) const;
 
   const RemoteAccess* access() const { return access_.get(); }
   uint64_t detached_drops() const { return detached_; }

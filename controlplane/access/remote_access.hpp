@@ -118,6 +118,12 @@ class RemoteAccess final : private l2tp::LnsHooks {
   const RemoteAccessCounters& counters() const { return counters_; }
   const l2tp::LnsStats& lns_stats() const { return lns_.stats(); }
   size_t call_count() const { return calls_.size(); }
+  // Each configured pp's PPP counters (its sessions share them).
+  std::vector<std::pair<uint16_t, const ppp::PppCounters*>> ppp_counters() const {
+    std::vector<std::pair<uint16_t, const ppp::PppCounters*>> out;
+    for (const auto& [id, ctx] : contexts_) out.emplace_back(id, &ctx->counters());
+    return out;
+  }
 
  private:
   struct Call;

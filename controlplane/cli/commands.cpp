@@ -58,7 +58,9 @@ Reply run_show(CliEnv& env, const std::vector<std::string>& w) {
     if (w.size() != 2) return error("usage: show counters");
     action = [&] {
       if (!env.counters) return Reply{ReplyStatus::NotAvailable, "show counters: no counter source\n"};
-      return ok(show_counters(env.counters()));
+      CounterSnapshot c = env.counters();
+      if (env.annotate_counters) env.annotate_counters(c);
+      return ok(show_counters(c));
     };
   } else if (w.size() >= 3 && w[1] == "ipsec" && w[2] == "sa") {
     if (w.size() != 3) return error("usage: show ipsec sa");

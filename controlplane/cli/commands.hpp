@@ -33,6 +33,7 @@ struct CliEnv {
   std::function<long()> now;              // Unix seconds
   std::function<void(const TeardownResult&)> on_teardown;  // logging, later the protocol machines
   std::function<void(ShowSnapshot&)> annotate;  // what the protocol machines add (L2TP state)
+  std::function<void(CounterSnapshot&)> annotate_counters;  // ... and their counters
   ConfigHooks config;
 };
 

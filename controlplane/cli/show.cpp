@@ -314,6 +314,20 @@ std::string show_counters(const CounterSnapshot& c) {
   appendf(out, "  %-26s %llu\n", "esp", ull(c.inject.esp));
   appendf(out, "  %-26s %llu\n", "failed", ull(c.inject.no_sa + c.inject.no_worker + c.inject.ring_full + c.inject.alloc_failed));
   appendf(out, "Dataplane events received: %llu\n", ull(c.events));
+  // Protocol counters: the ones that moved, then how many stayed at zero (a full list of
+  // every IKE, L2TP and PPP failure name would bury what happened).
+  for (const CounterSnapshot::Section& sec : c.protocols) {
+    out += sec.title + "\n";
+    size_t zero = 0;
+    for (const auto& [name, v] : sec.values) {
+      if (v == 0) {
+        ++zero;
+        continue;
+      }
+      appendf(out, "  %-26s %llu\n", name.c_str(), ull(v));
+    }
+    if (zero) appendf(out, "  (%zu other counters are 0)\n", zero);
+  }
   return out;
 }
 

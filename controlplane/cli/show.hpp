@@ -72,6 +72,12 @@ struct CounterSnapshot {
   PuntCounters punt;                                 // this controlplane's, since it started
   InjectCounters inject;
   uint64_t events = 0;
+  // The protocol machines' named counters (IKE, L2TP, PPP), one titled section each.
+  struct Section {
+    std::string title;
+    std::vector<std::pair<std::string, uint64_t>> values;
+  };
+  std::vector<Section> protocols;
 };
 
 std::string show_counters(const CounterSnapshot& c);

@@ -385,6 +385,7 @@ int Daemon::run() {
   hooks_.config.path = env_.config.path;
   env_.counters = [this] { return counters(); };
   env_.annotate = hooks_.annotate_show;
+  env_.annotate_counters = hooks_.annotate_counters;
   env_.on_teardown = [](const TeardownResult& r) {
     for (const std::string& line : teardown_log_lines(r)) log_line(LogLevel::Info, line);
   };

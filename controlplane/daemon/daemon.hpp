@@ -34,6 +34,7 @@ struct DaemonHooks {
   std::function<void(DaemonServices&)> on_attach;  // after the tables are rebuilt
   std::function<void()> on_detach;                 // before the process stops or starts over
   std::function<void(ShowSnapshot&)> annotate_show;  // CliEnv::annotate
+  std::function<void(CounterSnapshot&)> annotate_counters;  // CliEnv::annotate_counters
 };
 int run_daemon(const DaemonOptions& opt, DaemonHooks hooks = {});
 

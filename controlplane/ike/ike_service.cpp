@@ -97,6 +97,25 @@ void IkeService::flush() {
   }
 }
 
+void IkeService::annotate(CounterSnapshot& c) const {
+  CounterSnapshot::Section s{"IKE", {}};
+  s.values = {{"received", counters_.received},   {"detached", counters_.detached},
+              {"sent", counters_.sent},           {"no_link", counters_.no_link},
+              {"no_mbuf", counters_.no_mbuf},     {"too_big", counters_.too_big},
+              {"inject_failed", counters_.inject_failed}};
+  if (responder_) {
+    const IkeCounters& k = responder_->counters();
+    for (size_t i = 0; i < kIkeCounterCount; ++i)
+      s.values.emplace_back(std::string(to_string(static_cast<IkeCounter>(i))), k.value[i]);
+    for (size_t i = 0; i < kWireErrorCount; ++i)
+      s.values.emplace_back("malformed." + std::string(to_string(static_cast<WireError>(i))), k.wire_errors[i]);
+    s.values.emplace_back("ike_sas", responder_->ike_sa_count());
+    s.values.emplace_back("half_open", responder_->half_open_count());
+    s.values.emplace_back("child_sas", responder_->child_sa_count());
+  }
+  c.protocols.push_back(std::move(s));
+}
+
 void IkeService::rearm() {
   auto next = responder_->next_deadline();
   if (!next) {

@@ -51,6 +51,8 @@ class IkeService {
   void set_hooks(IkeHooks h);
 
   const IkeServiceCounters& counters() const { return counters_; }
+  // `show counters`: the service's and the responder's named counters.
+  void annotate(CounterSnapshot& c) const;
   const IkeResponder* responder() const { return responder_.get(); }
 
  private:

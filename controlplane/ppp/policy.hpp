@@ -76,6 +76,7 @@ class PpContext {
   const UserTable& users() const { return users_; }
   AddressPool& pool() { return pool_; }
   PppCounters& counters() { return counters_; }
+  const PppCounters& counters() const { return counters_; }
 
   // Notes a logged-in user; false (nothing noted) when the user is already logged in and
   // `pp auth multi connect prohibit` is set.

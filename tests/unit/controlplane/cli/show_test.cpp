@@ -216,6 +216,15 @@ TEST(Show, CountersNameEveryCounterAndDrop) {
   EXPECT_NE(out.find("  IkeNatT                    5 packets"), std::string::npos) << out;
 }
 
+TEST(Show, ProtocolCountersShowWhatMovedAndCountTheRest) {
+  CounterSnapshot c;
+  c.protocols.push_back({"IKE", {{"MainModeEstablished", 2}, {"BadHash", 0}, {"NoProposalChosen", 0}}});
+  const std::string out = show_counters(c);
+  EXPECT_NE(out.find("IKE\n  MainModeEstablished        2\n  (2 other counters are 0)\n"),
+            std::string::npos) << out;
+  EXPECT_EQ(out.find("BadHash"), std::string::npos) << out;
+}
+
 TEST(Show, DurationsInJapanese) {
   EXPECT_EQ(format_duration_ja(0), "0秒");
   EXPECT_EQ(format_duration_ja(54), "54秒");
