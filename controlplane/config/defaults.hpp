@@ -22,6 +22,9 @@ namespace l2tpgw::cp::config::defaults {
 inline constexpr bool kIpcpIpaddress = false;
 // `ppp ipcp msext on|off` (RFC 1877 DNS/NBNS options): [初期値] off.
 inline constexpr bool kIpcpMsext = false;
+// `pp auth multi connect prohibit`: off, one user name may hold several sessions (RTX
+// command reference, "pp auth multi connect prohibit").
+inline constexpr bool kPpAuthMultiConnectProhibit = false;
 // `ppp lcp mru on|off [length]`: [初期値] on, 1500.
 inline constexpr bool kLcpMruOn = true;
 inline constexpr uint16_t kLcpMru = 1500;

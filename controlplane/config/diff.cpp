@@ -110,6 +110,7 @@ PpChange pp_change(const PpConfig& a, const PpConfig& b) {
   check(f, "ppp lcp mru", !(a.lcp_mru == b.lcp_mru));
   check(f, "ppp ipcp ipaddress", !(a.ipcp_ipaddress == b.ipcp_ipaddress));
   check(f, "ppp ipcp msext", !(a.ipcp_msext == b.ipcp_msext));
+  check(f, "pp auth multi connect prohibit", !(a.auth_multi_connect_prohibit == b.auth_multi_connect_prohibit));
   check(f, "ppp ccp type", !(a.ccp_type == b.ccp_type));
   check(f, "ip pp mtu", !(a.mtu == b.mtu));
   check(f, "ip pp remote address", !(a.remote_address == b.remote_address));
@@ -139,6 +140,7 @@ ConfigDiff diff_configs(const Config& before, const Config& after) {
   check(d.global, "pptp service", !(before.pptp_service == after.pptp_service));
   check(d.global, "ipsec auto refresh", !(before.ipsec_auto_refresh == after.ipsec_auto_refresh));
   check(d.global, "dns server", !(before.dns_servers == after.dns_servers));
+  check(d.global, "wins server", !(before.wins_servers == after.wins_servers));
   for_union(before.interfaces, after.interfaces, [&](const std::string& name, const Interface* a, const Interface* b) {
     const Interface none;
     const Interface& x = a ? *a : none;

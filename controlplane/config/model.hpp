@@ -126,6 +126,7 @@ struct PpConfig {
   std::vector<PpUser> users;  // in the order given; a name appears once
   Setting<bool> ipcp_ipaddress{defaults::kIpcpIpaddress};
   Setting<bool> ipcp_msext{defaults::kIpcpMsext};
+  Setting<bool> auth_multi_connect_prohibit{defaults::kPpAuthMultiConnectProhibit};
   Setting<LcpMru> lcp_mru{};
   Setting<CcpType> ccp_type{defaults::kCcpType};
   Setting<PpRemoteAddress> remote_address;
@@ -135,7 +136,8 @@ struct PpConfig {
   bool operator==(const PpConfig& o) const {
     return id == o.id && bind == o.bind && auth_request == o.auth_request &&
            auth_accept == o.auth_accept && users == o.users && ipcp_ipaddress == o.ipcp_ipaddress &&
-           ipcp_msext == o.ipcp_msext && lcp_mru == o.lcp_mru && ccp_type == o.ccp_type &&
+           ipcp_msext == o.ipcp_msext && auth_multi_connect_prohibit == o.auth_multi_connect_prohibit &&
+           lcp_mru == o.lcp_mru && ccp_type == o.ccp_type &&
            remote_address == o.remote_address && mtu == o.mtu && enabled == o.enabled;
   }
 };
@@ -357,6 +359,7 @@ struct Config {
   std::map<std::string, Bridge> bridges;                        // by name ("bridge1")
   std::map<Ipv4Prefix, Route> routes;                           // by destination
   Setting<std::vector<Ipv4>> dns_servers;
+  Setting<std::vector<Ipv4>> wins_servers;  // NBNS for `ppp ipcp msext on` (RFC 1877)
   Setting<L2tpService> l2tp_service;
   Setting<bool> pptp_service{defaults::kPptpService};
   Setting<bool> ipsec_auto_refresh{defaults::kIpsecAutoRefresh};

@@ -90,6 +90,7 @@ class Parser {
   void pp_disable(Cmd& c);
   void ppp_ipcp_ipaddress(Cmd& c);
   void ppp_ipcp_msext(Cmd& c);
+  void pp_auth_multi_connect_prohibit(Cmd& c);
   void ppp_lcp_mru(Cmd& c);
   void ppp_ccp_type(Cmd& c);
   void ip_pp_remote_address(Cmd& c);
@@ -138,6 +139,7 @@ class Parser {
   void ip_route(Cmd& c);
   void bridge_member(Cmd& c);
   void dns_server(Cmd& c);
+  void wins_server(Cmd& c);
   void pptp_service(Cmd& c);
 
  private:
@@ -307,6 +309,7 @@ const Spec kSpecs[] = {
     {"pp auth request", Ctx::Pp, H(pp_auth_request)},
     {"pp auth accept", Ctx::Pp, H(pp_auth_accept)},
     {"pp auth username", Ctx::Pp, H(pp_auth_username), "", 1},
+    {"pp auth multi connect prohibit", Ctx::Pp, H(pp_auth_multi_connect_prohibit)},
     {"pp enable", Ctx::Any, H(pp_enable)},
     {"pp disable", Ctx::Any, H(pp_disable)},
     {"ppp ipcp ipaddress", Ctx::Pp, H(ppp_ipcp_ipaddress)},
@@ -363,6 +366,7 @@ const Spec kSpecs[] = {
     {"ip route", Ctx::Any, H(ip_route)},
     {"bridge member", Ctx::Any, H(bridge_member)},
     {"dns server", Ctx::Any, H(dns_server)},
+    {"wins server", Ctx::Any, H(wins_server)},
 
     // Router functions l2tpgw does not have: a warning, and the rest of the file loads.
     {"pppoe", Ctx::Any, nullptr, "PPPoE (pppoe ...)", -1, true},
@@ -704,6 +708,9 @@ void Parser::pp_disable(Cmd& c) {
 
 void Parser::ppp_ipcp_ipaddress(Cmd& c) { set_switch(c, pp()->ipcp_ipaddress, PpConfig{}.ipcp_ipaddress); }
 void Parser::ppp_ipcp_msext(Cmd& c) { set_switch(c, pp()->ipcp_msext, PpConfig{}.ipcp_msext); }
+void Parser::pp_auth_multi_connect_prohibit(Cmd& c) {
+  set_switch(c, pp()->auth_multi_connect_prohibit, PpConfig{}.auth_multi_connect_prohibit);
+}
 
 void Parser::ppp_lcp_mru(Cmd& c) {
   if (c.negate) {
@@ -1513,6 +1520,23 @@ void Parser::dns_server(Cmd& c) {
     servers.push_back(*a);
   }
   cfg().dns_servers.set(std::move(servers), c.line);
+}
+
+// `wins server SERVER1 [SERVER2]`: the NBNS addresses IPCP hands out with `ppp ipcp msext on`.
+void Parser::wins_server(Cmd& c) {
+  if (c.negate) {
+    cfg().wins_servers = Config{}.wins_servers;
+    return;
+  }
+  if (!more(c)) return error(c, "missing server address");
+  std::vector<Ipv4> servers;
+  while (more(c)) {
+    if (servers.size() == 2) return error(c, "at most two WINS servers");
+    const auto a = ipv4(c, "server address");
+    if (!a) return;
+    servers.push_back(*a);
+  }
+  cfg().wins_servers.set(std::move(servers), c.line);
 }
 
 }  // namespace

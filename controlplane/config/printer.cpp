@@ -102,6 +102,11 @@ class Printer {
       for (Ipv4 a : cfg_.dns_servers.value) l += " " + format_ipv4(a);
       line(0, l);
     }
+    if (cfg_.wins_servers.is_set()) {
+      std::string l = "wins server";
+      for (Ipv4 a : cfg_.wins_servers.value) l += " " + format_ipv4(a);
+      line(0, l);
+    }
     return std::move(out_);
   }
 
@@ -160,6 +165,8 @@ class Printer {
       line(1, "ppp lcp mru " + on_off(pp.lcp_mru.value.on) + " " + num(pp.lcp_mru.value.mru));
     if (pp.ipcp_ipaddress.is_set()) line(1, "ppp ipcp ipaddress " + on_off(pp.ipcp_ipaddress.value));
     if (pp.ipcp_msext.is_set()) line(1, "ppp ipcp msext " + on_off(pp.ipcp_msext.value));
+    if (pp.auth_multi_connect_prohibit.is_set())
+      line(1, "pp auth multi connect prohibit " + on_off(pp.auth_multi_connect_prohibit.value));
     if (pp.ccp_type.is_set()) line(1, "ppp ccp type " + std::string(keyword_name(kCcpTypes, pp.ccp_type.value)));
     if (pp.mtu.is_set()) line(1, "ip pp mtu " + num(pp.mtu.value));
     if (pp.remote_address.is_set()) {

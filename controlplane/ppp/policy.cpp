@@ -35,12 +35,15 @@ PppPolicy ppp_policy(const config::Config& cfg, const config::PpConfig& pp, uint
   if (pp.ipcp_msext.value) {
     const auto& dns = cfg.dns_servers.value;
     for (size_t i = 0; i < dns.size() && i < p.ipcp.dns.size(); ++i) p.ipcp.dns[i] = dns[i].value;
+    const auto& wins = cfg.wins_servers.value;
+    for (size_t i = 0; i < wins.size() && i < p.ipcp.nbns.size(); ++i) p.ipcp.nbns[i] = wins[i].value;
   }
   const config::PpRemoteAddress& ra = pp.remote_address.value;
   if (ra.address) p.remote_address = ra.address->value;
   for (const config::Ipv4Range& r : ra.pool) p.pool.push_back(AddressRange{r.first.value, r.last.value});
   p.mtu = pp.mtu.value;
   p.ccp_type = pp.ccp_type.value;
+  p.multi_connect_prohibit = pp.auth_multi_connect_prohibit.value;
   return p;
 }
 

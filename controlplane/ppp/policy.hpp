@@ -14,13 +14,12 @@
 //       none. Either way the peer is given the session's address (reading: on an RTX the
 //       switch governs the negotiation of the router's own address on the pp; a client still
 //       gets its `ip pp remote address` -- unsure, every seed sets it on).
-//   ppp ipcp msext on                 -> RFC 1877 DNS from `dns server` (first two); NBNS
-//       servers would come from `wins server`, which the model does not hold yet.
+//   ppp ipcp msext on                 -> RFC 1877 DNS from `dns server` and NBNS from
+//       `wins server` (the first two of each).
 //   ip pp remote address A | pool R.. -> the peer's address.
 //   ip pp mtu N                       -> the session MTU is min(N, the peer's MRU).
 //   ppp ccp type ...                  -> CCP is never negotiated: Protocol-Reject (defaults.hpp).
-//   pp auth multi connect prohibit    -> one session per user name (not in the model yet:
-//       PppPolicy::multi_connect_prohibit is set by the caller).
+//   pp auth multi connect prohibit on -> one session per user name at a time.
 //
 // Thread context: the controlplane loop.
 #pragma once

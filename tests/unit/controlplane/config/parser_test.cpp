@@ -2,6 +2,8 @@
 // Tests for controlplane/config/parser: every command, Yamaha's defaults, `no`, contexts, each
 // error class, the unsupported-function warnings, and secrets kept out of every message.
 #include "controlplane/config/parser.hpp"
+#include "controlplane/config/loader.hpp"
+#include "controlplane/config/printer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -302,6 +304,21 @@ pptp service off
   EXPECT_EQ(c.dns_servers.value, (std::vector<Ipv4>{ip("192.0.2.53"), ip("198.51.100.53")}));
   EXPECT_EQ(c.l2tp_service.value, (L2tpService{true, false, true}));
   EXPECT_TRUE(c.pptp_service.is_set());
+}
+
+TEST(Commands, WinsServerAndMultiConnectProhibitRoundTrip) {
+  const std::string text =
+      "pp select anonymous\n pp auth multi connect prohibit on\nwins server 192.0.2.137 192.0.2.138\n";
+  const Config c = must_load(text);
+  EXPECT_TRUE(c.pps.at(kPpAnonymous).auth_multi_connect_prohibit.value);
+  EXPECT_EQ(c.wins_servers.value, (std::vector<Ipv4>{ip("192.0.2.137"), ip("192.0.2.138")}));
+  const std::string printed = print_config(c);
+  EXPECT_NE(printed.find(" pp auth multi connect prohibit on\n"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("wins server 192.0.2.137 192.0.2.138\n"), std::string::npos) << printed;
+  EXPECT_EQ(must_load(printed), c);
+  const LoadResult three = load_config("wins server 192.0.2.1 192.0.2.2 192.0.2.3\n");
+  ASSERT_FALSE(three.ok());
+  EXPECT_EQ(three.diagnostics[0].line, 1u);
 }
 
 TEST(Commands, EnableAndDisableAll) {

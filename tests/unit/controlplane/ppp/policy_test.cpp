@@ -97,6 +97,23 @@ TEST(PppPolicy, MsextOffOffersNoServersAndMruOff) {
   EXPECT_EQ(p.ipcp.dns[0], ip(10, 0, 0, 53));
   EXPECT_EQ(p.ipcp.dns[1], ip(10, 0, 0, 54));  // the first two
   EXPECT_EQ(lan_address(on), 0u);
+  EXPECT_EQ(p.ipcp.nbns[0], 0u) << "no wins server";
+}
+
+TEST(PppPolicy, WinsServersAndMultiConnectProhibit) {
+  const config::Config cfg = config::test::must_load(
+      "wins server 10.0.0.137 10.0.0.138\n"
+      "pp select anonymous\n"
+      " ppp ipcp msext on\n"
+      " pp auth multi connect prohibit on\n");
+  PppPolicy p = ppp_policy(cfg, pp(cfg, config::kPpAnonymous), 0);
+  EXPECT_EQ(p.ipcp.nbns[0], ip(10, 0, 0, 137));
+  EXPECT_EQ(p.ipcp.nbns[1], ip(10, 0, 0, 138));
+  EXPECT_TRUE(p.multi_connect_prohibit);
+  const config::Config def = config::test::must_load("wins server 10.0.0.137\npp select anonymous\n");
+  p = ppp_policy(def, pp(def, config::kPpAnonymous), 0);
+  EXPECT_FALSE(p.multi_connect_prohibit) << "the RTX default is off";
+  EXPECT_EQ(p.ipcp.nbns[0], 0u) << "NBNS only with ppp ipcp msext on";
 }
 
 TEST(PpContext, TheLocalAddressIsNeverHandedOut) {
