@@ -89,6 +89,10 @@ inline constexpr IkeKeepaliveUse kIkeKeepaliveUse = IkeKeepaliveUse::Auto;
 inline constexpr bool kIkeKeepaliveLog = true;
 // `ipsec ike pfs gateway_id on|off`: [初期値] off.
 inline constexpr bool kIkePfs = false;
+// `ipsec ike negotiate-strictly gateway_id on|off`: [初期値] off -- as a responder the router
+// accepts any algorithm it supports; on, only the gateway's `ipsec ike encryption|hash|group`
+// and its `ipsec sa policy` ESP algorithms.
+inline constexpr bool kIkeNegotiateStrictly = false;
 // `ipsec ike duration isakmp-sa gateway_id second` and `... ipsec-sa ...`: [初期値] 28800 s
 // (the seed's `show ipsec sa` shows 28777 s left on fresh SAs).
 inline constexpr uint32_t kIkeIsakmpSaLifetime = 28800;

@@ -55,6 +55,7 @@ void gateway_fields(std::vector<std::string>& f, const IkeGateway& a, const IkeG
   check(f, "ipsec ike keepalive use", !(a.keepalive == b.keepalive));
   check(f, "ipsec ike keepalive log", !(a.keepalive_log == b.keepalive_log));
   check(f, "ipsec ike pfs", !(a.pfs == b.pfs));
+  check(f, "ipsec ike negotiate-strictly", !(a.negotiate_strictly == b.negotiate_strictly));
   check(f, "ipsec ike duration isakmp-sa", !(a.isakmp_sa_lifetime == b.isakmp_sa_lifetime));
   check(f, "ipsec ike duration ipsec-sa", !(a.ipsec_sa_lifetime == b.ipsec_sa_lifetime));
   check(f, "ipsec auto refresh", !(a.auto_refresh == b.auto_refresh));

@@ -270,6 +270,7 @@ struct IkeGateway {
   Setting<IkeKeepalive> keepalive;
   Setting<bool> keepalive_log{defaults::kIkeKeepaliveLog};
   Setting<bool> pfs{defaults::kIkePfs};
+  Setting<bool> negotiate_strictly{defaults::kIkeNegotiateStrictly};
   Setting<uint32_t> isakmp_sa_lifetime{defaults::kIkeIsakmpSaLifetime};
   Setting<uint32_t> ipsec_sa_lifetime{defaults::kIkeIpsecSaLifetime};
   Setting<bool> auto_refresh{defaults::kIkeAutoRefresh};

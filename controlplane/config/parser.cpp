@@ -117,6 +117,7 @@ class Parser {
   void ike_keepalive_use(Cmd& c);
   void ike_keepalive_log(Cmd& c);
   void ike_pfs(Cmd& c);
+  void ike_negotiate_strictly(Cmd& c);
   void ike_duration_isakmp_sa(Cmd& c);
   void ike_duration_ipsec_sa(Cmd& c);
   void ike_version(Cmd& c);
@@ -352,6 +353,7 @@ const Spec kSpecs[] = {
     {"ipsec ike keepalive use", Ctx::Any, H(ike_keepalive_use)},
     {"ipsec ike keepalive log", Ctx::Any, H(ike_keepalive_log)},
     {"ipsec ike pfs", Ctx::Any, H(ike_pfs)},
+    {"ipsec ike negotiate-strictly", Ctx::Any, H(ike_negotiate_strictly)},
     {"ipsec ike duration isakmp-sa", Ctx::Any, H(ike_duration_isakmp_sa)},
     {"ipsec ike duration ipsec-sa", Ctx::Any, H(ike_duration_ipsec_sa)},
     {"ipsec ike version", Ctx::Any, H(ike_version)},
@@ -1254,6 +1256,7 @@ void Parser::ike_keepalive_use(Cmd& c) {
 
 void Parser::ike_keepalive_log(Cmd& c) { gateway_switch(c, &IkeGateway::keepalive_log); }
 void Parser::ike_pfs(Cmd& c) { gateway_switch(c, &IkeGateway::pfs); }
+void Parser::ike_negotiate_strictly(Cmd& c) { gateway_switch(c, &IkeGateway::negotiate_strictly); }
 
 void Parser::ike_duration_isakmp_sa(Cmd& c) {
   IkeGateway* g = gateway(c);

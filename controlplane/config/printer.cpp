@@ -283,6 +283,8 @@ class Printer {
       line(indent, l);
     }
     if (g.pfs.is_set()) line(indent, "ipsec ike pfs" + id + on_off(g.pfs.value));
+    if (g.negotiate_strictly.is_set())
+      line(indent, "ipsec ike negotiate-strictly" + id + on_off(g.negotiate_strictly.value));
     if (g.pre_shared_key.is_set() && g.pre_shared_key.value) {
       const PreSharedKey& k = *g.pre_shared_key.value;
       std::string key;

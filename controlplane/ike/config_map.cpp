@@ -2,7 +2,42 @@
 // Yamaha RTX `ipsec ike ...` / `ipsec sa policy` settings -> the responder's PeerPolicy table.
 #include "controlplane/ike/config_map.hpp"
 
+#include <algorithm>
+
 namespace l2tpgw::cp::ike {
+
+namespace {
+
+CipherSuite ike_cipher(config::IkeEncryption e) {
+  switch (e) {
+    case config::IkeEncryption::DesCbc: return {CipherAlg::DesCbc, 64};
+    case config::IkeEncryption::TdesCbc: return {CipherAlg::TdesCbc, 192};
+    case config::IkeEncryption::AesCbc: return {CipherAlg::AesCbc, 128};
+    case config::IkeEncryption::Aes256Cbc: return {CipherAlg::AesCbc, 256};
+  }
+  return {};
+}
+
+HashAlg ike_hash(config::IkeHash h) {
+  switch (h) {
+    case config::IkeHash::Md5: return HashAlg::Md5;
+    case config::IkeHash::Sha: return HashAlg::Sha1;
+    case config::IkeHash::Sha256: return HashAlg::Sha256;
+  }
+  return HashAlg::Sha1;
+}
+
+DhGroup ike_group(config::IkeGroup g) {
+  switch (g) {
+    case config::IkeGroup::Modp768: return DhGroup::Modp768;
+    case config::IkeGroup::Modp1024: return DhGroup::Modp1024;
+    case config::IkeGroup::Modp1536: return DhGroup::Modp1536;
+    case config::IkeGroup::Modp2048: return DhGroup::Modp2048;
+  }
+  return DhGroup::Modp1024;
+}
+
+}  // namespace
 
 ResponderConfig responder_config(const config::Config& c, std::vector<std::string>* notes) {
   ResponderConfig out;
@@ -42,6 +77,29 @@ ResponderConfig responder_config(const config::Config& c, std::vector<std::strin
       if (pol.gateway == id) {
         p.anti_replay = pol.anti_replay_check;
         break;
+      }
+    }
+    // `ipsec ike negotiate-strictly G on`: only what the gateway names is accepted (phase 1:
+    // its encryption x hash x groups; phase 2: the ESP algorithms of its `ipsec sa policy`
+    // lines, PFS with its groups). Off, the default, accepts everything supported.
+    if (g.negotiate_strictly.value) {
+      p.ike_ciphers = {ike_cipher(g.encryption.value)};
+      p.ike_hashes = {ike_hash(g.hash.value)};
+      p.ike_groups.clear();
+      for (config::IkeGroup grp : g.group.value) p.ike_groups.push_back(ike_group(grp));
+      p.pfs_groups = p.ike_groups;
+      std::vector<EspCipher> ciphers;
+      std::vector<EspAuth> auths;
+      for (const auto& [pid, pol] : c.policies) {
+        if (pol.gateway != id) continue;
+        if (std::find(ciphers.begin(), ciphers.end(), pol.cipher) == ciphers.end()) ciphers.push_back(pol.cipher);
+        if (std::find(auths.begin(), auths.end(), pol.auth) == auths.end()) auths.push_back(pol.auth);
+      }
+      if (ciphers.empty()) {
+        note(id, "negotiate-strictly on without an `ipsec sa policy`: every ESP algorithm is accepted");
+      } else {
+        p.esp_ciphers = std::move(ciphers);
+        p.esp_auths = std::move(auths);
       }
     }
     switch (g.remote_address.value->kind) {

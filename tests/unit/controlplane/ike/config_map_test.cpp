@@ -84,5 +84,36 @@ TEST(IkeConfigMap, EmptyConfigurationHasNoPolicy) {
   EXPECT_FALSE(rc.policies.find(1));
 }
 
+TEST(IkeConfigMap, NegotiateStrictlyAcceptsOnlyWhatTheGatewayNames) {
+  auto loaded = config::load_config(
+      "ipsec ike pre-shared-key 1 text k\n"
+      "ipsec ike remote address 1 any\n"
+      "ipsec ike encryption 1 aes256-cbc\n"
+      "ipsec ike hash 1 sha256\n"
+      "ipsec ike group 1 modp2048\n"
+      "ipsec ike negotiate-strictly 1 on\n"
+      "ipsec sa policy 101 1 esp aes256-cbc sha256-hmac\n"
+      "ipsec ike pre-shared-key 2 text k2\n"
+      "ipsec ike remote address 2 203.0.113.9\n"
+      "ipsec ike encryption 2 3des-cbc\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.diagnostics[0].message;
+  const ResponderConfig rc = responder_config(*loaded.config, nullptr);
+  auto strict = rc.policies.find(0x01020304);
+  ASSERT_TRUE(strict);
+  ASSERT_EQ(strict->ike_ciphers.size(), 1u);
+  EXPECT_EQ(strict->ike_ciphers[0].alg, CipherAlg::AesCbc);
+  EXPECT_EQ(strict->ike_ciphers[0].key_bits, 256);
+  EXPECT_EQ(strict->ike_hashes, std::vector<HashAlg>{HashAlg::Sha256});
+  EXPECT_EQ(strict->ike_groups, std::vector<DhGroup>{DhGroup::Modp2048});
+  EXPECT_EQ(strict->esp_ciphers, std::vector<EspCipher>{EspCipher::AesCbc256});
+  EXPECT_EQ(strict->esp_auths, std::vector<EspAuth>{EspAuth::HmacSha256_128});
+  // negotiate-strictly off (the default): `ipsec ike encryption` is what we would propose,
+  // not a limit on what a client may propose.
+  auto lax = rc.policies.find(0xcb007109);
+  ASSERT_TRUE(lax);
+  EXPECT_EQ(lax->ike_ciphers.size(), PeerPolicy::all_supported().ike_ciphers.size());
+  EXPECT_EQ(lax->esp_ciphers.size(), PeerPolicy::all_supported().esp_ciphers.size());
+}
+
 }  // namespace
 }  // namespace l2tpgw::cp::ike
