@@ -28,9 +28,15 @@ struct Lifetimes {
     pending_type = static_cast<uint16_t>(v);
     return true;
   }
+  // A duration of 0 proposes no limit: strongSwan sends it for an ISAKMP SA it will neither
+  // rekey nor reauthenticate (ipsec.conf `rekey=no`). The responder's own maximum (the
+  // policy's lifetime, min()'d in later) then applies, as for any longer proposal.
   bool duration(uint64_t v) {
-    if (pending_type == 0 || v == 0) return false;
-    (pending_type == kLifeSeconds ? seconds : kilobytes) = clamp32(v);
+    if (pending_type == 0) return false;
+    if (pending_type == kLifeSeconds)
+      seconds = v == 0 ? std::numeric_limits<uint32_t>::max() : clamp32(v);
+    else
+      kilobytes = clamp32(v);  // 0 is already "none"
     pending_type = 0;
     return true;
   }

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace l2tpgw::cp::ike {
 namespace {
 
@@ -68,6 +70,13 @@ TEST(IkeProposal, Phase1Attributes) {
   a = base();
   a.push_back(variable_attribute(12, 100));
   refuse(a, "duration without a type");
+  // strongSwan with `rekey=no` proposes Life Duration 0: no limit, ours applies.
+  a = base();
+  a.push_back(tv_attribute(11, kLifeSeconds));
+  a.push_back(tv_attribute(12, 0));
+  s = decode_phase1_transform(p1(a));
+  ASSERT_TRUE(s) << "Life Duration 0";
+  EXPECT_EQ(s->life_seconds, std::numeric_limits<uint32_t>::max());
   a = base();
   a.push_back(tv_attribute(13, 1));
   refuse(a, "PRF attribute");
