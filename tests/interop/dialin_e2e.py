@@ -503,7 +503,8 @@ def case_esp_path(ctx: Ctx) -> None:
     before = ctx.app.counters()
     zlb = "c802000c0000000000000000"
     ctx.vm.check(
-        "python3 -c \"import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+        "/usr/bin/python3 -c \"import socket; "
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
         f"s.bind(('{VM_WAN}', 1701)); s.sendto(bytes.fromhex('{zlb}'), ('{DUT_WAN}', 1701))\"",
         timeout=30)
     keys = ["EspDecrypted", "PuntL2tpControl"]
