@@ -741,11 +741,13 @@ def dial(ctx: Ctx, attempt: Attempt, auth: str, password: str,
     ctx.ike_up = True
     t_ike = time.monotonic() - t0
     ctx.vm.check(f"echo 'c l2tpgw' > {XL2TPD_CONTROL}")
-    # Polled in the VM (one round trip): ppp0's address, or the end of the attempt.
+    # Polled in the VM (one round trip): ppp0's address with the link up (pppd sets the
+    # address before it brings the interface up), or the end of the attempt.
     rc, _ = ctx.vm.run(
         f"end=$((SECONDS + {int(deadline_s)})); tunnel_end=$((SECONDS + {TIMEOUT_TUNNEL}))\n"
         "seen=0\n"
-        "until ip -4 -o addr show dev ppp0 2>/dev/null | grep -q inet; do\n"
+        "until ip -4 -o addr show dev ppp0 2>/dev/null | grep -q inet &&\n"
+        "      ip link show dev ppp0 2>/dev/null | grep -q '[<,]UP[,>]'; do\n"
         f"  (( SECONDS < end )) || exit {DIAL_DEADLINE}\n"
         f"  pidof xl2tpd >/dev/null || exit {DIAL_XL2TPD_GONE}\n"
         "  if pidof pppd >/dev/null; then seen=1\n"
