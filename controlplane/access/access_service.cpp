@@ -2,10 +2,6 @@
 // AccessService: punted L2TP and PPP in, RemoteAccess, datagrams out through the inject ring.
 #include "controlplane/access/access_service.hpp"
 
-#include <rte_mbuf.h>
-
-#include <cstring>
-
 namespace l2tpgw::cp::access {
 
 AccessService::AccessService() = default;
@@ -108,15 +104,8 @@ void AccessService::annotate(CounterSnapshot& c) const {
 
 bool AccessService::send_esp(uint32_t slot_out, std::vector<uint8_t> udp) {
   if (!services_) return false;
-  rte_mbuf* m = services_->injector.alloc();
-  if (!m) return false;
-  char* dst = rte_pktmbuf_append(m, static_cast<uint16_t>(udp.size()));
-  if (!dst) {
-    rte_pktmbuf_free(m);
-    return false;
-  }
-  std::memcpy(dst, udp.data(), udp.size());
-  return services_->injector.send_esp(m, slot_out) == InjectResult::Ok;
+  rte_mbuf* m = services_->injector.alloc_copy(udp);
+  return m && services_->injector.send_esp(m, slot_out) == InjectResult::Ok;
 }
 
 }  // namespace l2tpgw::cp::access

@@ -312,7 +312,8 @@ std::string show_counters(const CounterSnapshot& c) {
   out += "Injected by the controlplane (since it started)\n";
   appendf(out, "  %-26s %llu\n", "raw", ull(c.inject.raw));
   appendf(out, "  %-26s %llu\n", "esp", ull(c.inject.esp));
-  appendf(out, "  %-26s %llu\n", "failed", ull(c.inject.no_sa + c.inject.no_worker + c.inject.ring_full + c.inject.alloc_failed));
+  appendf(out, "  %-26s %llu\n", "failed",
+          ull(c.inject.no_sa + c.inject.no_worker + c.inject.ring_full + c.inject.alloc_failed + c.inject.too_big));
   appendf(out, "Dataplane events received: %llu\n", ull(c.events));
   // Protocol counters: the ones that moved, then how many stayed at zero (a full list of
   // every IKE, L2TP and PPP failure name would bury what happened).

@@ -5,7 +5,6 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "controlplane/ike/config_map.hpp"
 #include "controlplane/log/log.hpp"
@@ -76,18 +75,11 @@ void IkeService::flush() {
       continue;
     }
     const Bytes frame = build_ike_frame(link->second, d.local, d.peer, d.message, ip_id_++);
-    rte_mbuf* m = services_->injector.alloc();
+    rte_mbuf* m = services_->injector.alloc_copy(frame);
     if (!m) {
-      ++counters_.no_mbuf;
+      ++counters_.no_mbuf;  // the Injector's counters say whether the pool or the size
       continue;
     }
-    char* dst = rte_pktmbuf_append(m, static_cast<uint16_t>(std::min<size_t>(frame.size(), 0xffff)));
-    if (!dst || frame.size() > 0xffff) {
-      ++counters_.too_big;
-      rte_pktmbuf_free(m);
-      continue;
-    }
-    std::memcpy(dst, frame.data(), frame.size());
     // Worker 0 transmits on the WAN port; the send always takes the mbuf.
     if (services_->injector.send_raw(m, TxPort::Wan, 0) == InjectResult::Ok) {
       ++counters_.sent;
@@ -101,7 +93,7 @@ void IkeService::annotate(CounterSnapshot& c) const {
   CounterSnapshot::Section s{"IKE", {}};
   s.values = {{"received", counters_.received},   {"detached", counters_.detached},
               {"sent", counters_.sent},           {"no_link", counters_.no_link},
-              {"no_mbuf", counters_.no_mbuf},     {"too_big", counters_.too_big},
+              {"no_mbuf", counters_.no_mbuf},
               {"inject_failed", counters_.inject_failed}};
   if (responder_) {
     const IkeCounters& k = responder_->counters();

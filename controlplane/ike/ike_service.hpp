@@ -30,8 +30,7 @@ struct IkeServiceCounters {
   uint64_t detached = 0;      // dropped: not attached to the dataplane
   uint64_t sent = 0;          // frames on an inject ring
   uint64_t no_link = 0;       // no frame from that peer yet, so no Ethernet path back
-  uint64_t no_mbuf = 0;
-  uint64_t too_big = 0;       // the frame does not fit one mbuf
+  uint64_t no_mbuf = 0;       // the pool is exhausted, or the frame does not fit one mbuf
   uint64_t inject_failed = 0;
 };
 

@@ -12,6 +12,23 @@ rte_mbuf* Injector::alloc() {
   return m;
 }
 
+rte_mbuf* Injector::alloc_copy(std::span<const uint8_t> bytes) {
+  if (bytes.size() > UINT16_MAX) {
+    counters_.too_big++;
+    return nullptr;
+  }
+  rte_mbuf* m = alloc();
+  if (!m) return nullptr;
+  char* dst = rte_pktmbuf_append(m, static_cast<uint16_t>(bytes.size()));
+  if (!dst) {
+    counters_.too_big++;
+    rte_pktmbuf_free(m);
+    return nullptr;
+  }
+  std::memcpy(dst, bytes.data(), bytes.size());
+  return m;
+}
+
 InjectResult Injector::enqueue(rte_mbuf* m, uint8_t worker) {
   if (rte_ring_mp_enqueue(rings_[worker], m) != 0) {
     counters_.ring_full++;

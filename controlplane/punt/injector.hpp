@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 #include "common/punt.hpp"
 #include "common/tables/shared_tables.hpp"
@@ -39,7 +40,7 @@ enum class TxPort : uint8_t { Wan, Lan };
 
 struct InjectCounters {
   uint64_t raw = 0, esp = 0;
-  uint64_t no_sa = 0, no_worker = 0, ring_full = 0, alloc_failed = 0;
+  uint64_t no_sa = 0, no_worker = 0, ring_full = 0, alloc_failed = 0, too_big = 0;
 };
 
 class Injector {
@@ -52,6 +53,9 @@ class Injector {
   // An empty mbuf with the pool's full headroom (room for Ethernet + IPv4 + UDP + ESP + IV
   // in front of what the caller appends), or nullptr when the pool is exhausted.
   rte_mbuf* alloc();
+  // alloc() holding a copy of `bytes`; nullptr when the pool is exhausted or the bytes do not
+  // fit one mbuf (counted as too_big).
+  rte_mbuf* alloc_copy(std::span<const uint8_t> bytes);
 
   // `m` holds a complete Ethernet frame; worker `worker` transmits it on `port` as it is.
   // Always takes ownership: on failure the mbuf is freed.

@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <vector>
+
 #include "tests/unit/controlplane/tables_fixture.hpp"
 
 namespace l2tpgw::cp {
@@ -65,6 +68,23 @@ TEST_F(InjectorTest, EspGoesToTheSaOwnersRing) {
   EXPECT_EQ(md.punt_kind, PuntKind::None);
   rte_pktmbuf_free(static_cast<rte_mbuf*>(got));
   EXPECT_EQ(inj.counters().esp, 1u);
+}
+
+TEST_F(InjectorTest, AllocCopyHoldsTheBytesOrNothing) {
+  Injector inj(pool_, rings_, tables_);
+  const std::vector<uint8_t> small = {1, 2, 3, 4, 5};
+  rte_mbuf* m = inj.alloc_copy(small);
+  ASSERT_NE(m, nullptr);
+  ASSERT_EQ(m->data_len, small.size());
+  EXPECT_EQ(std::memcmp(rte_pktmbuf_mtod(m, const uint8_t*), small.data(), small.size()), 0);
+  rte_pktmbuf_free(m);
+  // More than one mbuf's tailroom: refused, counted, nothing leaked.
+  const std::vector<uint8_t> big(RTE_MBUF_DEFAULT_BUF_SIZE, 0xab);
+  EXPECT_EQ(inj.alloc_copy(big), nullptr);
+  const std::vector<uint8_t> huge(70000, 0xab);
+  EXPECT_EQ(inj.alloc_copy(huge), nullptr);
+  EXPECT_EQ(inj.counters().too_big, 2u);
+  EXPECT_EQ(in_use(), 0u);
 }
 
 TEST_F(InjectorTest, EspRefusalsFreeTheMbuf) {
