@@ -79,20 +79,9 @@ void AccessService::annotate(CounterSnapshot& c) const {
   access_->counters().for_each([&](const char* n, uint64_t v) { ra.values.emplace_back(n, v); });
   ra.values.emplace_back("detached_drops", detached_);
   c.protocols.push_back(std::move(ra));
-  const l2tp::LnsStats& s = access_->lns_stats();
-  c.protocols.push_back({"L2TP (LNS)",
-                         {{"tunnels_established", s.tunnels_established},
-                          {"sessions_established", s.sessions_established},
-                          {"malformed", s.malformed},
-                          {"unknown_tunnel", s.unknown_tunnel},
-                          {"unexpected", s.unexpected},
-                          {"auth_failed", s.auth_failed},
-                          {"no_interface", s.no_interface},
-                          {"no_tunnel_id", s.no_tunnel_id},
-                          {"no_session_id", s.no_session_id},
-                          {"unknown_mandatory_avp", s.unknown_mandatory_avp},
-                          {"keepalive_timeouts", s.keepalive_timeouts},
-                          {"retransmit_failures", s.retransmit_failures}}});
+  CounterSnapshot::Section lns{"L2TP (LNS)", {}};
+  access_->lns_stats().for_each([&](const char* n, uint64_t v) { lns.values.emplace_back(n, v); });
+  c.protocols.push_back(std::move(lns));
   for (const auto& [pp, counters] : access_->ppp_counters()) {
     CounterSnapshot::Section sec{pp == config::kPpAnonymous ? std::string("PPP (pp anonymous)")
                                                             : "PPP (pp " + std::to_string(pp) + ")",

@@ -72,11 +72,23 @@ class LnsHooks {
   virtual void session_down(const Session&) {}
 };
 
+#define L2TPGW_LNS_STATS(X)                                                        \
+  X(tunnels_established) X(sessions_established)                                   \
+  X(malformed) X(unknown_tunnel) X(unexpected) X(auth_failed)                      \
+  X(no_interface) X(no_tunnel_id) X(no_session_id)                                 \
+  X(unknown_mandatory_avp) X(keepalive_timeouts) X(retransmit_failures)
+
 struct LnsStats {
-  uint64_t malformed = 0, unknown_tunnel = 0, unexpected = 0, auth_failed = 0;
-  uint64_t no_interface = 0, no_tunnel_id = 0, no_session_id = 0;
-  uint64_t unknown_mandatory_avp = 0, keepalive_timeouts = 0, retransmit_failures = 0;
-  uint64_t tunnels_established = 0, sessions_established = 0;
+#define X(n) uint64_t n = 0;
+  L2TPGW_LNS_STATS(X)
+#undef X
+  // Calls fn(name, value) for every counter (`show counters`).
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+#define X(n) fn(#n, n);
+    L2TPGW_LNS_STATS(X)
+#undef X
+  }
 };
 
 // `show status l2tp`, per tunnel.
