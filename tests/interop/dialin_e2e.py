@@ -741,15 +741,18 @@ def dial(ctx: Ctx, attempt: Attempt, auth: str, password: str,
     ctx.ike_up = True
     t_ike = time.monotonic() - t0
     ctx.vm.check(f"echo 'c l2tpgw' > {XL2TPD_CONTROL}")
-    # Polled in the VM (one round trip): ppp0's address, or the end of the attempt.
+    # Polled in the VM (one round trip): ppp0's address, or the end of the attempt. pppd
+    # creates its log file when it starts: a log without a pppd process is a pppd that ended
+    # (it can start and fail between two polls).
     rc, _ = ctx.vm.run(
         f"end=$((SECONDS + {int(deadline_s)})); tunnel_end=$((SECONDS + {TIMEOUT_TUNNEL}))\n"
-        "seen=0\n"
         "until ip -4 -o addr show dev ppp0 2>/dev/null | grep -q inet; do\n"
         f"  (( SECONDS < end )) || exit {DIAL_DEADLINE}\n"
         f"  pidof xl2tpd >/dev/null || exit {DIAL_XL2TPD_GONE}\n"
-        "  if pidof pppd >/dev/null; then seen=1\n"
-        f"  elif (( seen )); then exit {DIAL_PPPD_ENDED}; fi\n"
+        "  if [[ -e /tmp/pppd.log ]] && ! pidof pppd >/dev/null; then\n"
+        "    ip -4 -o addr show dev ppp0 2>/dev/null | grep -q inet && break\n"
+        f"    exit {DIAL_PPPD_ENDED}\n"
+        "  fi\n"
         "  if ! grep -q 'Connection established' /tmp/xl2tpd.log; then\n"
         f"    grep -q 'Maximum retries exceeded' /tmp/xl2tpd.log && exit {DIAL_NO_TUNNEL}\n"
         f"    (( SECONDS < tunnel_end )) || exit {DIAL_NO_TUNNEL}\n"
