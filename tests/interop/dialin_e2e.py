@@ -470,6 +470,10 @@ def ipsec_up(ctx: Ctx) -> float:
             if re.search(pat, out):
                 why += f" [{pat}]"
         raise TestFailure(f"`ipsec up l2tpgw` exited {rc} after {took:.1f}s{why}:\n{tail(out, 25)}")
+    if ctx.args.pcap:
+        # The SAs' keys next to the captures, so ESP can be decrypted (test-only keys).
+        with open(ctx.app.logdir / "vm-xfrm-state.txt", "a") as f:
+            f.write(ctx.vm.run("ip xfrm state", quiet=True)[1])
     return took
 
 
@@ -893,7 +897,10 @@ def main() -> int:
                     help="where logs go (default <builddir>/interop-logs; kept on failure)")
     ap.add_argument("--keep", action="store_true", help="keep logs and the VM dir on success")
     ap.add_argument("--pcap", action="store_true",
-                    help="capture the VM's wire (the tap) into <logdir>/wan.pcap")
+                    help="capture the tap into <logdir>/wan.pcap (the frames the VM sends: the "
+                         "dataplane's af_packet bypasses the tap's capture hook) and the VM's "
+                         "eth0 (both directions) into vm-eth0.pcap, with the SAs' keys in "
+                         "vm-xfrm-state.txt")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("dialin_e2e: needs root (namespaces, hugepages)")
@@ -944,6 +951,10 @@ def main() -> int:
                 ctx = Ctx(app, client, args)
                 ok = res.case("setup: the client VM is ready (modules, configs, xfrm warm-up)",
                               client.prepare)
+                if args.pcap:  # both directions, as the VM sees them
+                    vm.check("tcpdump -i eth0 -n -U -s 0 -w /tmp/vm-eth0.pcap "
+                             ">/tmp/tcpdump.log 2>&1 & echo $! >/tmp/tcpdump.pid")
+                    vm.wait_for("grep -q 'listening on' /tmp/tcpdump.log", timeout=20)
                 t0 = time.monotonic()
                 def appliance() -> None:
                     app.start_dataplane()
@@ -956,6 +967,11 @@ def main() -> int:
                     res.case("the dataplane and the controlplane are still running", app.alive)
                 timings.update(client.timings)
                 timings.update(ctx.timings)
+                if args.pcap:
+                    vm.run("pid=$(cat /tmp/tcpdump.pid); kill $pid\n"
+                           "while kill -0 $pid 2>/dev/null; do vmlab_sleep 0.05; done",
+                           timeout=10, quiet=True)
+                    vm.get("/tmp/vm-eth0.pcap", logdir / "vm-eth0.pcap")
                 if res.failed:
                     vm.keep = True
                     diag = client.diagnostics()
