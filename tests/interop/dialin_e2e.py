@@ -801,15 +801,39 @@ def case_dialin(ctx: Ctx, auth: str) -> None:
         print(f"     {label}: dial-in {took:.2f}s (from `ipsec up` to ppp0 {addr})", flush=True)
         # Through the fastpath both ways: the VM's LAN-bound traffic goes into ppp0.
         vm.check("ip route replace 192.0.2.0/24 dev ppp0")
+        before = app.counters()
         rc, out = vm.run(f"ping -c 3 -i 0.3 -W 3 {LAN_HOST}", timeout=30)
-        if rc != 0:
-            raise TestFailure(f"{label}: ping VM ({addr}) -> LAN host {LAN_HOST} failed:\n"
-                              f"{tail(out, 6)}\ncounters: {counters_brief(app)}")
+        if not re.search(r"\b3 packets transmitted, 3 received", out):
+            raise TestFailure(f"{label}: ping VM ({addr}) -> LAN host {LAN_HOST}: not 3 of 3 "
+                              f"(rc {rc}):\n{tail(out, 6)}\ncounters: {counters_brief(app)}")
         p = host(app.lan.cmd(["ping", "-c", "3", "-i", "0.3", "-W", "3", addr]), timeout=30,
                  check=False)
-        if p.returncode != 0:
-            raise TestFailure(f"{label}: ping LAN host -> VM {addr} failed:\n"
-                              f"{tail(p.stdout + p.stderr, 6)}\ncounters: {counters_brief(app)}")
+        if not re.search(r"\b3 packets transmitted, 3 received", p.stdout):
+            raise TestFailure(f"{label}: ping LAN host -> VM {addr}: not 3 of 3 "
+                              f"(rc {p.returncode}):\n{tail(p.stdout + p.stderr, 6)}\n"
+                              f"counters: {counters_brief(app)}")
+        # Six echo requests and six replies, three each way in each direction: the fastpath's
+        # counters say so (the LAN ones also count ARP).
+        fastpath = ["EspDecrypted", "L2tpDataRx", "LanTxPackets", "LanRxPackets", "L2tpDataTx",
+                    "EspEncrypted"]
+        last: dict[str, int] = {}
+        t_read = time.monotonic()
+
+        def counted() -> bool:
+            last.update(app.counters())
+            return all(last.get(k, 0) - before.get(k, 0) >= 6 for k in fastpath)
+        try:
+            wait_until(counted, TIMEOUT_COUNTERS, "the fastpath counters", interval=0.2)
+        except TestFailure:
+            short = {k: last.get(k, 0) - before.get(k, 0) for k in fastpath
+                     if last.get(k, 0) - before.get(k, 0) < 6}
+            moved = {k: v - before.get(k, 0) for k, v in last.items() if v != before.get(k, 0)}
+            raise TestFailure(f"{label}: 3 + 3 pings passed, but these fastpath counters moved "
+                              f"less than 6 within {TIMEOUT_COUNTERS:.0f}s: {short}; all that "
+                              f"moved: {moved}")
+        if time.monotonic() - t_read > 0.1:
+            print(f"     (the counters caught up {time.monotonic() - t_read:.2f}s after the "
+                  "pings)", flush=True)
         l2tp = app.ctl_ok("show", "status", "l2tp")
         if VM_WAN not in l2tp or not re.search(r"Session Control: [1-9]", l2tp):
             raise TestFailure(f"{label}: `show status l2tp` does not list the session from "
