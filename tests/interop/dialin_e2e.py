@@ -147,8 +147,10 @@ l2tp service on
 # l2tp's shape, Windows-like proposals)
 # ---------------------------------------------------------------------------------------------
 
-IPSEC_CONF = f"""config setup
-conn l2tpgw
+# Two connections: `l2tpgw` plain ESP, `l2tpgw-natt` with UDP encapsulation forced
+# (strongSwan fakes its NAT-D payloads, so the responder sees a NAT and both float to 4500).
+CONN, CONN_NATT = "l2tpgw", "l2tpgw-natt"
+IPSEC_CONN = f"""
     keyexchange=ikev1
     authby=secret
     type=transport
@@ -162,6 +164,8 @@ conn l2tpgw
     rekey=no
     auto=add
 """
+IPSEC_CONF = (f"config setup\nconn {CONN}" + IPSEC_CONN +
+              f"conn {CONN_NATT}" + IPSEC_CONN + "    forceencaps=yes\n")
 IPSEC_SECRETS = f'{VM_WAN} {DUT_WAN} : PSK "{PSK}"\n'
 # charon logs to a file; retransmits are bounded so a silent responder fails `ipsec up` in
 # about 15 s (2 + 3.6 + 6.5 s) instead of minutes.
@@ -441,6 +445,7 @@ class Ctx:
     client: Client
     args: argparse.Namespace
     ike_up: bool = False
+    conn: str = CONN            # the strongSwan connection ipsec_up() brings up
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -458,9 +463,9 @@ def sa_pair_listed(app: Appliance) -> str | None:
 
 
 def ipsec_up(ctx: Ctx) -> float:
-    """`ipsec up l2tpgw` in the VM; returns its duration (Main Mode + Quick Mode)."""
+    """`ipsec up CONN` in the VM; returns its duration (Main Mode + Quick Mode)."""
     t0 = time.monotonic()
-    rc, out = ctx.vm.run("ipsec up l2tpgw", timeout=TIMEOUT_IKE)
+    rc, out = ctx.vm.run(f"ipsec up {ctx.conn}", timeout=TIMEOUT_IKE)
     took = time.monotonic() - t0
     if rc != 0 or "established successfully" not in out:
         why = ""
@@ -469,7 +474,8 @@ def ipsec_up(ctx: Ctx) -> float:
                     "unable to install", "retransmit \\d+ of request"):
             if re.search(pat, out):
                 why += f" [{pat}]"
-        raise TestFailure(f"`ipsec up l2tpgw` exited {rc} after {took:.1f}s{why}:\n{tail(out, 25)}")
+        raise TestFailure(f"`ipsec up {ctx.conn}` exited {rc} after {took:.1f}s{why}:\n"
+                          f"{tail(out, 25)}")
     if ctx.args.pcap:
         # The SAs' keys next to the captures, so ESP can be decrypted (test-only keys).
         with open(ctx.app.logdir / "vm-xfrm-state.txt", "a") as f:
@@ -477,20 +483,28 @@ def ipsec_up(ctx: Ctx) -> float:
     return took
 
 
-def case_ike_strongswan(ctx: Ctx) -> None:
-    ctx.client.start_charon()
+def case_ike_strongswan(ctx: Ctx, conn: str = CONN) -> None:
+    ctx.conn = conn
+    if ctx.vm.run("test -S /run/charon.ctl", quiet=True)[0] != 0:  # charon not started yet
+        ctx.client.start_charon()
     took = ipsec_up(ctx)
-    ctx.timings["IKE (ipsec up)"] = took
+    ctx.timings[f"IKE (ipsec up {conn})"] = took
     status = ctx.vm.check("ipsec statusall", timeout=20)
-    if not re.search(r"l2tpgw\[\d+\]: ESTABLISHED", status):
+    c = re.escape(conn)
+    if not re.search(rf"{c}\[\d+\]: ESTABLISHED", status):
         raise TestFailure(f"no IKE SA ESTABLISHED in `ipsec statusall`:\n{tail(status, 20)}")
-    if not re.search(r"l2tpgw\{\d+\}:\s+INSTALLED, TRANSPORT", status):
+    installed = re.search(rf"{c}\{{\d+\}}:\s+INSTALLED, TRANSPORT.*", status)
+    if not installed:
         raise TestFailure(f"no CHILD SA INSTALLED, TRANSPORT in `ipsec statusall`:\n"
                           f"{tail(status, 20)}")
-    m = re.search(r"l2tpgw\{\d+\}:\s+(\S+/\S+(?:/\S+)?), \d+ bytes_i", status)
+    if (conn == CONN_NATT) != ("ESP in UDP" in installed[0]):
+        raise TestFailure(f"the CHILD SA should {'' if conn == CONN_NATT else 'not '}be "
+                          f"UDP-encapsulated: {installed[0].strip()}")
+    m = re.search(rf"{c}\{{\d+\}}:\s+(\S+/\S+(?:/\S+)?), \d+ bytes_i", status)
     ctx.ike_up = True
     print(f"     Main Mode + Quick Mode in {took:.2f}s"
-          + (f", ESP {m[1]}" if m else ""), flush=True)
+          + (f", ESP {m[1]}" if m else "")
+          + (", UDP-encapsulated (port 4500)" if conn == CONN_NATT else ""), flush=True)
 
 
 def case_ike_sa_listed(ctx: Ctx) -> None:
@@ -500,7 +514,7 @@ def case_ike_sa_listed(ctx: Ctx) -> None:
     print(f"     {first}", flush=True)
 
 
-def case_esp_path(ctx: Ctx) -> None:
+def case_esp_path(ctx: Ctx, natt: bool = False) -> None:
     """A UDP datagram from port 1701 to the DUT's 1701 matches the transport policy, so the
     VM's kernel ESP-encrypts it; the dataplane must decrypt it and punt it as L2TP control
     (a ZLB ACK, RFC 2661 §5.8: T, L, S set, tunnel 0, no AVPs, which any LNS ignores)."""
@@ -511,7 +525,7 @@ def case_esp_path(ctx: Ctx) -> None:
         "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
         f"s.bind(('{VM_WAN}', 1701)); s.sendto(bytes.fromhex('{zlb}'), ('{DUT_WAN}', 1701))\"",
         timeout=30)
-    keys = ["EspDecrypted", "PuntL2tpControl"]
+    keys = ["EspDecrypted", "PuntL2tpControl"] + (["NatTEspRx"] if natt else [])
 
     def moved() -> dict[str, int] | None:
         now = ctx.app.counters()
@@ -536,10 +550,10 @@ def sa_pair_gone(ctx: Ctx, who: str) -> None:
 
 
 def case_ike_down(ctx: Ctx) -> None:
-    rc, out = ctx.vm.run("ipsec down l2tpgw", timeout=30)
+    rc, out = ctx.vm.run(f"ipsec down {ctx.conn}", timeout=30)
     ctx.ike_up = False
     if rc != 0:
-        raise TestFailure(f"`ipsec down l2tpgw` exited {rc}:\n{tail(out)}")
+        raise TestFailure(f"`ipsec down {ctx.conn}` exited {rc}:\n{tail(out)}")
     sa_pair_gone(ctx, "charon")
 
 
@@ -730,7 +744,7 @@ def stop_client(ctx: Ctx) -> None:
         vm.wait_for("! ip link show ppp0 >/dev/null 2>&1", timeout=TIMEOUT_HANGUP)
     finally:
         vm.run("test -s /tmp/xl2tpd.bgpid && kill $(cat /tmp/xl2tpd.bgpid) 2>/dev/null; "
-               "ipsec down l2tpgw >/dev/null 2>&1; true", timeout=30, quiet=True)
+               f"ipsec down {ctx.conn} >/dev/null 2>&1; true", timeout=30, quiet=True)
         vm.wait_for("! pidof xl2tpd >/dev/null && ! pidof pppd >/dev/null", timeout=20)
         ctx.ike_up = False
 
@@ -779,8 +793,9 @@ def counters_brief(app: Appliance) -> str:
     return ", ".join(f"{k} {c.get(k)}" for k in keys) + f"; drops: {drops}"
 
 
-def case_dialin(ctx: Ctx, auth: str) -> None:
-    label = AUTH_LABEL[auth]
+def case_dialin(ctx: Ctx, auth: str, conn: str = CONN) -> None:
+    ctx.conn = conn
+    label = AUTH_LABEL[auth] + (" NAT-T" if conn == CONN_NATT else "")
     app, vm = ctx.app, ctx.vm
     reply = app.load_config(auth)
     if f"pp auth request {AUTH_METHODS[auth][0]}" not in app.ctl_ok("show", "config"):
@@ -848,6 +863,7 @@ def case_dialin(ctx: Ctx, auth: str) -> None:
 
 
 def case_wrong_password(ctx: Ctx) -> None:
+    ctx.conn = CONN
     ctx.app.load_config("chap")
     attempt = Attempt("wrong CHAP password", ctx.app.counters())
     try:
@@ -894,6 +910,14 @@ def run_stages(ctx: Ctx, res: Results, stage: str) -> None:
         case("ike: a UDP/1701 datagram from the VM crosses the ESP SA (EspDecrypted, "
              "PuntL2tpControl)", lambda: case_esp_path(ctx))
         case("ike: `ipsec down` removes the SA pair from the daemon", lambda: case_ike_down(ctx))
+
+        def natt() -> None:
+            case_ike_strongswan(ctx, CONN_NATT)
+            case_ike_sa_listed(ctx)
+            case_esp_path(ctx, natt=True)
+            case_ike_down(ctx)
+        case("ike: NAT-T (forceencaps): UDP-encapsulated transport SA, the datagram decrypted "
+             "(NatTEspRx), `ipsec down` removes the pair", natt)
     if stage in ("dialin", "all"):
         if not ok:
             res.failed.append(("dialin", "not run: the IKE stage it needs failed"))
@@ -902,6 +926,8 @@ def run_stages(ctx: Ctx, res: Results, stage: str) -> None:
             for auth in ("chap", "pap", "mschap-v2"):
                 case(f"dialin: {AUTH_LABEL[auth]}: tunnel, session, pool address, ping both "
                      "ways, show status l2tp/pp", lambda a=auth: case_dialin(ctx, a))
+            case("dialin: CHAP-MD5 over NAT-T (UDP-encapsulated ESP): the same",
+                 lambda: case_dialin(ctx, "chap", CONN_NATT))
             case("dialin: a wrong CHAP password is refused, the daemon stays up",
                  lambda: case_wrong_password(ctx))
     # libreswan replaces the VM's `ipsec` with its own: last.
