@@ -32,6 +32,7 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import re
 import shutil
@@ -573,8 +574,15 @@ def host_has(pkg: str) -> bool:
 def libreswan_debs(cache: Path) -> list[Path]:
     """libreswan's .deb and those of its dependencies the host lacks, from Debian's archive via
     `apt-get download` into `cache` (never installed on the host: libreswan conflicts with
-    strongSwan there). Cached; fetched again only when missing."""
+    strongSwan there). Cached; fetched again only when missing, under a lock (tests running at
+    the same time share the cache)."""
     cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _libreswan_debs(cache)
+
+
+def _libreswan_debs(cache: Path) -> list[Path]:
     debs: dict[str, Path] = {}
     todo, seen = ["libreswan"], set()
     while todo:
