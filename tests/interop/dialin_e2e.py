@@ -32,6 +32,7 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import re
 import shutil
@@ -147,8 +148,10 @@ l2tp service on
 # l2tp's shape, Windows-like proposals)
 # ---------------------------------------------------------------------------------------------
 
-IPSEC_CONF = f"""config setup
-conn l2tpgw
+# Two connections: `l2tpgw` plain ESP, `l2tpgw-natt` with UDP encapsulation forced
+# (strongSwan fakes its NAT-D payloads, so the responder sees a NAT and both float to 4500).
+CONN, CONN_NATT = "l2tpgw", "l2tpgw-natt"
+IPSEC_CONN = f"""
     keyexchange=ikev1
     authby=secret
     type=transport
@@ -162,6 +165,8 @@ conn l2tpgw
     rekey=no
     auto=add
 """
+IPSEC_CONF = (f"config setup\nconn {CONN}" + IPSEC_CONN +
+              f"conn {CONN_NATT}" + IPSEC_CONN + "    forceencaps=yes\n")
 IPSEC_SECRETS = f'{VM_WAN} {DUT_WAN} : PSK "{PSK}"\n'
 # charon logs to a file; retransmits are bounded so a silent responder fails `ipsec up` in
 # about 15 s (2 + 3.6 + 6.5 s) instead of minutes.
@@ -441,6 +446,7 @@ class Ctx:
     client: Client
     args: argparse.Namespace
     ike_up: bool = False
+    conn: str = CONN            # the strongSwan connection ipsec_up() brings up
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -458,9 +464,9 @@ def sa_pair_listed(app: Appliance) -> str | None:
 
 
 def ipsec_up(ctx: Ctx) -> float:
-    """`ipsec up l2tpgw` in the VM; returns its duration (Main Mode + Quick Mode)."""
+    """`ipsec up CONN` in the VM; returns its duration (Main Mode + Quick Mode)."""
     t0 = time.monotonic()
-    rc, out = ctx.vm.run("ipsec up l2tpgw", timeout=TIMEOUT_IKE)
+    rc, out = ctx.vm.run(f"ipsec up {ctx.conn}", timeout=TIMEOUT_IKE)
     took = time.monotonic() - t0
     if rc != 0 or "established successfully" not in out:
         why = ""
@@ -469,24 +475,37 @@ def ipsec_up(ctx: Ctx) -> float:
                     "unable to install", "retransmit \\d+ of request"):
             if re.search(pat, out):
                 why += f" [{pat}]"
-        raise TestFailure(f"`ipsec up l2tpgw` exited {rc} after {took:.1f}s{why}:\n{tail(out, 25)}")
+        raise TestFailure(f"`ipsec up {ctx.conn}` exited {rc} after {took:.1f}s{why}:\n"
+                          f"{tail(out, 25)}")
+    if ctx.args.pcap:
+        # The SAs' keys next to the captures, so ESP can be decrypted (test-only keys).
+        with open(ctx.app.logdir / "vm-xfrm-state.txt", "a") as f:
+            f.write(ctx.vm.run("ip xfrm state", quiet=True)[1])
     return took
 
 
-def case_ike_strongswan(ctx: Ctx) -> None:
-    ctx.client.start_charon()
+def case_ike_strongswan(ctx: Ctx, conn: str = CONN) -> None:
+    ctx.conn = conn
+    if ctx.vm.run("test -S /run/charon.ctl", quiet=True)[0] != 0:  # charon not started yet
+        ctx.client.start_charon()
     took = ipsec_up(ctx)
-    ctx.timings["IKE (ipsec up)"] = took
+    ctx.timings[f"IKE (ipsec up {conn})"] = took
     status = ctx.vm.check("ipsec statusall", timeout=20)
-    if not re.search(r"l2tpgw\[\d+\]: ESTABLISHED", status):
+    c = re.escape(conn)
+    if not re.search(rf"{c}\[\d+\]: ESTABLISHED", status):
         raise TestFailure(f"no IKE SA ESTABLISHED in `ipsec statusall`:\n{tail(status, 20)}")
-    if not re.search(r"l2tpgw\{\d+\}:\s+INSTALLED, TRANSPORT", status):
+    installed = re.search(rf"{c}\{{\d+\}}:\s+INSTALLED, TRANSPORT.*", status)
+    if not installed:
         raise TestFailure(f"no CHILD SA INSTALLED, TRANSPORT in `ipsec statusall`:\n"
                           f"{tail(status, 20)}")
-    m = re.search(r"l2tpgw\{\d+\}:\s+(\S+/\S+(?:/\S+)?), \d+ bytes_i", status)
+    if (conn == CONN_NATT) != ("ESP in UDP" in installed[0]):
+        raise TestFailure(f"the CHILD SA should {'' if conn == CONN_NATT else 'not '}be "
+                          f"UDP-encapsulated: {installed[0].strip()}")
+    m = re.search(rf"{c}\{{\d+\}}:\s+(\S+/\S+(?:/\S+)?), \d+ bytes_i", status)
     ctx.ike_up = True
     print(f"     Main Mode + Quick Mode in {took:.2f}s"
-          + (f", ESP {m[1]}" if m else ""), flush=True)
+          + (f", ESP {m[1]}" if m else "")
+          + (", UDP-encapsulated (port 4500)" if conn == CONN_NATT else ""), flush=True)
 
 
 def case_ike_sa_listed(ctx: Ctx) -> None:
@@ -496,7 +515,7 @@ def case_ike_sa_listed(ctx: Ctx) -> None:
     print(f"     {first}", flush=True)
 
 
-def case_esp_path(ctx: Ctx) -> None:
+def case_esp_path(ctx: Ctx, natt: bool = False) -> None:
     """A UDP datagram from port 1701 to the DUT's 1701 matches the transport policy, so the
     VM's kernel ESP-encrypts it; the dataplane must decrypt it and punt it as L2TP control
     (a ZLB ACK, RFC 2661 §5.8: T, L, S set, tunnel 0, no AVPs, which any LNS ignores)."""
@@ -507,7 +526,7 @@ def case_esp_path(ctx: Ctx) -> None:
         "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
         f"s.bind(('{VM_WAN}', 1701)); s.sendto(bytes.fromhex('{zlb}'), ('{DUT_WAN}', 1701))\"",
         timeout=30)
-    keys = ["EspDecrypted", "PuntL2tpControl"]
+    keys = ["EspDecrypted", "PuntL2tpControl"] + (["NatTEspRx"] if natt else [])
 
     def moved() -> dict[str, int] | None:
         now = ctx.app.counters()
@@ -532,10 +551,10 @@ def sa_pair_gone(ctx: Ctx, who: str) -> None:
 
 
 def case_ike_down(ctx: Ctx) -> None:
-    rc, out = ctx.vm.run("ipsec down l2tpgw", timeout=30)
+    rc, out = ctx.vm.run(f"ipsec down {ctx.conn}", timeout=30)
     ctx.ike_up = False
     if rc != 0:
-        raise TestFailure(f"`ipsec down l2tpgw` exited {rc}:\n{tail(out)}")
+        raise TestFailure(f"`ipsec down {ctx.conn}` exited {rc}:\n{tail(out)}")
     sa_pair_gone(ctx, "charon")
 
 
@@ -555,8 +574,15 @@ def host_has(pkg: str) -> bool:
 def libreswan_debs(cache: Path) -> list[Path]:
     """libreswan's .deb and those of its dependencies the host lacks, from Debian's archive via
     `apt-get download` into `cache` (never installed on the host: libreswan conflicts with
-    strongSwan there). Cached; fetched again only when missing."""
+    strongSwan there). Cached; fetched again only when missing, under a lock (tests running at
+    the same time share the cache)."""
     cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _libreswan_debs(cache)
+
+
+def _libreswan_debs(cache: Path) -> list[Path]:
     debs: dict[str, Path] = {}
     todo, seen = ["libreswan"], set()
     while todo:
@@ -726,7 +752,7 @@ def stop_client(ctx: Ctx) -> None:
         vm.wait_for("! ip link show ppp0 >/dev/null 2>&1", timeout=TIMEOUT_HANGUP)
     finally:
         vm.run("test -s /tmp/xl2tpd.bgpid && kill $(cat /tmp/xl2tpd.bgpid) 2>/dev/null; "
-               "ipsec down l2tpgw >/dev/null 2>&1; true", timeout=30, quiet=True)
+               f"ipsec down {ctx.conn} >/dev/null 2>&1; true", timeout=30, quiet=True)
         vm.wait_for("! pidof xl2tpd >/dev/null && ! pidof pppd >/dev/null", timeout=20)
         ctx.ike_up = False
 
@@ -742,16 +768,18 @@ def dial(ctx: Ctx, attempt: Attempt, auth: str, password: str,
     t_ike = time.monotonic() - t0
     ctx.vm.check(f"echo 'c l2tpgw' > {XL2TPD_CONTROL}")
     # Polled in the VM (one round trip): ppp0's address with the link up (pppd sets the
-    # address before it brings the interface up), or the end of the attempt.
+    # address before it brings the interface up), or the end of the attempt. pppd creates its
+    # log file when it starts: a log without a pppd process is a pppd that ended (it can start
+    # and fail between two polls).
     rc, _ = ctx.vm.run(
         f"end=$((SECONDS + {int(deadline_s)})); tunnel_end=$((SECONDS + {TIMEOUT_TUNNEL}))\n"
-        "seen=0\n"
         "until ip -4 -o addr show dev ppp0 2>/dev/null | grep -q inet &&\n"
         "      ip link show dev ppp0 2>/dev/null | grep -q '[<,]UP[,>]'; do\n"
         f"  (( SECONDS < end )) || exit {DIAL_DEADLINE}\n"
         f"  pidof xl2tpd >/dev/null || exit {DIAL_XL2TPD_GONE}\n"
-        "  if pidof pppd >/dev/null; then seen=1\n"
-        f"  elif (( seen )); then exit {DIAL_PPPD_ENDED}; fi\n"
+        "  if [[ -e /tmp/pppd.log ]] && ! pidof pppd >/dev/null; then\n"
+        f"    exit {DIAL_PPPD_ENDED}\n"
+        "  fi\n"
         "  if ! grep -q 'Connection established' /tmp/xl2tpd.log; then\n"
         f"    grep -q 'Maximum retries exceeded' /tmp/xl2tpd.log && exit {DIAL_NO_TUNNEL}\n"
         f"    (( SECONDS < tunnel_end )) || exit {DIAL_NO_TUNNEL}\n"
@@ -774,8 +802,9 @@ def counters_brief(app: Appliance) -> str:
     return ", ".join(f"{k} {c.get(k)}" for k in keys) + f"; drops: {drops}"
 
 
-def case_dialin(ctx: Ctx, auth: str) -> None:
-    label = AUTH_LABEL[auth]
+def case_dialin(ctx: Ctx, auth: str, conn: str = CONN) -> None:
+    ctx.conn = conn
+    label = AUTH_LABEL[auth] + (" NAT-T" if conn == CONN_NATT else "")
     app, vm = ctx.app, ctx.vm
     reply = app.load_config(auth)
     if f"pp auth request {AUTH_METHODS[auth][0]}" not in app.ctl_ok("show", "config"):
@@ -796,15 +825,39 @@ def case_dialin(ctx: Ctx, auth: str) -> None:
         print(f"     {label}: dial-in {took:.2f}s (from `ipsec up` to ppp0 {addr})", flush=True)
         # Through the fastpath both ways: the VM's LAN-bound traffic goes into ppp0.
         vm.check("ip route replace 192.0.2.0/24 dev ppp0")
+        before = app.counters()
         rc, out = vm.run(f"ping -c 3 -i 0.3 -W 3 {LAN_HOST}", timeout=30)
-        if rc != 0:
-            raise TestFailure(f"{label}: ping VM ({addr}) -> LAN host {LAN_HOST} failed:\n"
-                              f"{tail(out, 6)}\ncounters: {counters_brief(app)}")
+        if not re.search(r"\b3 packets transmitted, 3 received", out):
+            raise TestFailure(f"{label}: ping VM ({addr}) -> LAN host {LAN_HOST}: not 3 of 3 "
+                              f"(rc {rc}):\n{tail(out, 6)}\ncounters: {counters_brief(app)}")
         p = host(app.lan.cmd(["ping", "-c", "3", "-i", "0.3", "-W", "3", addr]), timeout=30,
                  check=False)
-        if p.returncode != 0:
-            raise TestFailure(f"{label}: ping LAN host -> VM {addr} failed:\n"
-                              f"{tail(p.stdout + p.stderr, 6)}\ncounters: {counters_brief(app)}")
+        if not re.search(r"\b3 packets transmitted, 3 received", p.stdout):
+            raise TestFailure(f"{label}: ping LAN host -> VM {addr}: not 3 of 3 "
+                              f"(rc {p.returncode}):\n{tail(p.stdout + p.stderr, 6)}\n"
+                              f"counters: {counters_brief(app)}")
+        # Six echo requests and six replies, three each way in each direction: the fastpath's
+        # counters say so (the LAN ones also count ARP).
+        fastpath = ["EspDecrypted", "L2tpDataRx", "LanTxPackets", "LanRxPackets", "L2tpDataTx",
+                    "EspEncrypted"]
+        last: dict[str, int] = {}
+        t_read = time.monotonic()
+
+        def counted() -> bool:
+            last.update(app.counters())
+            return all(last.get(k, 0) - before.get(k, 0) >= 6 for k in fastpath)
+        try:
+            wait_until(counted, TIMEOUT_COUNTERS, "the fastpath counters", interval=0.2)
+        except TestFailure:
+            short = {k: last.get(k, 0) - before.get(k, 0) for k in fastpath
+                     if last.get(k, 0) - before.get(k, 0) < 6}
+            moved = {k: v - before.get(k, 0) for k, v in last.items() if v != before.get(k, 0)}
+            raise TestFailure(f"{label}: 3 + 3 pings passed, but these fastpath counters moved "
+                              f"less than 6 within {TIMEOUT_COUNTERS:.0f}s: {short}; all that "
+                              f"moved: {moved}")
+        if time.monotonic() - t_read > 0.1:
+            print(f"     (the counters caught up {time.monotonic() - t_read:.2f}s after the "
+                  "pings)", flush=True)
         l2tp = app.ctl_ok("show", "status", "l2tp")
         if VM_WAN not in l2tp or not re.search(r"Session Control: [1-9]", l2tp):
             raise TestFailure(f"{label}: `show status l2tp` does not list the session from "
@@ -819,6 +872,7 @@ def case_dialin(ctx: Ctx, auth: str) -> None:
 
 
 def case_wrong_password(ctx: Ctx) -> None:
+    ctx.conn = CONN
     ctx.app.load_config("chap")
     attempt = Attempt("wrong CHAP password", ctx.app.counters())
     try:
@@ -865,6 +919,14 @@ def run_stages(ctx: Ctx, res: Results, stage: str) -> None:
         case("ike: a UDP/1701 datagram from the VM crosses the ESP SA (EspDecrypted, "
              "PuntL2tpControl)", lambda: case_esp_path(ctx))
         case("ike: `ipsec down` removes the SA pair from the daemon", lambda: case_ike_down(ctx))
+
+        def natt() -> None:
+            case_ike_strongswan(ctx, CONN_NATT)
+            case_ike_sa_listed(ctx)
+            case_esp_path(ctx, natt=True)
+            case_ike_down(ctx)
+        case("ike: NAT-T (forceencaps): UDP-encapsulated transport SA, the datagram decrypted "
+             "(NatTEspRx), `ipsec down` removes the pair", natt)
     if stage in ("dialin", "all"):
         if not ok:
             res.failed.append(("dialin", "not run: the IKE stage it needs failed"))
@@ -873,6 +935,8 @@ def run_stages(ctx: Ctx, res: Results, stage: str) -> None:
             for auth in ("chap", "pap", "mschap-v2"):
                 case(f"dialin: {AUTH_LABEL[auth]}: tunnel, session, pool address, ping both "
                      "ways, show status l2tp/pp", lambda a=auth: case_dialin(ctx, a))
+            case("dialin: CHAP-MD5 over NAT-T (UDP-encapsulated ESP): the same",
+                 lambda: case_dialin(ctx, "chap", CONN_NATT))
             case("dialin: a wrong CHAP password is refused, the daemon stays up",
                  lambda: case_wrong_password(ctx))
     # libreswan replaces the VM's `ipsec` with its own: last.
@@ -892,7 +956,10 @@ def main() -> int:
                     help="where logs go (default <builddir>/interop-logs; kept on failure)")
     ap.add_argument("--keep", action="store_true", help="keep logs and the VM dir on success")
     ap.add_argument("--pcap", action="store_true",
-                    help="capture the VM's wire (the tap) into <logdir>/wan.pcap")
+                    help="capture the tap into <logdir>/wan.pcap (the frames the VM sends: the "
+                         "dataplane's af_packet bypasses the tap's capture hook) and the VM's "
+                         "eth0 (both directions) into vm-eth0.pcap, with the SAs' keys in "
+                         "vm-xfrm-state.txt")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("dialin_e2e: needs root (namespaces, hugepages)")
@@ -943,6 +1010,10 @@ def main() -> int:
                 ctx = Ctx(app, client, args)
                 ok = res.case("setup: the client VM is ready (modules, configs, xfrm warm-up)",
                               client.prepare)
+                if args.pcap:  # both directions, as the VM sees them
+                    vm.check("tcpdump -i eth0 -n -U -s 0 -w /tmp/vm-eth0.pcap "
+                             ">/tmp/tcpdump.log 2>&1 & echo $! >/tmp/tcpdump.pid")
+                    vm.wait_for("grep -q 'listening on' /tmp/tcpdump.log", timeout=20)
                 t0 = time.monotonic()
                 def appliance() -> None:
                     app.start_dataplane()
@@ -955,6 +1026,11 @@ def main() -> int:
                     res.case("the dataplane and the controlplane are still running", app.alive)
                 timings.update(client.timings)
                 timings.update(ctx.timings)
+                if args.pcap:
+                    vm.run("pid=$(cat /tmp/tcpdump.pid); kill $pid\n"
+                           "while kill -0 $pid 2>/dev/null; do vmlab_sleep 0.05; done",
+                           timeout=10, quiet=True)
+                    vm.get("/tmp/vm-eth0.pcap", logdir / "vm-eth0.pcap")
                 if res.failed:
                     vm.keep = True
                     diag = client.diagnostics()
