@@ -26,6 +26,7 @@ namespace l2tpgw::cp::ppp {
   X(tx_conf_req) X(tx_conf_ack) X(tx_conf_nak) X(tx_conf_rej) X(tx_term_req) X(tx_term_ack) \
   X(tx_code_rej)                                                                           \
   X(retransmits)    /* TO+ (§4.6 Restart timer) */                                          \
+  X(early_resends)  /* our request sent again when the peer's first request arrives */     \
   X(gave_up)        /* TO- with Max-Configure or Max-Terminate spent */                     \
   X(nak_to_rej)     /* Max-Failure reached: Naks turned into Rejects (§4.6) */              \
   X(opened) X(closed)

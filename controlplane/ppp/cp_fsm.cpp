@@ -3,6 +3,7 @@
 #include "controlplane/ppp/cp_fsm.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace l2tpgw::cp::ppp {
 
@@ -147,6 +148,7 @@ void CpFsm::event(CpEvent e, std::string_view reason) {
     return;
   }
   if (e == CpEvent::Close) term_reason_ = std::string(reason);
+  if (e == CpEvent::Up) peer_heard_ = false;  // a new lower layer: nothing heard on it yet
   dispatch(e, nullptr);
   drain_deferred();
 }
@@ -185,8 +187,12 @@ void CpFsm::receive_now(std::span<const uint8_t> bytes) {
     ++counters_.rx_not_ready;
     return;
   }
+  const bool first_from_peer = !std::exchange(peer_heard_, true);
   switch (static_cast<CpCode>(p->code)) {
-    case CpCode::ConfReq: ++counters_.rx_conf_req; rcr(*p); return;
+    case CpCode::ConfReq:
+      ++counters_.rx_conf_req;
+      rcr(*p, first_from_peer);
+      return;
     case CpCode::ConfAck: ++counters_.rx_conf_ack; rca(*p); return;
     case CpCode::ConfNak: ++counters_.rx_conf_nak; rcn(*p, false); return;
     case CpCode::ConfRej: ++counters_.rx_conf_rej; rcn(*p, true); return;
@@ -213,7 +219,7 @@ void CpFsm::receive_now(std::span<const uint8_t> bytes) {
 }
 
 // §5.1 Configure-Request: RCR+ when every option is acceptable, RCR- otherwise.
-void CpFsm::rcr(const CpPacket& p) {
+void CpFsm::rcr(const CpPacket& p, bool first_from_peer) {
   Rx rx{&p, {}};
   // Closed answers with Terminate-Ack, Closing and Stopping ignore it: no verdict is needed,
   // and asking for one would commit peer values nobody negotiated.
@@ -226,6 +232,7 @@ void CpFsm::rcr(const CpPacket& p) {
     ppp_counters_.parse_error(options.error());
     return;
   }
+  if (first_from_peer) resend_request_to_late_peer();
   const bool reject_if_disagree = failure_count_ >= config_.max_failure;
   rx.reply = protocol_.check_request(*options, reject_if_disagree);
   if (reject_if_disagree && rx.reply.code != CpCode::ConfAck) ++counters_.nak_to_rej;
@@ -395,6 +402,24 @@ void CpFsm::send_terminate_request() {
   ++counters_.tx_term_req;
   arm_restart_timer();
   const auto bytes = std::move(b).finish();
+  send_(bytes);
+}
+
+// The peer's first packet is its own Configure-Request while ours is unanswered: the peer
+// may have started listening only after ours went out (pppd attaches to the L2TP session a
+// moment after ICCN, and a frame sent before that is lost). Rather than leave the link idle
+// for a whole Restart timer, our request goes again now, with the same Identifier (§5.1: a
+// retransmission) and before our reply to theirs, so the peer sees it before it can reach
+// Opened; a peer that did see the first one answers the copy in Req-Sent/Ack-Sent, and its
+// second Ack of the same Identifier is dropped here as stale.
+void CpFsm::resend_request_to_late_peer() {
+  if (state_ != CpState::ReqSent || reply_seen_) return;
+  CpPacketBuilder b(CpCode::ConfReq, request_id_);
+  b.bytes(request_options_);
+  auto bytes = std::move(b).finish();
+  ++counters_.early_resends;
+  ++counters_.tx_conf_req;
+  arm_restart_timer();
   send_(bytes);
 }
 

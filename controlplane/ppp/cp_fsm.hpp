@@ -197,9 +197,10 @@ class CpFsm {
   void run_actions(CpState from, CpEvent e, uint16_t actions, Rx* rx);
   void send_configure_request(CpState from, CpEvent e);
   void send_terminate_request();
+  void resend_request_to_late_peer();
   void arm_restart_timer();
   void timeout();
-  void rcr(const CpPacket& p);
+  void rcr(const CpPacket& p, bool first_from_peer);
   void rca(const CpPacket& p);
   void rcn(const CpPacket& p, bool reject);
   void rxj(const CpPacket& p);
@@ -219,6 +220,7 @@ class CpFsm {
   uint8_t id_ = 0;              // the last Identifier we used
   uint8_t request_id_ = 0;      // our outstanding Configure-Request's Identifier
   bool reply_seen_ = true;      // a valid Ack/Nak/Reject already answered request_id_
+  bool peer_heard_ = false;     // a packet from the peer has arrived since this layer came up
   std::vector<uint8_t> request_options_;  // our outstanding Configure-Request's options
   std::string term_reason_;
 

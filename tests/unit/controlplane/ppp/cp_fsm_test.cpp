@@ -274,6 +274,10 @@ TEST(CpFsmBehaviour, EveryCellOfTheTable) {
           {kActTld, "tld"}, {kActTls, "tls"}, {kActScr, "scr"}, {kActSca, "sca"}, {kActScn, "scn"},
           {kActStr, "str"}, {kActSta, "sta"}, {kActScj, "scj"}, {kActSer, "ser"}, {kActTlu, "tlu"},
           {kActTlf, "tlf"}};
+      // The peer's first Configure-Request in Req-Sent brings our request again before the
+      // cell's own actions (CpFsm::resend_request_to_late_peer); reach() sent it nothing yet.
+      if (s == CpState::ReqSent && (e == CpEvent::RcrPlus || e == CpEvent::RcrMinus))
+        expected.push_back("scr");
       for (const auto& [bit, name] : order)
         if (t.actions & bit) expected.push_back(name);
       EXPECT_EQ(h.proto.log, expected);
@@ -337,6 +341,47 @@ TEST(CpFsmBehaviour, AckMustMatchIdentifierAndOptions) {
   h.conf_ack();  // a duplicate
   EXPECT_EQ(h.fsm.state(), CpState::AckRcvd);
   EXPECT_EQ(h.counters.lcp.rx_stale_reply, 2u);
+}
+
+TEST(CpFsmBehaviour, PeersFirstRequestBringsOursAgainOnce) {
+  // Our request went out before the peer listened (pppd attaching after ICCN): its first
+  // Configure-Request makes us send ours again at once, same Identifier and bytes, before our
+  // Ack, instead of a Restart timer of silence.
+  Harness h;
+  reach(h, CpState::ReqSent);
+  const auto first = h.last_request();
+  h.sent.clear();
+  h.conf_req();
+  ASSERT_EQ(h.sent.size(), 2u);
+  EXPECT_EQ(h.sent[0], first);
+  EXPECT_EQ(h.sent[1][0], 2);  // then the Ack of theirs
+  EXPECT_EQ(h.counters.lcp.early_resends, 1u);
+  EXPECT_EQ(h.fsm.state(), CpState::AckSent);
+  // Not again: a second request from the peer (its retransmission) is only answered.
+  h.sent.clear();
+  h.conf_req();
+  ASSERT_EQ(h.sent.size(), 1u);
+  EXPECT_EQ(h.sent[0][0], 2);
+  // A peer that saw both copies acks both: the second Ack is stale, the link stays Opened.
+  h.conf_ack();
+  EXPECT_EQ(h.fsm.state(), CpState::Opened);
+  h.conf_ack();
+  EXPECT_EQ(h.fsm.state(), CpState::Opened);
+  EXPECT_EQ(h.counters.lcp.rx_stale_reply, 1u);
+  EXPECT_EQ(h.counters.lcp.early_resends, 1u);
+}
+
+TEST(CpFsmBehaviour, NoEarlyResendOnceThePeerWasHeard) {
+  // The peer answered ours first (it was listening): its request then needs no copy of ours.
+  Harness h;
+  reach(h, CpState::ReqSent);
+  h.conf_ack();
+  h.sent.clear();
+  h.conf_req();
+  ASSERT_EQ(h.sent.size(), 1u);
+  EXPECT_EQ(h.sent[0][0], 2);
+  EXPECT_EQ(h.fsm.state(), CpState::Opened);
+  EXPECT_EQ(h.counters.lcp.early_resends, 0u);
 }
 
 TEST(CpFsmTimer, RetransmitsThenGivesUpAfterMaxConfigure) {
