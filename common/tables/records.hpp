@@ -99,6 +99,40 @@ struct alignas(64) SessionRecord {
   uint32_t installed_at;     // writer: CP; wall-clock seconds (Unix time) at install, 0 = unknown
 };
 
+// L2TPv3 Session IDs are 32 bits and 0 is reserved (RFC 3931 §4.1): ours name the pseudowire
+// slot in the low bits under a random non-zero tag, as SPIs do, so a stale or forged id misses.
+inline constexpr uint32_t kPwSlotBits = 16;
+inline constexpr uint32_t kPwSlotMask = (1u << kPwSlotBits) - 1;
+inline constexpr uint32_t kMaxPseudowires = 4096;
+constexpr uint32_t pw_slot(uint32_t session_id) { return session_id & kPwSlotMask; }
+constexpr uint32_t make_pw_session_id(uint32_t tag, uint32_t slot) { return (tag << kPwSlotBits) | slot; }
+inline constexpr uint8_t kMaxCookieLen = 8;  // RFC 3931 §4.1: 0, 4 or 8 octets
+
+inline constexpr uint8_t kPwDefaultSublayer = 0x01;  // RFC 3931 §4.6 Default L2-Specific Sublayer
+
+// One L2TPv3 session carrying an Ethernet pseudowire (RFC 3931 §4.1.2.1 over UDP, RFC 4719),
+// indexed by the slot in our Session ID. writer: CP; readers: workers (RCU). `sa_out` is
+// switched in place on a rekey, as TunnelRecord's.
+struct alignas(64) PseudowireRecord {
+  std::atomic<uint32_t> state;
+  uint32_t local_session_id;     // ours: make_pw_session_id(tag, slot)
+  uint32_t peer_session_id;      // the peer's, sent in every data message
+  uint32_t peer_index;           // the IPsec peering whose SAs must carry it; 0 = plain L2TPv3
+  std::atomic<uint32_t> sa_out;  // SA slot for traffic to the peer; 0 = plain (l2tpv3-raw)
+  uint32_t local_addr;           // host order: our outer source address
+  uint32_t peer_addr;            // host order: the peer (plain: the only accepted source)
+  uint16_t local_port;           // UDP (1701)
+  uint16_t peer_port;
+  uint8_t local_cookie_len;      // the cookie the peer must send us (RFC 3931 §4.1)
+  uint8_t peer_cookie_len;       // the cookie we send
+  uint8_t owner_worker;
+  uint8_t bridge;                // `bridge member bridgeN ... tunnelM`: N
+  uint8_t flags;                 // kPwDefaultSublayer
+  uint8_t reserved0[3];
+  uint8_t local_cookie[kMaxCookieLen];
+  uint8_t peer_cookie[kMaxCookieLen];
+};
+
 // A range of client addresses indexed directly: entry[addr - base] = session id (0 = none).
 struct PoolRange {
   uint32_t base;   // host order
@@ -108,6 +142,7 @@ struct PoolRange {
 
 static_assert(sizeof(TunnelRecord) == 64);
 static_assert(sizeof(SessionRecord) == 64);
+static_assert(sizeof(PseudowireRecord) == 64);
 static_assert(offsetof(SaRecord, crypto) % 64 == 0);
 static_assert(std::atomic<uint32_t>::is_always_lock_free);
 

@@ -17,6 +17,7 @@ constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a
 struct Layout {
   uint64_t off_sa, off_tunnel, off_session, off_pool_index;
   uint64_t off_worker_stats, off_session_counters, off_sa_counters, off_rcu, total;
+  uint64_t off_pw, off_pw_counters;
 };
 
 Layout compute_layout(const TableSizes& s) {
@@ -36,6 +37,8 @@ Layout compute_layout(const TableSizes& s) {
   l.off_session_counters = place(sizeof(SessionCounters) * sessions);
   l.off_sa_counters = place(sizeof(SaCounters) * s.sa_slots());
   l.off_rcu = place(rte_rcu_qsbr_get_memsize(kMaxWorkers));
+  l.off_pw = place(sizeof(PseudowireRecord) * (uint64_t{s.max_pseudowires} + 1));
+  l.off_pw_counters = place(sizeof(SessionCounters) * (uint64_t{s.max_pseudowires} + 1));
   l.total = off;
   return l;
 }
@@ -62,11 +65,17 @@ void SharedTables::bind(void* base) {
   session_counters_ = reinterpret_cast<SessionCounters*>(b + hdr_->off_session_counters);
   sa_counters_ = reinterpret_cast<SaCounters*>(b + hdr_->off_sa_counters);
   rcu_ = reinterpret_cast<rte_rcu_qsbr*>(b + hdr_->off_rcu);
+  pw_ = reinterpret_cast<PseudowireRecord*>(b + hdr_->off_pw);
+  pw_counters_ = reinterpret_cast<SessionCounters*>(b + hdr_->off_pw_counters);
 }
 
 bool SharedTables::create(const TableSizes& sizes, SharedTables& out, std::string* error) {
   if (sizes.max_sessions == 0 || sizes.max_sessions > kMaxSessions) {
     if (error) *error = "max-sessions must be 1.." + std::to_string(kMaxSessions);
+    return false;
+  }
+  if (sizes.max_pseudowires > kMaxPseudowires) {
+    if (error) *error = "max-pseudowires must be 0.." + std::to_string(kMaxPseudowires);
     return false;
   }
   if (sizes.n_workers == 0 || sizes.n_workers > kMaxWorkers) {
@@ -106,6 +115,7 @@ bool SharedTables::create(const TableSizes& sizes, SharedTables& out, std::strin
   hdr->tunnel_slots = sizes.max_sessions + 1;
   hdr->session_slots = sizes.max_sessions + 1;
   hdr->pool_index_size = sizes.pool_addresses();
+  hdr->pw_slots = sizes.max_pseudowires + 1;
   hdr->n_pools = sizes.n_pools;
   uint32_t first = 0;
   for (uint32_t i = 0; i < sizes.n_pools; ++i) {
@@ -121,6 +131,8 @@ bool SharedTables::create(const TableSizes& sizes, SharedTables& out, std::strin
   hdr->off_session_counters = l.off_session_counters;
   hdr->off_sa_counters = l.off_sa_counters;
   hdr->off_rcu = l.off_rcu;
+  hdr->off_pw = l.off_pw;
+  hdr->off_pw_counters = l.off_pw_counters;
   hdr->total_size = l.total;
   out.bind(mz->addr);
   if (rte_rcu_qsbr_init(out.rcu_, kMaxWorkers) != 0) {

@@ -16,8 +16,9 @@ namespace l2tpgw::tables {
 inline constexpr uint64_t kShmMagic = 0x6c3274706777ULL;  // "l2tpgw"
 // Bump whenever a record, the header or the area order changes: a controlplane built
 // against another layout refuses to attach instead of misreading the tables.
-inline constexpr uint32_t kLayoutVersion = 5;  // 2: SaRecord::hot; 3: WorkerStats::idle_sleeps;
-                                                // 4: SessionRecord::installed_at; 5: ICMP error and fragment counters
+inline constexpr uint32_t kLayoutVersion = 6;  // 2: SaRecord::hot; 3: WorkerStats::idle_sleeps;
+                                                // 4: SessionRecord::installed_at; 5: ICMP error and fragment counters;
+                                                // 6: the pseudowire table
 inline constexpr const char* kShmZoneName = "l2tpgw_tables";
 inline constexpr const char* kPuntRingName = "l2tpgw_punt";
 inline constexpr const char* kEventRingName = "l2tpgw_events";
@@ -26,6 +27,7 @@ inline constexpr const char* kMbufPoolName = "l2tpgw_mbufs";
 
 struct TableSizes {
   uint32_t max_sessions = 4096;   // concurrent L2TP sessions (<= 65,535)
+  uint32_t max_pseudowires = 64;  // concurrent L2TPv3 sessions (<= kMaxPseudowires)
   uint32_t n_workers = 1;
   uint32_t n_pools = 0;           // client address pools (`ip pp remote address pool`)
   PoolRange pools[kMaxPools] = {};  // base and size; `first` is assigned by create()
@@ -34,8 +36,12 @@ struct TableSizes {
     for (uint32_t i = 0; i < n_pools; ++i) n += pools[i].size;
     return n;
   }
-  // SA slots: two per session (in/out) and as many again for make-before-break rekeys.
-  uint32_t sa_slots() const { return max_sessions * 4 + 1 < kMaxSaSlots ? max_sessions * 4 + 1 : kMaxSaSlots; }
+  // SA slots: two per session or pseudowire (in/out) and as many again for make-before-break
+  // rekeys.
+  uint32_t sa_slots() const {
+    const uint32_t n = (max_sessions + max_pseudowires) * 4 + 1;
+    return n < kMaxSaSlots ? n : kMaxSaSlots;
+  }
 };
 
 struct alignas(64) ShmHeader {
@@ -47,10 +53,12 @@ struct alignas(64) ShmHeader {
   uint32_t tunnel_slots;     // max_sessions + 1 (slot 0 = reserved id 0)
   uint32_t session_slots;    // max_sessions + 1
   uint32_t pool_index_size;
+  uint32_t pw_slots;         // max_pseudowires + 1 (slot 0 unused)
   uint32_t n_pools;
   PoolRange pools[kMaxPools];
   uint64_t off_sa, off_tunnel, off_session, off_pool_index;
   uint64_t off_worker_stats, off_session_counters, off_sa_counters, off_rcu;
+  uint64_t off_pw, off_pw_counters;
   uint64_t total_size;
   uint32_t wan_addr;         // host order; the dataplane's own addresses, for writers' defaults
   uint32_t lan_addr;
@@ -76,12 +84,16 @@ class SharedTables {
   std::atomic<uint16_t>& pool_entry(uint32_t i) const { return pool_index_[i]; }
   WorkerStats& worker_stats(uint32_t w) const { return worker_stats_[w]; }
   SessionCounters& session_counters(uint32_t id) const { return session_counters_[id]; }
+  PseudowireRecord& pseudowire(uint32_t slot) const { return pw_[slot]; }
+  // Per pseudowire: Ethernet frames and octets from the peer (rx) and to it (tx).
+  SessionCounters& pw_counters(uint32_t slot) const { return pw_counters_[slot]; }
   SaCounters& sa_counters(uint32_t slot) const { return sa_counters_[slot]; }
   rte_rcu_qsbr* rcu() const { return rcu_; }
 
   uint32_t sa_slots() const { return hdr_->sa_slots; }
   uint32_t session_slots() const { return hdr_->session_slots; }
   uint32_t n_workers() const { return hdr_->n_workers; }
+  uint32_t pw_slots() const { return hdr_->pw_slots; }
 
   // Pool index lookup: the session id that owns client address `addr` (host order), or 0.
   uint16_t session_for_address(uint32_t addr) const {
@@ -112,6 +124,8 @@ class SharedTables {
   WorkerStats* worker_stats_ = nullptr;
   SessionCounters* session_counters_ = nullptr;
   SaCounters* sa_counters_ = nullptr;
+  PseudowireRecord* pw_ = nullptr;
+  SessionCounters* pw_counters_ = nullptr;
   rte_rcu_qsbr* rcu_ = nullptr;
 };
 

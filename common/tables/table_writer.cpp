@@ -21,6 +21,8 @@ TableWriter::TableWriter(SharedTables tables, uint64_t rng_seed)
     if (!published(tables_.tunnel(t))) free_tunnel_.push_back(t);
   for (uint32_t s = 1; s < h.session_slots; ++s)
     if (!published(tables_.session(s))) free_session_.push_back(s);
+  for (uint32_t s = 1; s < h.pw_slots; ++s)
+    if (!published(tables_.pseudowire(s))) free_pw_.push_back(s);
   // A previous writer may have unpublished slots just before it died: wait one grace period
   // before any of them is rewritten.
   rte_rcu_qsbr_check(tables_.rcu(), rte_rcu_qsbr_start(tables_.rcu()), true);
@@ -125,6 +127,27 @@ bool TableWriter::release_session_id(uint16_t id) {
     }
   }
   return release_id(free_session_, reserved_sessions_, id);
+}
+
+uint32_t TableWriter::reserve_pw_session_id(std::string* error) {
+  const uint32_t slot = take_free<PseudowireRecord>(
+      free_pw_, [&](uint32_t s) -> const PseudowireRecord& { return tables_.pseudowire(s); });
+  if (slot == 0) {
+    if (error) *error = "L2TPv3 session table full";
+    return 0;
+  }
+  free_pw_.pop_front();
+  const uint32_t id = make_pw_session_id(next_tag() & ((1u << (32 - kPwSlotBits)) - 1), slot);
+  reserved_pw_.push_back(id);
+  return id;
+}
+
+bool TableWriter::release_pw_session_id(uint32_t session_id) {
+  auto it = std::find(reserved_pw_.begin(), reserved_pw_.end(), session_id);
+  if (it == reserved_pw_.end()) return false;
+  reserved_pw_.erase(it);
+  free_pw_.push_back(pw_slot(session_id));
+  return true;
 }
 
 uint32_t TableWriter::add_sa(const SaParams& p, std::string* error) {
@@ -252,6 +275,95 @@ uint16_t TableWriter::add_session(const SessionParams& p, std::string* error) {
   return id;
 }
 
+uint32_t TableWriter::add_pseudowire(const PseudowireParams& p, std::string* error) {
+  auto bad_cookie = [](size_t n) { return n != 0 && n != 4 && n != 8; };
+  if (bad_cookie(p.local_cookie.size()) || bad_cookie(p.peer_cookie.size())) {
+    if (error) *error = "cookies are 0, 4 or 8 bytes (RFC 3931 §4.1)";
+    return 0;
+  }
+  if (p.peer_session_id == 0) {
+    if (error) *error = "peer session id 0 is reserved (RFC 3931 §4.1)";
+    return 0;
+  }
+  if (p.sa_out != 0) {
+    if (p.sa_out >= tables_.sa_slots() || !published(tables_.sa(p.sa_out)) ||
+        tables_.sa(p.sa_out).direction != SaDirection::Outbound ||
+        tables_.sa(p.sa_out).peer_index != p.peer_index) {
+      if (error) *error = "pseudowire's outbound SA is not an installed outbound SA of this peer";
+      return 0;
+    }
+  } else if (p.peer_index != 0) {
+    if (error) *error = "a pseudowire bound to an IPsec peer needs its outbound SA";
+    return 0;
+  }
+  auto reservation = std::find(reserved_pw_.begin(), reserved_pw_.end(), p.session_id);
+  if (p.session_id != 0 && reservation == reserved_pw_.end()) {
+    if (error) *error = "L2TPv3 session id was not reserved with reserve_pw_session_id";
+    return 0;
+  }
+  uint32_t id = p.session_id;
+  if (id == 0) {
+    const uint32_t slot = take_free<PseudowireRecord>(
+        free_pw_, [&](uint32_t s) -> const PseudowireRecord& { return tables_.pseudowire(s); });
+    if (slot == 0) {
+      if (error) *error = "L2TPv3 session table full";
+      return 0;
+    }
+    free_pw_.pop_front();
+    id = make_pw_session_id(next_tag() & ((1u << (32 - kPwSlotBits)) - 1), slot);
+  } else {
+    reserved_pw_.erase(reservation);
+  }
+  const uint32_t slot = pw_slot(id);
+  PseudowireRecord& r = tables_.pseudowire(slot);
+  r.local_session_id = id;
+  r.peer_session_id = p.peer_session_id;
+  r.peer_index = p.peer_index;
+  r.sa_out.store(p.sa_out, std::memory_order_relaxed);
+  r.local_addr = p.local_addr;
+  r.peer_addr = p.peer_addr;
+  r.local_port = p.local_port;
+  r.peer_port = p.peer_port;
+  r.local_cookie_len = static_cast<uint8_t>(p.local_cookie.size());
+  r.peer_cookie_len = static_cast<uint8_t>(p.peer_cookie.size());
+  std::memset(r.local_cookie, 0, sizeof(r.local_cookie));
+  std::memset(r.peer_cookie, 0, sizeof(r.peer_cookie));
+  std::copy(p.local_cookie.begin(), p.local_cookie.end(), r.local_cookie);
+  std::copy(p.peer_cookie.begin(), p.peer_cookie.end(), r.peer_cookie);
+  // A plain pseudowire has no peering: its owner follows the peer's address instead.
+  r.owner_worker = owner_for(p.peer_index ? p.peer_index : p.peer_addr);
+  r.bridge = p.bridge;
+  r.flags = p.flags;
+  tables_.pw_counters(slot) = SessionCounters{};
+  publish(r);
+  return id;
+}
+
+PseudowireRecord* TableWriter::pseudowire_for(uint32_t session_id) const {
+  const uint32_t slot = pw_slot(session_id);
+  if (slot == 0 || slot >= tables_.pw_slots()) return nullptr;
+  PseudowireRecord& r = tables_.pseudowire(slot);
+  return published(r) && r.local_session_id == session_id ? &r : nullptr;
+}
+
+bool TableWriter::set_pseudowire_sa_out(uint32_t session_id, uint32_t sa_slot) {
+  PseudowireRecord* r = pseudowire_for(session_id);
+  if (!r || r->peer_index == 0 || sa_slot == 0 || sa_slot >= tables_.sa_slots()) return false;
+  const SaRecord& sa = tables_.sa(sa_slot);
+  if (!published(sa) || sa.direction != SaDirection::Outbound || sa.peer_index != r->peer_index)
+    return false;
+  r->sa_out.store(sa_slot, std::memory_order_release);
+  return true;
+}
+
+bool TableWriter::del_pseudowire(uint32_t session_id) {
+  PseudowireRecord* r = pseudowire_for(session_id);
+  if (!r) return false;
+  unpublish(*r);
+  deferred_.push_back({Kind::Pseudowire, pw_slot(session_id), rte_rcu_qsbr_start(tables_.rcu())});
+  return true;
+}
+
 bool TableWriter::set_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot) {
   if (tunnel_id == 0 || tunnel_id >= tables_.header().tunnel_slots) return false;
   TunnelRecord& t = tables_.tunnel(tunnel_id);
@@ -308,6 +420,7 @@ void TableWriter::reclaim(bool wait) {
         if (d.keep_id) reserved_sessions_.push_back(static_cast<uint16_t>(d.slot));
         else free_session_.push_back(d.slot);
         break;
+      case Kind::Pseudowire: free_pw_.push_back(d.slot); break;
     }
     deferred_.pop_front();
   }
@@ -323,6 +436,12 @@ std::vector<uint16_t> TableWriter::installed_tunnels() const {
   std::vector<uint16_t> out;
   for (uint32_t t = 1; t < tables_.header().tunnel_slots; ++t)
     if (published(tables_.tunnel(t))) out.push_back(static_cast<uint16_t>(t));
+  return out;
+}
+std::vector<uint32_t> TableWriter::installed_pseudowires() const {
+  std::vector<uint32_t> out;
+  for (uint32_t s = 1; s < tables_.pw_slots(); ++s)
+    if (published(tables_.pseudowire(s))) out.push_back(tables_.pseudowire(s).local_session_id);
   return out;
 }
 std::vector<uint16_t> TableWriter::installed_sessions() const {

@@ -52,6 +52,20 @@ struct SessionParams {
   uint32_t installed_at = 0;      // Unix seconds; 0 = now
 };
 
+// One L2TPv3 Ethernet pseudowire (PseudowireRecord).
+struct PseudowireParams {
+  uint32_t session_id = 0;        // 0: any free slot; else one reserved with reserve_pw_session_id
+  uint32_t peer_session_id = 0;
+  uint32_t peer_index = 0;        // IPsec peering; 0 with sa_out 0 = plain L2TPv3
+  uint32_t sa_out = 0;
+  uint32_t local_addr = 0, peer_addr = 0;  // host order
+  uint16_t local_port = 1701, peer_port = 1701;
+  std::span<const uint8_t> local_cookie;   // 0, 4 or 8 bytes the peer sends us
+  std::span<const uint8_t> peer_cookie;    // 0, 4 or 8 bytes we send
+  uint8_t bridge = 1;
+  uint8_t flags = 0;              // kPwDefaultSublayer
+};
+
 class TableWriter {
  public:
   // Attaches as the writer. Rebuilds its free lists from the published state of every slot,
@@ -75,13 +89,22 @@ class TableWriter {
   uint16_t reserve_session_id(std::string* error);
   bool release_session_id(uint16_t id);
 
+  // The same for L2TPv3: the Local Session ID goes out in ICRQ/ICRP (RFC 3931 §3.4.1) before
+  // the pseudowire can be installed. Returns the 32-bit id, or 0 with `error`.
+  uint32_t reserve_pw_session_id(std::string* error);
+  bool release_pw_session_id(uint32_t session_id);
+
   // Each returns the new slot / id, or 0 with `error` set. Nothing is half-installed on error.
   uint32_t add_sa(const SaParams& p, std::string* error);
   uint16_t add_tunnel(const TunnelParams& p, std::string* error);
   uint16_t add_session(const SessionParams& p, std::string* error);
 
+  // Returns our Session ID (its slot in the low bits), or 0 with `error`.
+  uint32_t add_pseudowire(const PseudowireParams& p, std::string* error);
+
   // Rekey (make-before-break): point the tunnel's downstream at another outbound SA.
   bool set_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot);
+  bool set_pseudowire_sa_out(uint32_t session_id, uint32_t sa_slot);
 
   // Unpublish now; the slot is reused after an RCU grace period (see reclaim()).
   bool del_sa(uint32_t slot);
@@ -91,6 +114,7 @@ class TableWriter {
   // went down while its L2TP session lives on (the peer still names this id), and IPCP may
   // open again (add_session with p.id), or the LNS ends the session (release_session_id).
   bool retire_session(uint16_t session_id);
+  bool del_pseudowire(uint32_t session_id);
 
   // Frees retired slots whose grace period has ended. With `wait`, blocks until all have.
   void reclaim(bool wait);
@@ -105,9 +129,10 @@ class TableWriter {
   std::vector<uint32_t> installed_sas() const;
   std::vector<uint16_t> installed_sessions() const;
   std::vector<uint16_t> installed_tunnels() const;
+  std::vector<uint32_t> installed_pseudowires() const;  // their Session IDs
 
  private:
-  enum class Kind : uint8_t { Sa, Tunnel, Session };
+  enum class Kind : uint8_t { Sa, Tunnel, Session, Pseudowire };
   struct Deferred {
     Kind kind;
     uint32_t slot;
@@ -124,6 +149,8 @@ class TableWriter {
   // installed it since this one rebuilt its lists: never overwrite a live record). 0 = none.
   template <class R, class Get>
   uint32_t take_free(std::deque<uint32_t>& list, Get get);
+  // The published pseudowire our Session ID names, or nullptr.
+  PseudowireRecord* pseudowire_for(uint32_t session_id) const;
   // reserve_*_id / release_*_id over one table's free list and reservations.
   static uint16_t reserve_id(std::deque<uint32_t>& free_list, std::vector<uint16_t>& reserved,
                              uint32_t id, const char* full, std::string* error);
@@ -131,10 +158,11 @@ class TableWriter {
                          uint16_t id);
 
   SharedTables tables_;
-  std::deque<uint32_t> free_sa_, free_tunnel_, free_session_;  // FIFO: ids are reused late
+  std::deque<uint32_t> free_sa_, free_tunnel_, free_session_, free_pw_;  // FIFO: ids reused late
   std::deque<Deferred> deferred_;
   std::vector<uint32_t> reserved_spis_;  // alloc_spi'd, not yet added or released
   std::vector<uint16_t> reserved_tunnels_, reserved_sessions_;  // reserve_*_id'd
+  std::vector<uint32_t> reserved_pw_;    // reserve_pw_session_id'd (whole Session IDs)
   uint64_t rng_;
 };
 

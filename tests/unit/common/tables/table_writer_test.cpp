@@ -55,6 +55,7 @@ TableSizes sizes(uint32_t max_sessions, uint32_t n_workers = 1) {
   TableSizes s;
   s.max_sessions = max_sessions;
   s.n_workers = n_workers;
+  s.max_pseudowires = 0;  // the pseudowire tests size their own
   s.n_pools = 2;
   s.pools[0] = PoolRange{kPoolA, 8, 0};
   s.pools[1] = PoolRange{kPoolB, 4, 0};
@@ -625,6 +626,139 @@ TEST_F(TablesTest, SessionRecordsTheirInstallTime) {
   EXPECT_GE(tables_.session(now_sid).installed_at, before);
   EXPECT_LE(tables_.session(now_sid).installed_at, static_cast<uint32_t>(std::time(nullptr)));
   EXPECT_EQ(tables_.session(given_sid).installed_at, 1700000000u);
+}
+
+// -- L2TPv3 pseudowires ---------------------------------------------------------------------
+
+PseudowireParams plain_pw(uint32_t peer_sid = 0x5001) {
+  static const std::array<uint8_t, 8> kLocal = {1, 2, 3, 4, 5, 6, 7, 8};
+  static const std::array<uint8_t, 4> kPeer = {9, 10, 11, 12};
+  PseudowireParams p;
+  p.peer_session_id = peer_sid;
+  p.local_addr = 0xcb007101;
+  p.peer_addr = 0xcb007102;
+  p.local_cookie = kLocal;
+  p.peer_cookie = kPeer;
+  return p;
+}
+
+TableSizes pw_sizes(uint32_t max_pseudowires = 8) {
+  TableSizes s = sizes(4);
+  s.max_pseudowires = max_pseudowires;
+  return s;
+}
+
+TEST_F(TablesTest, PseudowireSessionIdEncodesItsSlotUnderATag) {
+  TearDown();
+  make(pw_sizes());
+  TableWriter w(tables_, 99);
+  std::set<uint32_t> ids;
+  for (uint32_t n = 0; n < 4; ++n) {
+    std::string err;
+    const uint32_t id = w.add_pseudowire(plain_pw(0x5001 + n), &err);
+    ASSERT_NE(id, 0u) << err;
+    EXPECT_NE(id >> kPwSlotBits, 0u) << "the tag must be non-zero";
+    const PseudowireRecord& r = tables_.pseudowire(pw_slot(id));
+    EXPECT_TRUE(published(r));
+    EXPECT_EQ(r.local_session_id, id);
+    EXPECT_EQ(r.peer_session_id, 0x5001 + n);
+    EXPECT_EQ(r.local_cookie_len, 8);
+    EXPECT_EQ(r.peer_cookie_len, 4);
+    EXPECT_EQ(r.local_cookie[7], 8);
+    EXPECT_EQ(r.peer_cookie[3], 12);
+    EXPECT_EQ(r.sa_out.load(), 0u);
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 4u);
+  EXPECT_EQ(w.installed_pseudowires().size(), 4u);
+}
+
+TEST_F(TablesTest, PseudowireRefusals) {
+  TearDown();
+  make(pw_sizes());
+  TableWriter w(tables_, 99);
+  std::string err;
+  PseudowireParams p = plain_pw();
+  const std::array<uint8_t, 3> odd = {1, 2, 3};
+  p.local_cookie = odd;
+  EXPECT_EQ(w.add_pseudowire(p, &err), 0u);
+  EXPECT_NE(err.find("0, 4 or 8"), std::string::npos) << err;
+  p = plain_pw(0);
+  EXPECT_EQ(w.add_pseudowire(p, &err), 0u);
+  EXPECT_NE(err.find("reserved"), std::string::npos) << err;
+  // Bound to an IPsec peer: needs that peer's outbound SA.
+  p = plain_pw();
+  p.peer_index = 3;
+  EXPECT_EQ(w.add_pseudowire(p, &err), 0u);
+  const uint32_t other = w.add_sa(sa_out(0x2000, 4), &err);
+  ASSERT_NE(other, 0u) << err;
+  p.sa_out = other;
+  EXPECT_EQ(w.add_pseudowire(p, &err), 0u) << "another peer's SA";
+  const uint32_t mine = w.add_sa(sa_out(0x2001, 3), &err);
+  p.sa_out = mine;
+  const uint32_t id = w.add_pseudowire(p, &err);
+  ASSERT_NE(id, 0u) << err;
+  EXPECT_EQ(tables_.pseudowire(pw_slot(id)).sa_out.load(), mine);
+  // Rekey: only an outbound SA of the same peer.
+  EXPECT_FALSE(w.set_pseudowire_sa_out(id, other));
+  const uint32_t next = w.add_sa(sa_out(0x2002, 3), &err);
+  EXPECT_TRUE(w.set_pseudowire_sa_out(id, next));
+  EXPECT_EQ(tables_.pseudowire(pw_slot(id)).sa_out.load(), next);
+  // A session id that was not reserved, and a stale id of the slot.
+  p.session_id = id;
+  EXPECT_EQ(w.add_pseudowire(p, &err), 0u);
+  EXPECT_FALSE(w.del_pseudowire(id ^ (1u << kPwSlotBits)));
+  EXPECT_TRUE(w.del_pseudowire(id));
+  EXPECT_FALSE(w.del_pseudowire(id));
+}
+
+TEST_F(TablesTest, ReservedPseudowireIdIsUsedOnceAndOnlyByName) {
+  TearDown();
+  make(pw_sizes());
+  TableWriter w(tables_, 7);
+  std::string err;
+  const uint32_t id = w.reserve_pw_session_id(&err);
+  ASSERT_NE(id, 0u) << err;
+  EXPECT_FALSE(published(tables_.pseudowire(pw_slot(id))));
+  // An unnamed add takes another slot.
+  const uint32_t any = w.add_pseudowire(plain_pw(), &err);
+  ASSERT_NE(any, 0u) << err;
+  EXPECT_NE(pw_slot(any), pw_slot(id));
+  PseudowireParams p = plain_pw(0x6000);
+  p.session_id = id;
+  EXPECT_EQ(w.add_pseudowire(p, &err), id) << err;
+  EXPECT_EQ(w.add_pseudowire(p, &err), 0u) << "a reservation is used once";
+  const uint32_t spare = w.reserve_pw_session_id(&err);
+  ASSERT_NE(spare, 0u) << err;
+  EXPECT_TRUE(w.release_pw_session_id(spare));
+  EXPECT_FALSE(w.release_pw_session_id(spare));
+}
+
+TEST_F(TablesTest, PseudowireSlotReturnsAfterTheGracePeriodAndARestartSeesTheRest) {
+  TearDown();
+  make(pw_sizes(2));
+  std::string err;
+  uint32_t kept;
+  {
+    TableWriter w(tables_, 5);
+    const uint32_t a = w.add_pseudowire(plain_pw(0x11), &err);
+    kept = w.add_pseudowire(plain_pw(0x12), &err);
+    ASSERT_NE(kept, 0u) << err;
+    EXPECT_EQ(w.add_pseudowire(plain_pw(0x13), &err), 0u);
+    EXPECT_NE(err.find("full"), std::string::npos) << err;
+    ASSERT_TRUE(w.del_pseudowire(a));
+    w.reclaim(true);
+    const uint32_t again = w.add_pseudowire(plain_pw(0x14), &err);
+    ASSERT_NE(again, 0u) << err;
+    EXPECT_EQ(pw_slot(again), pw_slot(a));
+    EXPECT_NE(again, a) << "a new tag: the old id misses";
+  }
+  TableWriter restarted(tables_, 6);
+  const auto installed = restarted.installed_pseudowires();
+  EXPECT_EQ(installed.size(), 2u);
+  EXPECT_NE(std::find(installed.begin(), installed.end(), kept), installed.end());
+  EXPECT_EQ(restarted.add_pseudowire(plain_pw(0x15), &err), 0u) << "both slots are in use";
+  EXPECT_TRUE(restarted.del_pseudowire(kept));
 }
 
 }  // namespace
