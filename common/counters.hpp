@@ -22,7 +22,10 @@ namespace l2tpgw {
   X(Ipv4Reassembled) X(TcpMssClamped) X(NatTPeerMoved) X(Hairpin)       \
   X(Ipv4Fragmented) X(Ipv4FragmentsCreated)                             \
   X(IcmpErrorSent) X(IcmpErrorRateLimited) X(IcmpErrorSuppressed)       \
-  X(IcmpErrorNoMbuf)
+  X(IcmpErrorNoMbuf)                                                    \
+  X(L2tpv3DataRx) X(L2tpv3DataTx)                                       \
+  X(BridgeFlooded) X(BridgeFloodCopies) X(BridgeLearned) X(BridgeMacMoved) \
+  X(BridgeToSelf)
 
 enum class Counter : uint8_t {
 #define X(n) n,

@@ -35,6 +35,12 @@ namespace l2tpgw {
   X(L2tpNoTunnel)                                                                \
   X(L2tpNoSession)                                                               \
   X(L2tpWrongSa)          /* session not bound to the SA that carried it */      \
+  X(L2tpv3NoSession)      /* L2TPv3 Session ID names no installed pseudowire */  \
+  X(L2tpv3BadCookie)      /* cookie is not the one the session assigned */       \
+  X(L2tpv3WrongPeer)      /* plain pseudowire data from another address */       \
+  X(L2tpv3NotProtected)   /* pseudowire bound to IPsec, data not from its SA */  \
+  X(BridgeFiltered)       /* destination MAC learned on the arrival port */      \
+  X(BridgeNoPort)         /* a frame for the bridge with no bridge configured */ \
   X(PppMalformed)                                                                \
   X(Ipv4Spoofed)          /* inner source is not the session's address */        \
   X(Ipv4TtlExceeded)      /* TTL <= 1 when routed (ICMP time exceeded sent) */   \

@@ -61,6 +61,7 @@ struct PktMeta {
   uint8_t in_port;
   uint32_t next_hop;      // ARP hold queue: the neighbor the packet waits for (host order)
   uint8_t flags;          // dataplane-internal (kMeta* in dataplane/mbuf_meta.hpp); injectors set 0
+  uint16_t pw_slot;       // dataplane-internal: the pseudowire a bridged frame came from / goes to
 };
 
 inline constexpr uint16_t kPrivSize = 64;

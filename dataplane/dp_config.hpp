@@ -23,6 +23,11 @@ struct DataplaneConfig {
   uint32_t wan_gateway = 0;       // next hop for peers off the WAN subnet (0 = none)
   uint32_t lan_gateway = 0;       // next hop for LAN destinations off the LAN subnet (0 = none)
   uint16_t lan_mtu = 1500;
+  uint16_t wan_mtu = 1500;        // outer packets over it (L2TPv3 frames) are fragmented
+  // `bridge member bridge1 lan1 tunnelN`: the LAN port is a bridge port, and frames not for
+  // our own MAC are bridged to the pseudowires of bridge 1 (and back).
+  bool bridge_lan = false;
+  uint32_t mac_table_buckets = 1024;  // × 8 entries
   // ICMP errors (time exceeded, fragmentation needed) per worker: a token bucket refilled at
   // icmp_error_rate per second (0: never send one) holding up to icmp_error_burst.
   uint32_t icmp_error_rate = 1000;

@@ -94,6 +94,7 @@ parse:
   std::vector<std::string> pools_s;
   DataplaneConfig cfg;
   uint32_t max_sessions = 4096;
+  uint32_t max_pseudowires = 64;
   desc.add_options()
       ("help,h", "show this help")
       ("wan-port", po::value<uint16_t>(&cfg.wan_port)->default_value(0), "DPDK port id of the WAN (client side)")
@@ -107,6 +108,14 @@ parse:
       ("max-sessions", po::value<uint32_t>(&max_sessions)->default_value(4096), "concurrent L2TP sessions the tables hold (1..65535)")
       ("mbufs", po::value<uint32_t>(&cfg.mbufs)->default_value(32767), "packet buffers in the pool")
       ("lan-mtu", po::value<uint16_t>(&cfg.lan_mtu)->default_value(1500), "LAN IPv4 MTU (68..65535)")
+      ("wan-mtu", po::value<uint16_t>(&cfg.wan_mtu)->default_value(1500),
+       "WAN IPv4 MTU (576..65535): outer packets over it (full-size L2TPv3 frames) are fragmented")
+      ("max-pseudowires", po::value<uint32_t>(&max_pseudowires)->default_value(64),
+       "concurrent L2TPv3 Ethernet pseudowires the tables hold (0..4096)")
+      ("bridge-lan", "the LAN port is a member of bridge1 (`bridge member bridge1 lan1 tunnelN`): "
+       "frames not for our MAC are bridged to the L2TPv3 pseudowires and back")
+      ("mac-table-buckets", po::value<uint32_t>(&cfg.mac_table_buckets)->default_value(1024),
+       "bridge MAC table size in buckets of 8 addresses (1..1048576)")
       ("icmp-error-rate", po::value<uint32_t>(&cfg.icmp_error_rate)->default_value(1000),
        "ICMP errors (time exceeded, fragmentation needed) each worker may send per second; 0: none")
       ("icmp-error-burst", po::value<uint32_t>(&cfg.icmp_error_burst)->default_value(50),
@@ -145,6 +154,12 @@ parse:
     cfg.lan_gateway = gw.addr;
   }
   cfg.lan_proxy_arp = !vm.count("no-proxy-arp");
+  cfg.bridge_lan = vm.count("bridge-lan") != 0;
+  if (cfg.wan_mtu < 576) die("--wan-mtu: at least 576 (RFC 791), got " + std::to_string(cfg.wan_mtu));
+  if (max_pseudowires > tables::kMaxPseudowires)
+    die("--max-pseudowires: at most " + std::to_string(tables::kMaxPseudowires));
+  if (cfg.mac_table_buckets == 0 || cfg.mac_table_buckets > (1u << 20))
+    die("--mac-table-buckets: expected 1..1048576, got " + std::to_string(cfg.mac_table_buckets));
   if (cfg.idle_sleep_us > 1000000) die("--idle-sleep-us: at most 1000000 (1 s)");
   if (cfg.lan_mtu < 68) die("--lan-mtu: at least 68 (RFC 791), got " + std::to_string(cfg.lan_mtu));
   if (cfg.icmp_error_burst < 1 || cfg.icmp_error_burst > 1000000)
@@ -166,6 +181,7 @@ parse:
     cfg.sizes.pools[cfg.sizes.n_pools++] = r;
   }
   cfg.sizes.max_sessions = max_sessions;
+  cfg.sizes.max_pseudowires = max_pseudowires;
 
   const unsigned lcores = rte_lcore_count();
   if (lcores < 2) die("need at least 2 lcores (-l): one slowpath and one or more workers");
@@ -211,6 +227,11 @@ parse:
 
   auto wan_neigh = std::make_unique<NeighborTable>(cfg.wan);
   auto lan_neigh = std::make_unique<NeighborTable>(cfg.lan);
+  std::unique_ptr<MacTable> macs;
+  if (cfg.bridge_lan || max_pseudowires > 0) {
+    macs = std::make_unique<MacTable>(cfg.mac_table_buckets);
+    shared.macs = macs.get();
+  }
   shared.wan_neigh = wan_neigh.get();
   shared.lan_neigh = lan_neigh.get();
 

@@ -95,4 +95,32 @@ inline Result<L2tpHeader> decode_l2tp_v2(ByteReader r) {
   return h;
 }
 
+// RFC 3931 §4.1.2.1: the L2TPv3 header over UDP. Its first 16 bits are shared with L2TPv2
+// (T bit, version); then 16 reserved bits and, for a data message, the 32-bit Session ID, then
+// the session's cookie (0, 4 or 8 octets) and L2-Specific Sublayer, whose lengths only the
+// session knows. A control message (T set) carries the Control Connection ID there instead.
+inline constexpr size_t kL2tpv3DataHeaderLen = 8;
+inline constexpr uint16_t kL2tpv3DataFlags = kL2tpVersion3;  // T = 0, reserved 0, Ver = 3
+
+struct L2tpv3Header {
+  bool control;
+  uint32_t id;  // data: Session ID (never 0, §4.1); control: Control Connection ID
+};
+
+// Decodes the fixed part of an L2TPv3 header over the UDP payload in `r`: version 3; in a
+// data message the x bits zero and the Session ID non-zero (0 is reserved for control over IP).
+inline Result<L2tpv3Header> decode_l2tpv3(ByteReader r) {
+  auto flags = r.read_be16();
+  if (!flags) return ParseError::Truncated;
+  if (l2tp_version(*flags) != kL2tpVersion3) return ParseError::BadVersion;
+  const bool control = l2tp_is_control(*flags);
+  if (!control && (*flags & ~kL2tpVersionMask) != 0) return ParseError::BadFlags;
+  if (control && r.remaining() >= 2) r.skip(2);  // Length (L is always set, §3.2.1)
+  else if (!control && !r.skip(2)) return ParseError::Truncated;  // Reserved
+  auto id = r.read_be32();
+  if (!id) return ParseError::Truncated;
+  if (!control && *id == 0) return ParseError::ZeroSessionId;
+  return L2tpv3Header{control, *id};
+}
+
 }  // namespace l2tpgw::wire

@@ -18,7 +18,8 @@ namespace l2tpgw::wire {
   X(BadPadding)                \
   X(BadProtocol)               \
   X(ZeroSpi)                   \
-  X(ZeroSequence)
+  X(ZeroSequence)              \
+  X(ZeroSessionId)
 
 enum class ParseError : uint8_t {
 #define X(n) n,

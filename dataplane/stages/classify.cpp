@@ -116,6 +116,15 @@ void wan_classify(WorkerCtx& w, Burst& b) {
         b.next[i] = Next::Punt;
         continue;
       }
+      if (udp->dst_port == wire::kPortL2tp) {
+        // L2TP in the clear: L2TPv3 (`tunnel encapsulation l2tpv3-raw`); l2tp_decap refuses
+        // L2TPv2 that no SA carried. Its data starts at the UDP header, as after ESP.
+        md.sa_slot = 0;
+        rte_pktmbuf_adj(m, l4);
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - udp->length));
+        b.next[i] = Next::L2tpDecap;
+        continue;
+      }
       if (udp->dst_port != wire::kPortIkeNatT) { b.drop(i, DropReason::UdpNoService); continue; }
       ByteReader payload(data + l4 + 8, udp->length - 8u);
       auto kind = wire::classify_natt_payload(payload);
@@ -181,6 +190,25 @@ void lan_classify(WorkerCtx& w, Burst& b) {
     // The I/G bit of the destination MAC (IEEE 802): RFC 1812 §4.3.2.7 sends no ICMP error
     // about a frame sent to a group.
     md.flags = m->data_len >= 1 && (*rte_pktmbuf_mtod(m, const uint8_t*) & 0x01) ? kMetaL2Multicast : 0;
+    md.pw_slot = 0;
+    if (cfg.bridge_lan && m->data_len >= RTE_ETHER_HDR_LEN) {
+      // A bridge port (`bridge member bridge1 lan1 tunnelN`): a frame for another station is
+      // bridged; a group frame is bridged and also seen here (ARP for our address); only
+      // what is sent to our own MAC is ours alone.
+      const uint8_t* dst = rte_pktmbuf_mtod(m, const uint8_t*);
+      if (md.flags & kMetaL2Multicast) {
+        if (rte_mbuf* c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX)) {
+          meta(c) = md;
+          const uint16_t j = spawn(w, c);
+          w.spawned.next[j] = Next::Bridge;
+        } else {
+          w.stats->drops[static_cast<size_t>(DropReason::NoMbuf)]++;
+        }
+      } else if (std::memcmp(dst, dp.lan_mac.addr_bytes, RTE_ETHER_ADDR_LEN) != 0) {
+        b.next[i] = Next::Bridge;
+        continue;
+      }
+    }
     wire::Ipv4Header ipv4;
     if (!ether_ipv4_input(b, i, &ipv4)) continue;
     const wire::Ipv4Header* ip = &ipv4;

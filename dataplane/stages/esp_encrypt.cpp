@@ -7,6 +7,7 @@
 #include "common/wire/esp.hpp"
 #include "common/wire/ipv4.hpp"
 #include "common/wire/udp.hpp"
+#include "dataplane/stages/ip4_output.hpp"
 #include "dataplane/stages/stage_util.hpp"
 
 namespace l2tpgw::dp {
@@ -98,6 +99,10 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
     const DataplaneConfig& cfg = *dp.cfg;
     const uint32_t next_hop = cfg.wan.contains(rt.peer_addr) || !cfg.wan_gateway ? rt.peer_addr
                                                                                  : cfg.wan_gateway;
+    // An ESP packet over the WAN MTU (a pseudowire's full-size frame) is cut like any packet
+    // of ours with DF clear; the peer reassembles it before decrypting (RFC 4303 §3.4.1).
+    if (total > cfg.wan_mtu && !ip4_mtu_exceeded(w, b, i, cfg.wan_mtu, Egress::Wan, next_hop))
+      continue;
     finish_ether_output(b, i, ether_output(w, m, next_hop, true), Next::TxWan);
   }
   w.count(Counter::EspEncrypted, k);

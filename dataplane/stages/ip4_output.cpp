@@ -15,16 +15,6 @@
 namespace l2tpgw::dp {
 namespace {
 
-// Appends `m` to w.spawned and returns its index there; the caller sets its next node. A full
-// burst is run through the pipeline first.
-uint16_t spawn(WorkerCtx& w, rte_mbuf* m) {
-  if (w.spawned.n == kMaxBurst) flush_spawned(w);
-  const uint16_t j = w.spawned.n++;
-  w.spawned.pkts[j] = m;
-  w.spawned.drop(j, DropReason::None);  // until routed
-  return j;
-}
-
 // Routes spawned packet j, an IPv4 packet of ours to `dst`: down a client's session (through
 // its owner worker) or out of the LAN port, as ip4_forward would.
 void route_spawned(WorkerCtx& w, uint16_t j, uint32_t dst) {
@@ -58,6 +48,14 @@ uint32_t lan_broadcast(const DataplaneConfig& cfg) {
 }
 
 }  // namespace
+
+uint16_t spawn(WorkerCtx& w, rte_mbuf* m) {
+  if (w.spawned.n == kMaxBurst) flush_spawned(w);
+  const uint16_t j = w.spawned.n++;
+  w.spawned.pkts[j] = m;
+  w.spawned.drop(j, DropReason::None);  // until routed
+  return j;
+}
 
 void icmp_error(WorkerCtx& w, rte_mbuf* orig, const uint8_t* ip, uint32_t len, uint8_t type,
                 uint8_t code, uint16_t next_hop_mtu) {
@@ -140,6 +138,7 @@ bool ip4_mtu_exceeded(WorkerCtx& w, Burst& b, uint16_t i, uint16_t mtu, Egress e
     fm.flags |= kMetaSpawned;
     const uint16_t j = spawn(w, f);
     if (egress == Egress::Session) w.spawned.next[j] = Next::L2tpEncap;
+    else if (egress == Egress::Wan) finish_ether_output(w.spawned, j, ether_output(w, f, next_hop, true), Next::TxWan);
     else finish_ether_output(w.spawned, j, ether_output(w, f, next_hop, false), Next::TxLan);
   }
   // Last, since the others read their data from it.

@@ -23,7 +23,12 @@ void icmp_error(WorkerCtx& w, rte_mbuf* orig, const uint8_t* ip, uint32_t len, u
 enum class Egress : uint8_t {
   Session,  // to l2tp_encap, for the session already in the packet's meta (downstream)
   Lan,      // out of the LAN port to `next_hop` (upstream)
+  Wan,      // out of the WAN port to `next_hop` (an outer packet we built: L2TPv3, ESP)
 };
+
+// Appends `m` to w.spawned (running a full w.spawned through the pipeline first) and returns
+// its index there, marked dropped until the caller gives it a next node.
+uint16_t spawn(WorkerCtx& w, rte_mbuf* m);
 
 // The MTU step of a router for packet i of `b`: a whole (one-segment) IPv4 packet longer than
 // `mtu`. With DF set (RFC 1191 §4), it is dropped as Ipv4TooBig and an ICMP Fragmentation

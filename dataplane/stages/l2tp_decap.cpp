@@ -9,6 +9,65 @@
 #include "dataplane/stages/stage_util.hpp"
 
 namespace l2tpgw::dp {
+namespace {
+
+// RFC 3931 §4.1.2.1 over UDP: packet i's data starts at its UDP header (udp_len bytes). A
+// control message goes to the controlplane; a data message must name one of our pseudowires
+// with its cookie, arrive the way the pseudowire is bound (its IPsec peer's SA, or in the
+// clear from its peer's address), and becomes the Ethernet frame it carries, for the bridge.
+void l2tpv3_input(WorkerCtx& w, Burst& b, uint16_t i, uint16_t udp_len) {
+  const DataplaneShared& dp = *w.dp;
+  rte_mbuf* m = b.pkts[i];
+  PktMeta& md = meta(m);
+  const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
+  auto h = wire::decode_l2tpv3(ByteReader(data + 8, udp_len - 8u));
+  if (!h) { b.drop(i, DropReason::L2tpMalformed); return; }
+  if (h->control) {
+    md.punt_kind = PuntKind::L2tpControl;
+    md.tunnel_id = 0;
+    b.next[i] = Next::Punt;
+    return;
+  }
+  const uint32_t slot = tables::pw_slot(h->id);
+  if (slot == 0 || slot >= dp.tables.pw_slots()) { b.drop(i, DropReason::L2tpv3NoSession); return; }
+  const tables::PseudowireRecord& r = dp.tables.pseudowire(slot);
+  if (!tables::published(r) || r.local_session_id != h->id) { b.drop(i, DropReason::L2tpv3NoSession); return; }
+  if (r.peer_index != 0) {
+    // `tunnel encapsulation l2tpv3`: only through an SA of the pseudowire's IPsec peer.
+    if (md.sa_slot == 0 || dp.tables.sa(md.sa_slot).peer_index != r.peer_index) {
+      b.drop(i, DropReason::L2tpv3NotProtected);
+      return;
+    }
+  } else if (md.sa_slot != 0 || md.outer_src != r.peer_addr) {
+    b.drop(i, DropReason::L2tpv3WrongPeer);
+    return;
+  }
+  if (r.owner_worker != w.id) {  // its counters are the owner's
+    md.resume = static_cast<uint8_t>(Next::L2tpDecap);
+    b.handoff(i, r.owner_worker);
+    return;
+  }
+  const uint32_t sublayer = (r.flags & tables::kPwDefaultSublayer) ? 4 : 0;
+  const uint32_t hdr = 8 + wire::kL2tpv3DataHeaderLen + r.local_cookie_len + sublayer;
+  if (udp_len < hdr + RTE_ETHER_HDR_LEN) { b.drop(i, DropReason::L2tpMalformed); return; }
+  // §4.1: "the cookie ... MUST be checked"; a wrong one is discarded.
+  if (std::memcmp(data + 8 + wire::kL2tpv3DataHeaderLen, r.local_cookie, r.local_cookie_len) != 0) {
+    b.drop(i, DropReason::L2tpv3BadCookie);
+    return;
+  }
+  const uint32_t frame_len = udp_len - hdr;
+  rte_pktmbuf_adj(m, static_cast<uint16_t>(hdr));
+  rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - frame_len));
+  tables::SessionCounters& pc = dp.tables.pw_counters(slot);
+  pc.rx_packets++;
+  pc.rx_octets += frame_len;
+  w.count(Counter::L2tpv3DataRx);
+  md.pw_slot = static_cast<uint16_t>(slot);
+  md.flags = 0;
+  b.next[i] = Next::Bridge;
+}
+
+}  // namespace
 
 void l2tp_decap(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
@@ -31,6 +90,12 @@ void l2tp_decap(WorkerCtx& w, Burst& b) {
     auto udp = wire::decode_udp(r);
     if (!udp) { b.drop(i, DropReason::L2tpMalformed); continue; }
     if (udp->dst_port != wire::kPortL2tp) { b.drop(i, DropReason::L2tpBadPort); continue; }
+    if (udp->length >= 10 && wire::l2tp_version(load_be16(data + 8)) == wire::kL2tpVersion3) {
+      l2tpv3_input(w, b, i, udp->length);
+      continue;
+    }
+    // L2TPv2 is offered over IPsec only (the L2TP/IPsec of remote access).
+    if (md.sa_slot == 0) { b.drop(i, DropReason::L2tpWrongSa); continue; }
     r.skip(8);
     auto l2 = wire::decode_l2tp_v2(*r.take(udp->length - 8u));
     if (!l2) { b.drop(i, DropReason::L2tpMalformed); continue; }

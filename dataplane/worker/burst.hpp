@@ -31,6 +31,8 @@ enum class Next : uint8_t {
   Slowpath,   // to the slowpath lcore (ARP)
   Handoff,    // to the owner worker (target[i])
   Consumed,   // a stage took the mbuf (reassembly table, ARP hold queue)
+  Bridge,     // an Ethernet frame for the bridge (from the LAN port or a pseudowire)
+  PwEncap,    // an Ethernet frame to carry over pseudowire pw_slot (L2TPv3)
 };
 
 // The controlplane names inject destinations by these numbers (common/punt.hpp).

@@ -23,8 +23,10 @@ void run_stages(WorkerCtx& w, Burst& b) {
   lan_classify(w, b);
   esp_decrypt(w, b);
   l2tp_decap(w, b);
+  bridge(w, b);
   ip4_forward(w, b);
   l2tp_encap(w, b);
+  pw_encap(w, b);
   esp_encrypt(w, b);
   dispatch(w, b);
 }
@@ -57,8 +59,9 @@ void flush_spawned(WorkerCtx& w) {
 void run_pipeline_profiled(WorkerCtx& w, Burst& b, uint64_t (&cycles)[kStageCount]) {
   using Stage = void (*)(WorkerCtx&, Burst&);
   static constexpr Stage kStages[kStageCount] = {wan_classify, lan_classify, esp_decrypt,
-                                                 l2tp_decap,   ip4_forward,  l2tp_encap,
-                                                 esp_encrypt,  dispatch};
+                                                 l2tp_decap,   bridge,       ip4_forward,
+                                                 l2tp_encap,   pw_encap,     esp_encrypt,
+                                                 dispatch};
   uint64_t t = rte_rdtsc();
   for (size_t s = 0; s < kStageCount; ++s) {
     kStages[s](w, b);

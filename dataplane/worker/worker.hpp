@@ -11,6 +11,7 @@
 
 #include "common/counters.hpp"
 #include "common/tables/shared_tables.hpp"
+#include "dataplane/bridge/mac_table.hpp"
 #include "dataplane/crypto/imb_engine.hpp"
 #include "dataplane/dp_config.hpp"
 #include "dataplane/neighbor.hpp"
@@ -35,6 +36,7 @@ struct DataplaneShared {
   rte_ring* slowpath = nullptr;                 // workers -> slowpath lcore (MP/SC): ARP frames
   rte_ring* arp_hold = nullptr;                 // workers -> slowpath: IPv4 packets awaiting ARP
   rte_ring* events = nullptr;                   // workers -> CP: SA/NAT events
+  MacTable* macs = nullptr;                     // bridge 1's learning table (shared by workers)
 };
 
 // Where processed packets go. Real workers transmit; the benchmark counts and recycles.
@@ -75,8 +77,9 @@ void flush_spawned(WorkerCtx& w);
 
 // The stages in pipeline order, for per-stage cycle accounting (VPP's `show runtime`).
 inline constexpr const char* kStageNames[] = {"wan_classify", "lan_classify", "esp_decrypt",
-                                              "l2tp_decap",   "ip4_forward",  "l2tp_encap",
-                                              "esp_encrypt",  "dispatch"};
+                                              "l2tp_decap",   "bridge",       "ip4_forward",
+                                              "l2tp_encap",   "pw_encap",     "esp_encrypt",
+                                              "dispatch"};
 inline constexpr size_t kStageCount = std::size(kStageNames);
 // run_pipeline with the TSC read around every stage; cycles[s] accumulates stage s.
 // For benchmarks and diagnostics: eight rdtsc per burst.
@@ -87,8 +90,10 @@ void wan_classify(WorkerCtx& w, Burst& b);
 void lan_classify(WorkerCtx& w, Burst& b);
 void esp_decrypt(WorkerCtx& w, Burst& b);
 void l2tp_decap(WorkerCtx& w, Burst& b);
+void bridge(WorkerCtx& w, Burst& b);
 void ip4_forward(WorkerCtx& w, Burst& b);
 void l2tp_encap(WorkerCtx& w, Burst& b);
+void pw_encap(WorkerCtx& w, Burst& b);
 void esp_encrypt(WorkerCtx& w, Burst& b);
 void dispatch(WorkerCtx& w, Burst& b);
 

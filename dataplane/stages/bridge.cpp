@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+// bridge: `bridge member bridge1 lan1 tunnel1 ...` as a transparent learning bridge (IEEE
+// 802.1D §7.7-7.8): the source address is learned on the arrival port, a known unicast
+// destination goes out of its port (or nowhere, when that is the arrival port), and a group
+// or unknown destination is flooded to every other port. Ports are the LAN port and the
+// L2TPv3 Ethernet pseudowires of the bridge (RFC 4719).
+#include <rte_cycles.h>
+
+#include "dataplane/stages/ip4_output.hpp"
+#include "dataplane/stages/stage_util.hpp"
+
+namespace l2tpgw::dp {
+namespace {
+
+// Sends packet i (or its spawned copy j, `in_spawned`) out of bridge port `port`.
+void to_port(WorkerCtx& w, Burst& b, uint16_t i, BridgePort port) {
+  rte_mbuf* m = b.pkts[i];
+  if (port == kBridgePortLan) {
+    b.next[i] = Next::TxLan;
+    return;
+  }
+  PktMeta& md = meta(m);
+  md.pw_slot = port;
+  const uint8_t owner = w.dp->tables.pseudowire(port).owner_worker;
+  if (owner != w.id) {
+    md.resume = static_cast<uint8_t>(Next::PwEncap);
+    b.handoff(i, owner);
+  } else {
+    b.next[i] = Next::PwEncap;
+  }
+}
+
+// The pseudowires of bridge 1 that are installed, in slot order.
+uint16_t bridge_pseudowires(const DataplaneShared& dp, BridgePort* out, uint16_t cap) {
+  uint16_t n = 0;
+  for (uint32_t s = 1; s < dp.tables.pw_slots() && n < cap; ++s) {
+    const tables::PseudowireRecord& r = dp.tables.pseudowire(s);
+    if (tables::published(r) && r.bridge == 1) out[n++] = static_cast<BridgePort>(s);
+  }
+  return n;
+}
+
+// Floods packet i to every port of the bridge but `in`: copies for all ports but the first,
+// which takes the original. Copies are full copies (each gets its own headers prepended).
+void flood(WorkerCtx& w, Burst& b, uint16_t i, BridgePort in) {
+  constexpr uint16_t kMaxFloodPorts = 64;
+  BridgePort ports[kMaxFloodPorts + 1];
+  uint16_t n = 0;
+  if (in != kBridgePortLan) ports[n++] = kBridgePortLan;
+  BridgePort pws[kMaxFloodPorts];
+  const uint16_t npw = bridge_pseudowires(*w.dp, pws, kMaxFloodPorts);
+  for (uint16_t k = 0; k < npw; ++k)
+    if (pws[k] != in) ports[n++] = pws[k];
+  if (n == 0) {
+    b.drop(i, DropReason::BridgeFiltered);
+    return;
+  }
+  w.count(Counter::BridgeFlooded);
+  rte_mbuf* m = b.pkts[i];
+  for (uint16_t k = 1; k < n; ++k) {
+    rte_mbuf* c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+    if (!c) {
+      w.stats->drops[static_cast<size_t>(DropReason::NoMbuf)]++;
+      continue;
+    }
+    meta(c) = meta(m);
+    // Each copy's headroom is the pool's, as the original's: room for every header.
+    const uint16_t j = spawn(w, c);
+    w.spawned.next[j] = Next::Bridge;  // placeholder, set by to_port below
+    to_port(w, w.spawned, j, ports[k]);
+    w.count(Counter::BridgeFloodCopies);
+  }
+  to_port(w, b, i, ports[0]);
+}
+
+}  // namespace
+
+void bridge(WorkerCtx& w, Burst& b) {
+  const DataplaneShared& dp = *w.dp;
+  uint32_t now = 0;
+  bool have_now = false;
+  for (uint16_t i = 0; i < b.n; ++i) {
+    if (b.next[i] != Next::Bridge) continue;
+    rte_mbuf* m = b.pkts[i];
+    if (!dp.macs) { b.drop(i, DropReason::BridgeNoPort); continue; }
+    if (!make_contiguous(m)) { b.drop(i, DropReason::NoHeadroom); continue; }
+    if (m->data_len < RTE_ETHER_HDR_LEN) { b.drop(i, DropReason::EthRunt); continue; }
+    if (!have_now) {
+      now = static_cast<uint32_t>(rte_get_tsc_cycles() / rte_get_tsc_hz());
+      have_now = true;
+    }
+    const uint8_t* frame = rte_pktmbuf_mtod(m, const uint8_t*);
+    const BridgePort in = meta(m).pw_slot ? meta(m).pw_slot : kBridgePortLan;
+    if (!mac_is_group(frame + 6)) {
+      switch (dp.macs->learn(mac_to_u64(frame + 6), in, now)) {
+        case MacTable::Learned::Known: break;
+        case MacTable::Learned::New: w.count(Counter::BridgeLearned); break;
+        case MacTable::Learned::Moved: w.count(Counter::BridgeMacMoved); break;
+      }
+    }
+    if (mac_is_group(frame)) {
+      flood(w, b, i, in);
+      continue;
+    }
+    if (in != kBridgePortLan && std::memcmp(frame, dp.lan_mac.addr_bytes, RTE_ETHER_ADDR_LEN) == 0) {
+      // To the bridge's own address from across a pseudowire: the appliance's replies would
+      // leave by the LAN port only, so it does not answer there yet.
+      w.count(Counter::BridgeToSelf);
+      b.drop(i, DropReason::BridgeFiltered);
+      continue;
+    }
+    const BridgePort out = dp.macs->lookup(mac_to_u64(frame), now);
+    if (out == kBridgePortNone) {
+      flood(w, b, i, in);
+    } else if (out == in) {
+      b.drop(i, DropReason::BridgeFiltered);  // 802.1D §7.7.1: not sent back where it came from
+    } else {
+      to_port(w, b, i, out);
+    }
+  }
+}
+
+}  // namespace l2tpgw::dp
