@@ -257,5 +257,45 @@ TEST(L2tpDecode, SixteenBitLengthsDoNotWrap) {
   EXPECT_EQ(h->payload_len, 65529);
 }
 
+TEST(L2tpv3, DataAndControlHeadersOverUdp) {
+  // RFC 3931 §4.1.2.1: T=0, Ver=3, reserved, Session ID 0x12345678 (then the cookie).
+  {
+    const auto d = hex("0003 0000 1234 5678 aabb ccdd");
+    Exact buf(d);
+    auto h = decode_l2tpv3(buf.reader());
+    ASSERT_TRUE(h.ok());
+    EXPECT_FALSE(h->control);
+    EXPECT_EQ(h->id, 0x12345678u);
+  }
+  // §3.2.1: a control message, T L S set, Length, Control Connection ID.
+  {
+    const auto d = hex("c803 0014 0000 0007 0000 0000");
+    Exact buf(d);
+    auto h = decode_l2tpv3(buf.reader());
+    ASSERT_TRUE(h.ok());
+    EXPECT_TRUE(h->control);
+    EXPECT_EQ(h->id, 7u);
+  }
+  const struct {
+    const char* name;
+    const char* bytes;
+    ParseError error;
+  } bad[] = {
+      {"empty", "", ParseError::Truncated},
+      {"version 2", "0002 0000 1234 5678", ParseError::BadVersion},
+      {"data with an x bit", "0103 0000 1234 5678", ParseError::BadFlags},
+      {"Session ID 0 (reserved)", "0003 0000 0000 0000", ParseError::ZeroSessionId},
+      {"no Session ID", "0003 0000 1234", ParseError::Truncated},
+      {"control without its id", "c803 0014 00", ParseError::Truncated},
+  };
+  for (const auto& c : bad) {
+    const auto d = hex(c.bytes);
+    Exact buf(d);
+    auto h = decode_l2tpv3(buf.reader());
+    ASSERT_FALSE(h.ok()) << c.name;
+    EXPECT_EQ(h.error(), c.error) << c.name;
+  }
+}
+
 }  // namespace
 }  // namespace l2tpgw::wire
