@@ -142,6 +142,25 @@ uint32_t TableWriter::reserve_pw_session_id(std::string* error) {
   return id;
 }
 
+uint32_t TableWriter::reserve_pw_session_id(uint32_t session_id, std::string* error) {
+  const uint32_t slot = pw_slot(session_id);
+  if (slot == 0 || slot >= tables_.pw_slots() || (session_id >> kPwSlotBits) == 0) {
+    if (error)
+      *error = "L2TPv3 session id " + std::to_string(session_id) + " does not name a slot 1.." +
+               std::to_string(tables_.pw_slots() - 1) + " under a non-zero tag (tag << " +
+               std::to_string(kPwSlotBits) + " | slot)";
+    return 0;
+  }
+  auto it = std::find(free_pw_.begin(), free_pw_.end(), slot);
+  if (it == free_pw_.end() || published(tables_.pseudowire(slot))) {
+    if (error) *error = "the slot of L2TPv3 session id " + std::to_string(session_id) + " is in use";
+    return 0;
+  }
+  free_pw_.erase(it);
+  reserved_pw_.push_back(session_id);
+  return session_id;
+}
+
 bool TableWriter::release_pw_session_id(uint32_t session_id) {
   auto it = std::find(reserved_pw_.begin(), reserved_pw_.end(), session_id);
   if (it == reserved_pw_.end()) return false;

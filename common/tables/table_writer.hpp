@@ -92,6 +92,9 @@ class TableWriter {
   // The same for L2TPv3: the Local Session ID goes out in ICRQ/ICRP (RFC 3931 §3.4.1) before
   // the pseudowire can be installed. Returns the 32-bit id, or 0 with `error`.
   uint32_t reserve_pw_session_id(std::string* error);
+  // Static L2TPv3 (ids configured at both ends, as `ip l2tp add session`): reserves exactly
+  // `session_id`, whose slot (its low bits) must be free and whose tag must not be 0.
+  uint32_t reserve_pw_session_id(uint32_t session_id, std::string* error);
   bool release_pw_session_id(uint32_t session_id);
 
   // Each returns the new slot / id, or 0 with `error` set. Nothing is half-installed on error.

@@ -64,14 +64,17 @@ uint32_t free_peer_index(const tables::TableWriter& w) {
 
 int main(int argc, char** argv) {
   po::options_description desc(
-      "Usage: l2tpgw-sessionctl [options] add|del|list\n"
-      "Installs static L2TP/IPsec sessions into a running l2tpgw-dataplane (test and lab use;\n"
-      "the controlplane installs negotiated ones through the same API).\nOptions");
+      "Usage: l2tpgw-sessionctl [options] add|del|add-pw|del-pw|list\n"
+      "Installs static L2TP/IPsec sessions and L2TPv3 Ethernet pseudowires (static L2TPv3, as\n"
+      "`ip l2tp add session` does) into a running l2tpgw-dataplane (test and lab use; the\n"
+      "controlplane installs negotiated ones through the same API).\nOptions");
   std::string prefix, cmd, client, peer, local, cipher = "aes-cbc", auth = "sha-hmac";
   std::string ek_in, ak_in, ek_out, ak_out, spi_out_s;
   uint32_t peer_index = 0;
   uint16_t peer_tid = 0, peer_sid = 0, peer_l2tp_port = 1701, peer_port = 4500, mtu = 1400, mss = 0;
   uint16_t replay = 64, session = 0;
+  uint32_t pw_peer_sid = 0, pw_sid = 0;
+  std::string local_cookie, peer_cookie;
   desc.add_options()
       ("help,h", "show this help")
       ("file-prefix", po::value<std::string>(&prefix), "the dataplane's EAL --file-prefix")
@@ -95,7 +98,13 @@ int main(int argc, char** argv) {
       ("mtu", po::value<uint16_t>(&mtu)->default_value(1400), "session MTU")
       ("mss", po::value<uint16_t>(&mss)->default_value(0), "TCP MSS clamp (0 = off)")
       ("replay-window", po::value<uint16_t>(&replay)->default_value(64), "anti-replay window (0 = off)")
-      ("session", po::value<uint16_t>(&session), "del: our session id");
+      ("session", po::value<uint16_t>(&session), "del: our session id")
+      ("pw-peer-session-id", po::value<uint32_t>(&pw_peer_sid), "add-pw: the peer's L2TPv3 Session ID")
+      ("local-cookie", po::value<std::string>(&local_cookie), "add-pw: hex, 0/4/8 bytes the peer sends us")
+      ("peer-cookie", po::value<std::string>(&peer_cookie), "add-pw: hex, 0/4/8 bytes we send the peer")
+      ("sublayer", "add-pw: the Default L2-Specific Sublayer (RFC 3931 §4.6) is used")
+      ("pw-session", po::value<uint32_t>(&pw_sid),
+       "add-pw: our L2TPv3 Session ID (static: tag << 16 | slot; default: chosen); del-pw: which");
   po::positional_options_description pos;
   pos.add("command", 1);
   po::variables_map vm;
@@ -127,6 +136,43 @@ int main(int argc, char** argv) {
       std::printf("session=%u tunnel_id=%u client=%s peer_session_id=%u\n", sid, s.tunnel_id,
                   inet_ntoa(a), s.peer_session_id);
     }
+    for (uint32_t id : w.installed_pseudowires()) {
+      const tables::PseudowireRecord& r = t.pseudowire(tables::pw_slot(id));
+      in_addr a{htonl(r.peer_addr)};
+      std::printf("pseudowire session_id=%u peer=%s peer_session_id=%u sa_out=%u bridge=%u\n", id,
+                  inet_ntoa(a), r.peer_session_id, r.sa_out.load(), r.bridge);
+    }
+    return 0;
+  }
+  if (cmd == "del-pw") {
+    if (!vm.count("pw-session")) die("del-pw needs --pw-session");
+    const uint32_t peer = t.pseudowire(tables::pw_slot(pw_sid)).peer_index;
+    if (!w.del_pseudowire(pw_sid)) die("no pseudowire " + std::to_string(pw_sid));
+    if (peer != 0)
+      for (uint32_t sa : w.installed_sas())
+        if (t.sa(sa).peer_index == peer) w.del_sa(sa);
+    w.reclaim(true);
+    std::printf("deleted pseudowire session_id=%u\n", pw_sid);
+    return 0;
+  }
+  if (cmd == "add-pw") {
+    for (const char* need : {"peer", "pw-peer-session-id"})
+      if (!vm.count(need)) die(std::string("add-pw needs --") + need);
+    const std::vector<uint8_t> lc = parse_hex(local_cookie, "--local-cookie");
+    const std::vector<uint8_t> pc = parse_hex(peer_cookie, "--peer-cookie");
+    tables::PseudowireParams p;
+    if (vm.count("pw-session") && !(p.session_id = w.reserve_pw_session_id(pw_sid, &err)))
+      die("--pw-session: " + err);
+    p.peer_session_id = pw_peer_sid;
+    p.peer_addr = parse_ipv4(peer, "--peer");
+    p.local_addr = local.empty() ? t.header().wan_addr : parse_ipv4(local, "--local");
+    p.peer_port = peer_l2tp_port;
+    p.local_cookie = lc;
+    p.peer_cookie = pc;
+    p.flags = vm.count("sublayer") ? tables::kPwDefaultSublayer : 0;
+    const uint32_t id = w.add_pseudowire(p, &err);
+    if (!id) die("pseudowire: " + err);
+    std::printf("pseudowire session_id=%u owner=%u\n", id, t.pseudowire(tables::pw_slot(id)).owner_worker);
     return 0;
   }
   if (cmd == "del") {
@@ -147,7 +193,7 @@ int main(int argc, char** argv) {
     std::printf("deleted session=%u\n", session);
     return 0;
   }
-  if (cmd != "add") die("unknown command '" + cmd + "' (add, del, list)");
+  if (cmd != "add") die("unknown command '" + cmd + "' (add, del, add-pw, del-pw, list)");
 
   for (const char* need : {"client", "peer", "enc-key-in", "enc-key-out", "spi-out", "peer-tunnel-id", "peer-session-id"})
     if (!vm.count(need)) die(std::string("add needs --") + need);

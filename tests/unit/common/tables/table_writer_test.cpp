@@ -761,5 +761,21 @@ TEST_F(TablesTest, PseudowireSlotReturnsAfterTheGracePeriodAndARestartSeesTheRes
   EXPECT_TRUE(restarted.del_pseudowire(kept));
 }
 
+TEST_F(TablesTest, StaticPseudowireIdIsReservedExactly) {
+  TearDown();
+  make(pw_sizes(4));
+  TableWriter w(tables_, 3);
+  std::string err;
+  const uint32_t id = (0x1a << kPwSlotBits) | 2;
+  ASSERT_EQ(w.reserve_pw_session_id(id, &err), id) << err;
+  EXPECT_EQ(w.reserve_pw_session_id((0x1b << kPwSlotBits) | 2, &err), 0u) << "slot 2 is taken";
+  EXPECT_EQ(w.reserve_pw_session_id(2, &err), 0u) << "tag 0";
+  EXPECT_EQ(w.reserve_pw_session_id((0x1a << kPwSlotBits) | 5, &err), 0u) << "no slot 5";
+  EXPECT_EQ(w.reserve_pw_session_id(0x1a << kPwSlotBits, &err), 0u) << "slot 0";
+  PseudowireParams p = plain_pw();
+  p.session_id = id;
+  EXPECT_EQ(w.add_pseudowire(p, &err), id) << err;
+}
+
 }  // namespace
 }  // namespace l2tpgw::tables
