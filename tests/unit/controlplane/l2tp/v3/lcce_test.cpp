@@ -10,6 +10,7 @@
 #include <set>
 
 #include "controlplane/l2tp/v3/lcce.hpp"
+#include "controlplane/l2tp/v3/status.hpp"
 
 namespace l2tpgw::cp::l2tp::v3 {
 namespace {
@@ -285,6 +286,42 @@ TEST_F(LcceTest, OneStartsFirstAsInSeed001) {
   EXPECT_EQ(a.lcce->stats().connections_established, 1u);
   EXPECT_EQ(a.lcce->stats().retransmit_failures, 0u);
   EXPECT_EQ(a.lcce->stats().keepalive_timeouts, 0u);
+}
+
+TEST_F(LcceTest, ShowStatusAfterSetUpHasTheSeedLayout) {
+  cb.always_on = false;
+  b.lcce->add_tunnel(cb, t);
+  a.lcce->add_tunnel(ca, t);
+  advance(seconds(56));
+  const LcceTunnelStatus s = status(a);
+  const std::string out = show_status_l2tpv3(a.lcce->status(t));
+  const std::string want =
+      "------------------- L2TP INFORMATION -------------------\n"
+      "Number of control table using\n"
+      "Tunnel Control: 1, Session Control: 1\n"
+      "TUNNEL[1]:\n"
+      "Tunnel State: established\n"
+      "Version: L2TPv3\n"
+      "Local Tunnel ID: " + std::to_string(s.ccid) + "\n"
+      "Remote Tunnel ID: " + std::to_string(s.peer_ccid) + "\n"
+      "Local IP Address: 192.0.2.1\n"
+      "Remote IP Address: 198.51.100.2\n"
+      "Local Src port: 1701\n"
+      "Remote Src port: 1701\n"
+      "Vendor: YAMAHA Corporation\n"
+      "Hostname: RTX830\n"
+      "Next Transmit sequence(Ns): 4\n"
+      "Next Receive sequence(Nr) : 2\n"
+      "Tunnel has 1 session.\n"
+      "Session Information\n"
+      "Session State: established\n"
+      "Local Session ID: 1000\n"
+      "Remote Session ID: 2000\n"
+      "Circuit Status local:UP peer:UP\n"
+      "56 seconds connection.\n"
+      "Received: 0 packet [0 octet]\n"
+      "Transmitted: 0 packet [0 octet]\n";
+  EXPECT_EQ(out, want);
 }
 
 TEST_F(LcceTest, BothStartAtOnceMakeOneConnection) {
@@ -648,6 +685,10 @@ TEST_F(LcceTest, CircuitStatusTravelsInSli) {
   EXPECT_FALSE(b.changed[0].peer_up);
   EXPECT_FALSE(status(b).sessions.at(0).peer_up);
   EXPECT_FALSE(status(a).sessions.at(0).local_up);
+  const std::string shown = show_status_l2tpv3(b.lcce->status(t));
+  EXPECT_NE(shown.find("Circuit Status local:UP peer:DOWN"), std::string::npos) << shown;
+  EXPECT_NE(show_status_l2tpv3(a.lcce->status(t)).find("Circuit Status local:DOWN peer:UP"),
+            std::string::npos);
   a.lcce->set_circuit_status(1, true, t);
   net.run(t);
   ASSERT_EQ(b.changed.size(), 2u);
