@@ -67,9 +67,10 @@ constexpr std::string_view to_string(MainModeState s) {
 }
 
 // RFC 2409 §5.5 Quick Mode, responder side:
-//   Init        QM1 (HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr]) answered with QM2: waiting
-//               for QM3 (HDR*, HASH(3))
-//   Negotiated  QM3 verified and both ESP SAs installed (kept a while to drop duplicates)
+//   Init        QM1 (HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr]) answered with QM2, our
+//               inbound ESP SA installed: waiting for QM3 (HDR*, HASH(3))
+//   Negotiated  QM3 verified and the outbound ESP SA installed too (kept a while to drop
+//               duplicates)
 enum class QuickModeState : uint8_t { Init, Negotiated };
 
 struct QuickMode {
@@ -80,6 +81,7 @@ struct QuickMode {
   SecretBytes gqm_xy;   // PFS: g(qm)^xy; empty without
   EspSuite suite;
   uint32_t spi_in = 0;  // ours, reserved with Installer::alloc_spi
+  uint32_t slot_in = 0; // the inbound SA keyed with spi_in, installed before QM2 went out
   uint32_t spi_out = 0; // the initiator's
   std::optional<uint32_t> nat_oa_peer;   // the peer's original address (RFC 3947 §5.2)
   Bytes last_in;        // digest of the last message we processed (duplicate detection)

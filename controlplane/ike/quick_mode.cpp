@@ -8,8 +8,11 @@
 //                        <-- HDR*, HASH(2), SA, Nr [, KE ] [, IDci, IDcr ] [, NAT-OA...]   QM2
 //        HDR*, HASH(3)                                                      -->    QM3
 //
-// Our inbound SPI is reserved (Installer::alloc_spi) when QM2 announces it; both directions are
-// installed (add_sa) when HASH(3) proves the initiator has the keys.
+// Make-before-break: our inbound SA is installed (Installer::alloc_spi, add_sa) before QM2
+// announces its SPI, the outbound one when HASH(3) proves the initiator has the keys. RFC 2409
+// leaves the moment open; the initiator installs both directions as QM2 arrives and sends on
+// the new SA at once, so its first packets can overtake QM3 (punted to us, slower than the
+// fastpath) and would meet no inbound SA: a rekey would lose them.
 #include <algorithm>
 
 #include "controlplane/ike/message.hpp"
@@ -38,6 +41,37 @@ bool id_ok(const Identification& id, uint32_t expect_addr, bool behind_nat, uint
   if (id.port != 0 && id.port != l2tp_port) return false;
   // Behind a NAT the ID carries the private address (RFC 3947 §5.2): it cannot match.
   return behind_nat || *addr == expect_addr;
+}
+
+// RFC 2409 §5.5 KEYMAT and the SA parameters for one direction: the SA we receive on is keyed
+// with our SPI, the one we send on with the initiator's. Encryption key first, then the
+// integrity key (RFC 4106 §8.1: GCM key + salt). The keys point into `km`, which must outlive
+// the add_sa call.
+tables::SaParams esp_sa_params(const IkeSa& sa, const QuickMode& qm, tables::SaDirection dir,
+                               SecretBytes& km) {
+  const EspSuite& s = qm.suite;
+  const bool inbound = dir == tables::SaDirection::Inbound;
+  const size_t enc_len = esp_enc_keymat_len(s.cipher);
+  const size_t auth_len = s.auth == EspAuth::None ? 0 : info(s.auth).key_len;
+  const uint32_t spi = inbound ? qm.spi_in : qm.spi_out;
+  km = keymat(sa.suite.hash, view(sa.keys.skeyid_d), view(qm.gqm_xy),
+              static_cast<uint8_t>(ProtocolId::IpsecEsp), spi, qm.ni, qm.nr, enc_len + auth_len);
+  const bool natt = s.udp_encapsulated();
+  tables::SaParams p;
+  p.direction = dir;
+  p.spi = spi;
+  p.peer_index = sa.peer_index;
+  p.natt = natt;
+  p.replay_window = inbound && sa.policy->anti_replay ? sa.policy->replay_window : 0;
+  p.local_addr = sa.local.addr;
+  p.peer_addr = sa.peer.addr;
+  p.local_port = natt ? sa.local.port : 0;
+  p.peer_port = natt ? sa.peer.port : 0;
+  p.cipher = s.cipher;
+  p.auth = s.auth;
+  p.enc_key = ByteView(km.data(), enc_len);
+  p.auth_key = ByteView(km.data() + enc_len, auth_len);
+  return p;
 }
 
 }  // namespace
@@ -218,6 +252,17 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
     return;
   }
   qm.spi_in = spi.value;
+  // Make-before-break (above): the SA we receive on is in place before QM2 names its SPI.
+  SecretBytes km_in;
+  auto slot_in = installer_.add_sa(esp_sa_params(sa, qm, tables::SaDirection::Inbound, km_in));
+  if (!slot_in) {
+    ++counters_[IkeCounter::InstallFailed];
+    logf(LogLevel::Warning, "[IKE] ISAKMP SA[%llu]: inbound SA %08x not installed: %s",
+         static_cast<unsigned long long>(sa.serial), qm.spi_in, slot_in.error.c_str());
+    installer_.release_spi(qm.spi_in);
+    return;
+  }
+  qm.slot_in = slot_in.value;
 
   // QM2: HASH(2), SA (our SPI), Nr [, KE] [, IDci, IDcr as received] [, NAT-OAi, NAT-OAr]
   // [, RESPONDER-LIFETIME].
@@ -261,7 +306,7 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
                             hash_first_chain(h2, rest_bytes, rest.first_type()), sa.suite.cipher,
                             view(sa.keys.enc_key), *next_iv, qm.iv);
   if (!m2) {
-    installer_.release_spi(qm.spi_in);
+    installer_.del_sa(qm.slot_in);
     logf(LogLevel::Error, "[IKE] ISAKMP SA[%llu]: cannot encrypt QM2",
          static_cast<unsigned long long>(sa.serial));
     return;
@@ -311,7 +356,7 @@ void IkeResponder::abandon_quick_mode(IkeSa& sa, uint32_t message_id) {
   auto it = sa.quick.find(message_id);
   if (it == sa.quick.end()) return;
   cancel(it->second.timer);
-  if (it->second.state == QuickModeState::Init) installer_.release_spi(it->second.spi_in);
+  if (it->second.state == QuickModeState::Init) installer_.del_sa(it->second.slot_in);
   forget_quick_mode(sa, message_id);
 }
 
@@ -337,57 +382,15 @@ void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
   }
   authenticated(sa, local, peer, now);
 
-  // RFC 2409 §5.5 KEYMAT: the SA we receive on is keyed with our SPI, the one we send on with
-  // the initiator's. Encryption key first, then the integrity key (RFC 4106 §8.1: GCM key +
-  // salt).
-  const EspSuite& s = qm.suite;
-  const size_t enc_len = esp_enc_keymat_len(s.cipher);
-  const size_t auth_len = s.auth == EspAuth::None ? 0 : info(s.auth).key_len;
-  const uint8_t esp = static_cast<uint8_t>(ProtocolId::IpsecEsp);
-  const SecretBytes km_in = keymat(hash_alg, view(sa.keys.skeyid_d), view(qm.gqm_xy), esp,
-                                   qm.spi_in, qm.ni, qm.nr, enc_len + auth_len);
-  const SecretBytes km_out = keymat(hash_alg, view(sa.keys.skeyid_d), view(qm.gqm_xy), esp,
-                                    qm.spi_out, qm.ni, qm.nr, enc_len + auth_len);
-  const bool natt = s.udp_encapsulated();
-  tables::SaParams p;
-  p.peer_index = sa.peer_index;
-  p.natt = natt;
-  p.replay_window = sa.policy->anti_replay ? sa.policy->replay_window : 0;
-  p.local_addr = sa.local.addr;
-  p.peer_addr = sa.peer.addr;
-  p.local_port = natt ? sa.local.port : 0;
-  p.peer_port = natt ? sa.peer.port : 0;
-  p.cipher = s.cipher;
-  p.auth = s.auth;
-  tables::SaParams in = p;
-  in.direction = tables::SaDirection::Inbound;
-  in.spi = qm.spi_in;
-  in.enc_key = ByteView(km_in.data(), enc_len);
-  in.auth_key = ByteView(km_in.data() + enc_len, auth_len);
-  tables::SaParams out = p;
-  out.direction = tables::SaDirection::Outbound;
-  out.spi = qm.spi_out;
-  out.replay_window = 0;
-  out.enc_key = ByteView(km_out.data(), enc_len);
-  out.auth_key = ByteView(km_out.data() + enc_len, auth_len);
-
+  // The inbound SA went in with QM2; now the one we send on.
   const uint32_t mid = qm.message_id;
-  auto slot_in = installer_.add_sa(in);
-  if (!slot_in) {
-    ++counters_[IkeCounter::InstallFailed];
-    logf(LogLevel::Warning, "[IKE] ISAKMP SA[%llu]: inbound SA %08x not installed: %s",
-         static_cast<unsigned long long>(sa.serial), qm.spi_in, slot_in.error.c_str());
-    abandon_quick_mode(sa, mid);
-    return;
-  }
-  auto slot_out = installer_.add_sa(out);
+  SecretBytes km_out;
+  auto slot_out = installer_.add_sa(esp_sa_params(sa, qm, tables::SaDirection::Outbound, km_out));
   if (!slot_out) {
     ++counters_[IkeCounter::InstallFailed];
     logf(LogLevel::Warning, "[IKE] ISAKMP SA[%llu]: outbound SA %08x not installed: %s",
          static_cast<unsigned long long>(sa.serial), qm.spi_out, slot_out.error.c_str());
-    installer_.del_sa(slot_in.value);
-    qm.state = QuickModeState::Negotiated;  // the SPI went with the inbound SA
-    abandon_quick_mode(sa, mid);
+    abandon_quick_mode(sa, mid);  // and the inbound SA with it
     return;
   }
 
@@ -400,12 +403,12 @@ void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
   c.peer_id = sa.peer_id;
   c.spi_in = qm.spi_in;
   c.spi_out = qm.spi_out;
-  c.slot_in = slot_in.value;
+  c.slot_in = qm.slot_in;
   c.slot_out = slot_out.value;
-  c.suite = s;
-  c.natt = natt;
+  c.suite = qm.suite;
+  c.natt = qm.suite.udp_encapsulated();
   c.nat_oa_peer = qm.nat_oa_peer;
-  c.lifetime = std::min(s.life_seconds, sa.policy->ipsec_lifetime_max);
+  c.lifetime = std::min(qm.suite.life_seconds, sa.policy->ipsec_lifetime_max);
   c.installed = now;
   const uint64_t cserial = c.serial;
   arm(c.timer, now + std::chrono::seconds(c.lifetime), [this, cserial] {

@@ -163,7 +163,7 @@ void IkeResponder::remove_sa(IkeSa& sa, TimePoint, const char* why) {
   cancel(sa.dpd_timer);
   for (auto& [mid, qm] : sa.quick) {
     cancel(qm.timer);
-    if (qm.state == QuickModeState::Init) installer_.release_spi(qm.spi_in);
+    if (qm.state == QuickModeState::Init) installer_.del_sa(qm.slot_in);  // and its SPI
   }
   if (sa.state == MainModeState::Sa) sa_state_by_age_.erase({sa.created, sa.serial});
   if (sa.half_open()) --half_open_;

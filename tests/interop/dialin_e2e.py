@@ -297,7 +297,7 @@ class Appliance:
             host(["ip", "-n", ns, "link", "set", dev, "up"])
         host(["ip", "-n", self.lan.name, "addr", "add", f"{LAN_HOST}/24", "dev", self.lanif])
 
-    def start_dataplane(self) -> None:
+    def start_dataplane(self, extra_args: list[str] | None = None) -> None:
         cpus = os.cpu_count() or 1
         self.dp = Proc("dataplane", self.dut.cmd([
             str(self.builddir / DATAPLANE), "--no-pci", "--file-prefix", self.prefix,
@@ -308,7 +308,7 @@ class Appliance:
             "--wan-addr", f"{DUT_WAN}/24", "--lan-addr", f"{DUT_LAN}/24",
             "--pool", f"{POOL_FIRST}-{POOL_LAST}", "--max-sessions", "64",
             # The worker shares its CPU with qemu's TCG thread and other tests: back off.
-            "--idle-sleep-us", "100"]), self.logdir)
+            "--idle-sleep-us", "100"] + (extra_args or [])), self.logdir)
         self.dp.wait_for_output(READY_LINE, TIMEOUT_READY)
 
     def start_controlplane(self, auth: str) -> None:
