@@ -137,7 +137,7 @@ uint32_t TableWriter::reserve_pw_session_id(std::string* error) {
     return 0;
   }
   free_pw_.pop_front();
-  const uint32_t id = make_pw_session_id(next_tag() & ((1u << (32 - kPwSlotBits)) - 1), slot);
+  const uint32_t id = make_pw_session_id(next_tag(), slot);  // tags are < 2^14: they fit
   reserved_pw_.push_back(id);
   return id;
 }
@@ -209,13 +209,9 @@ uint32_t TableWriter::add_sa(const SaParams& p, std::string* error) {
 }
 
 uint16_t TableWriter::add_tunnel(const TunnelParams& p, std::string* error) {
-  if (p.sa_out != 0) {
-    if (p.sa_out >= tables_.sa_slots() || !published(tables_.sa(p.sa_out)) ||
-        tables_.sa(p.sa_out).direction != SaDirection::Outbound ||
-        tables_.sa(p.sa_out).peer_index != p.peer_index) {
-      if (error) *error = "tunnel's outbound SA is not an installed outbound SA of this peer";
-      return 0;
-    }
+  if (p.sa_out != 0 && !is_outbound_sa_of(p.sa_out, p.peer_index)) {
+    if (error) *error = "tunnel's outbound SA is not an installed outbound SA of this peer";
+    return 0;
   }
   auto reservation = std::find(reserved_tunnels_.begin(), reserved_tunnels_.end(), p.id);
   if (p.id != 0 && reservation == reserved_tunnels_.end()) {
@@ -305,9 +301,7 @@ uint32_t TableWriter::add_pseudowire(const PseudowireParams& p, std::string* err
     return 0;
   }
   if (p.sa_out != 0) {
-    if (p.sa_out >= tables_.sa_slots() || !published(tables_.sa(p.sa_out)) ||
-        tables_.sa(p.sa_out).direction != SaDirection::Outbound ||
-        tables_.sa(p.sa_out).peer_index != p.peer_index) {
+    if (!is_outbound_sa_of(p.sa_out, p.peer_index)) {
       if (error) *error = "pseudowire's outbound SA is not an installed outbound SA of this peer";
       return 0;
     }
@@ -320,19 +314,10 @@ uint32_t TableWriter::add_pseudowire(const PseudowireParams& p, std::string* err
     if (error) *error = "L2TPv3 session id was not reserved with reserve_pw_session_id";
     return 0;
   }
-  uint32_t id = p.session_id;
-  if (id == 0) {
-    const uint32_t slot = take_free<PseudowireRecord>(
-        free_pw_, [&](uint32_t s) -> const PseudowireRecord& { return tables_.pseudowire(s); });
-    if (slot == 0) {
-      if (error) *error = "L2TPv3 session table full";
-      return 0;
-    }
-    free_pw_.pop_front();
-    id = make_pw_session_id(next_tag() & ((1u << (32 - kPwSlotBits)) - 1), slot);
-  } else {
-    reserved_pw_.erase(reservation);
-  }
+  // Unnamed: reserved here, the same way a control connection reserves one for ICRQ/ICRP.
+  const uint32_t id = p.session_id != 0 ? p.session_id : reserve_pw_session_id(error);
+  if (id == 0) return 0;
+  reserved_pw_.erase(std::find(reserved_pw_.begin(), reserved_pw_.end(), id));
   const uint32_t slot = pw_slot(id);
   PseudowireRecord& r = tables_.pseudowire(slot);
   r.local_session_id = id;
@@ -358,6 +343,12 @@ uint32_t TableWriter::add_pseudowire(const PseudowireParams& p, std::string* err
   return id;
 }
 
+bool TableWriter::is_outbound_sa_of(uint32_t slot, uint32_t peer_index) const {
+  if (slot == 0 || slot >= tables_.sa_slots()) return false;
+  const SaRecord& sa = tables_.sa(slot);
+  return published(sa) && sa.direction == SaDirection::Outbound && sa.peer_index == peer_index;
+}
+
 PseudowireRecord* TableWriter::pseudowire_for(uint32_t session_id) const {
   const uint32_t slot = pw_slot(session_id);
   if (slot == 0 || slot >= tables_.pw_slots()) return nullptr;
@@ -367,10 +358,7 @@ PseudowireRecord* TableWriter::pseudowire_for(uint32_t session_id) const {
 
 bool TableWriter::set_pseudowire_sa_out(uint32_t session_id, uint32_t sa_slot) {
   PseudowireRecord* r = pseudowire_for(session_id);
-  if (!r || r->peer_index == 0 || sa_slot == 0 || sa_slot >= tables_.sa_slots()) return false;
-  const SaRecord& sa = tables_.sa(sa_slot);
-  if (!published(sa) || sa.direction != SaDirection::Outbound || sa.peer_index != r->peer_index)
-    return false;
+  if (!r || r->peer_index == 0 || !is_outbound_sa_of(sa_slot, r->peer_index)) return false;
   r->sa_out.store(sa_slot, std::memory_order_release);
   return true;
 }
@@ -386,10 +374,7 @@ bool TableWriter::del_pseudowire(uint32_t session_id) {
 bool TableWriter::set_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot) {
   if (tunnel_id == 0 || tunnel_id >= tables_.header().tunnel_slots) return false;
   TunnelRecord& t = tables_.tunnel(tunnel_id);
-  if (!published(t) || sa_slot == 0 || sa_slot >= tables_.sa_slots()) return false;
-  const SaRecord& sa = tables_.sa(sa_slot);
-  if (!published(sa) || sa.direction != SaDirection::Outbound || sa.peer_index != t.peer_index)
-    return false;
+  if (!published(t) || !is_outbound_sa_of(sa_slot, t.peer_index)) return false;
   t.sa_out.store(sa_slot, std::memory_order_release);
   return true;
 }

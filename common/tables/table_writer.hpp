@@ -152,6 +152,9 @@ class TableWriter {
   // installed it since this one rebuilt its lists: never overwrite a live record). 0 = none.
   template <class R, class Get>
   uint32_t take_free(std::deque<uint32_t>& list, Get get);
+  // Whether SA `slot` is an installed outbound SA of IPsec peering `peer_index` (what a tunnel
+  // or pseudowire may send through).
+  bool is_outbound_sa_of(uint32_t slot, uint32_t peer_index) const;
   // The published pseudowire our Session ID names, or nullptr.
   PseudowireRecord* pseudowire_for(uint32_t session_id) const;
   // reserve_*_id / release_*_id over one table's free list and reservations.
