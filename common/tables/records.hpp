@@ -133,6 +133,21 @@ struct alignas(64) PseudowireRecord {
   uint8_t peer_cookie[kMaxCookieLen];
 };
 
+// The pseudowire ports of bridge 1. Flooding reads the list for every group or unknown frame,
+// and it changes only when a pseudowire is added or removed, so the writer builds it then and
+// publishes it whole: it fills the list no reader is using (one grace period after the last
+// switch) and switches `active` with a release store.
+inline constexpr uint32_t kMaxBridgePseudowires = 64;
+struct BridgePorts {
+  uint32_t n;
+  uint16_t slots[kMaxBridgePseudowires];  // pseudowire slots, in slot order
+};
+struct BridgeMembership {
+  std::atomic<uint32_t> active;  // 0 or 1: the list readers use
+  uint32_t reserved0;
+  BridgePorts lists[2];
+};
+
 // A range of client addresses indexed directly: entry[addr - base] = session id (0 = none).
 struct PoolRange {
   uint32_t base;   // host order

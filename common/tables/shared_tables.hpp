@@ -16,9 +16,9 @@ namespace l2tpgw::tables {
 inline constexpr uint64_t kShmMagic = 0x6c3274706777ULL;  // "l2tpgw"
 // Bump whenever a record, the header or the area order changes: a controlplane built
 // against another layout refuses to attach instead of misreading the tables.
-inline constexpr uint32_t kLayoutVersion = 6;  // 2: SaRecord::hot; 3: WorkerStats::idle_sleeps;
+inline constexpr uint32_t kLayoutVersion = 7;  // 2: SaRecord::hot; 3: WorkerStats::idle_sleeps;
                                                 // 4: SessionRecord::installed_at; 5: ICMP error and fragment counters;
-                                                // 6: the pseudowire table
+                                                // 6: the pseudowire table; 7: bridge 1's members
 inline constexpr const char* kShmZoneName = "l2tpgw_tables";
 inline constexpr const char* kPuntRingName = "l2tpgw_punt";
 inline constexpr const char* kEventRingName = "l2tpgw_events";
@@ -65,6 +65,7 @@ struct alignas(64) ShmHeader {
   std::atomic<uint32_t> dataplane_ready;  // 1 once workers forward
   std::atomic<uint32_t> controlplane_pid; // the attached writer (0 = none), for diagnostics
   std::atomic<uint64_t> dataplane_epoch;  // changes each dataplane start
+  BridgeMembership bridge1;               // writer: CP (TableWriter); readers: workers
 };
 
 class SharedTables {

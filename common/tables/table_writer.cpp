@@ -314,6 +314,13 @@ uint32_t TableWriter::add_pseudowire(const PseudowireParams& p, std::string* err
     if (error) *error = "L2TPv3 session id was not reserved with reserve_pw_session_id";
     return 0;
   }
+  if (p.bridge == 1) {
+    const BridgeMembership& bm = tables_.header().bridge1;
+    if (bm.lists[bm.active.load(std::memory_order_relaxed)].n >= kMaxBridgePseudowires) {
+      if (error) *error = "bridge1 has " + std::to_string(kMaxBridgePseudowires) + " pseudowires already";
+      return 0;
+    }
+  }
   // Unnamed: reserved here, the same way a control connection reserves one for ICRQ/ICRP.
   const uint32_t id = p.session_id != 0 ? p.session_id : reserve_pw_session_id(error);
   if (id == 0) return 0;
@@ -340,7 +347,24 @@ uint32_t TableWriter::add_pseudowire(const PseudowireParams& p, std::string* err
   r.flags = p.flags;
   tables_.pw_counters(slot) = SessionCounters{};
   publish(r);
+  if (r.bridge == 1) publish_bridge_members();
   return id;
+}
+
+void TableWriter::publish_bridge_members() {
+  BridgeMembership& bm = tables_.header().bridge1;
+  // Readers that took the other list before the last switch must be done with it.
+  if (bridge_switched_) rte_rcu_qsbr_check(tables_.rcu(), bridge_switch_token_, true);
+  const uint32_t next = bm.active.load(std::memory_order_relaxed) ^ 1u;
+  BridgePorts& l = bm.lists[next];
+  l.n = 0;
+  for (uint32_t s = 1; s < tables_.pw_slots() && l.n < kMaxBridgePseudowires; ++s) {
+    const PseudowireRecord& r = tables_.pseudowire(s);
+    if (published(r) && r.bridge == 1) l.slots[l.n++] = static_cast<uint16_t>(s);
+  }
+  bm.active.store(next, std::memory_order_release);
+  bridge_switch_token_ = rte_rcu_qsbr_start(tables_.rcu());
+  bridge_switched_ = true;
 }
 
 bool TableWriter::is_outbound_sa_of(uint32_t slot, uint32_t peer_index) const {
@@ -367,6 +391,7 @@ bool TableWriter::del_pseudowire(uint32_t session_id) {
   PseudowireRecord* r = pseudowire_for(session_id);
   if (!r) return false;
   unpublish(*r);
+  if (r->bridge == 1) publish_bridge_members();
   deferred_.push_back({Kind::Pseudowire, pw_slot(session_id), rte_rcu_qsbr_start(tables_.rcu())});
   return true;
 }

@@ -62,7 +62,7 @@ struct PseudowireParams {
   uint16_t local_port = 1701, peer_port = 1701;
   std::span<const uint8_t> local_cookie;   // 0, 4 or 8 bytes the peer sends us
   std::span<const uint8_t> peer_cookie;    // 0, 4 or 8 bytes we send
-  uint8_t bridge = 1;
+  uint8_t bridge = 1;             // at most kMaxBridgePseudowires in bridge 1
   uint8_t flags = 0;              // kPwDefaultSublayer
 };
 
@@ -143,6 +143,8 @@ class TableWriter {
     bool keep_id = false;  // retire_session: back to the reservations, not the free list
   };
   bool unpublish_session(uint16_t id, bool keep_id);
+  // Rebuilds bridge 1's published member list from the installed pseudowires.
+  void publish_bridge_members();
   template <class R>
   static void publish(R& r);
   template <class R>
@@ -170,6 +172,8 @@ class TableWriter {
   std::vector<uint16_t> reserved_tunnels_, reserved_sessions_;  // reserve_*_id'd
   std::vector<uint32_t> reserved_pw_;    // reserve_pw_session_id'd (whole Session IDs)
   uint64_t rng_;
+  uint64_t bridge_switch_token_ = 0;  // RCU token of the last switch of bridge1.active
+  bool bridge_switched_ = false;
 };
 
 }  // namespace l2tpgw::tables

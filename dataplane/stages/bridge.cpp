@@ -12,7 +12,7 @@
 namespace l2tpgw::dp {
 namespace {
 
-// Sends packet i (or its spawned copy j, `in_spawned`) out of bridge port `port`.
+// Sends packet i of `b` (a burst, or w.spawned for a flooded copy) out of bridge port `port`.
 void to_port(WorkerCtx& w, Burst& b, uint16_t i, BridgePort port) {
   rte_mbuf* m = b.pkts[i];
   if (port == kBridgePortLan) {
@@ -30,27 +30,18 @@ void to_port(WorkerCtx& w, Burst& b, uint16_t i, BridgePort port) {
   }
 }
 
-// The pseudowires of bridge 1 that are installed, in slot order.
-uint16_t bridge_pseudowires(const DataplaneShared& dp, BridgePort* out, uint16_t cap) {
-  uint16_t n = 0;
-  for (uint32_t s = 1; s < dp.tables.pw_slots() && n < cap; ++s) {
-    const tables::PseudowireRecord& r = dp.tables.pseudowire(s);
-    if (tables::published(r) && r.bridge == 1) out[n++] = static_cast<BridgePort>(s);
-  }
-  return n;
-}
-
 // Floods packet i to every port of the bridge but `in`: copies for all ports but the first,
 // which takes the original. Copies are full copies (each gets its own headers prepended).
+// The pseudowire ports are the list the writer published when they were installed.
 void flood(WorkerCtx& w, Burst& b, uint16_t i, BridgePort in) {
-  constexpr uint16_t kMaxFloodPorts = 64;
-  BridgePort ports[kMaxFloodPorts + 1];
+  BridgePort ports[tables::kMaxBridgePseudowires + 1];
   uint16_t n = 0;
   if (in != kBridgePortLan) ports[n++] = kBridgePortLan;
-  BridgePort pws[kMaxFloodPorts];
-  const uint16_t npw = bridge_pseudowires(*w.dp, pws, kMaxFloodPorts);
-  for (uint16_t k = 0; k < npw; ++k)
-    if (pws[k] != in) ports[n++] = pws[k];
+  const tables::BridgeMembership& bm = w.dp->tables.header().bridge1;
+  const tables::BridgePorts& members = bm.lists[bm.active.load(std::memory_order_acquire) & 1u];
+  const uint32_t npw = members.n < tables::kMaxBridgePseudowires ? members.n : tables::kMaxBridgePseudowires;
+  for (uint32_t k = 0; k < npw; ++k)
+    if (members.slots[k] != in) ports[n++] = members.slots[k];
   if (n == 0) {
     b.drop(i, DropReason::BridgeFiltered);
     return;
@@ -65,9 +56,7 @@ void flood(WorkerCtx& w, Burst& b, uint16_t i, BridgePort in) {
     }
     meta(c) = meta(m);
     // Each copy's headroom is the pool's, as the original's: room for every header.
-    const uint16_t j = spawn(w, c);
-    w.spawned.next[j] = Next::Bridge;  // placeholder, set by to_port below
-    to_port(w, w.spawned, j, ports[k]);
+    to_port(w, w.spawned, spawn(w, c), ports[k]);
     w.count(Counter::BridgeFloodCopies);
   }
   to_port(w, b, i, ports[0]);

@@ -38,8 +38,8 @@ void pw_encap(WorkerCtx& w, Burst& b) {
     tables::SessionCounters& pc = dp.tables.pw_counters(slot);
     pc.tx_packets++;
     pc.tx_octets += frame_len;
-    // UDP (checksum 0: allowed over IPv4, and ESP or the frame's own FCS-less payload is
-    // what a receiver checks; Linux's l2tp_eth does the same by default).
+    // UDP with checksum 0, allowed over IPv4 (RFC 768) and what Linux's l2tp_eth sends by
+    // default; with `l2tpv3` ESP's ICV covers the datagram anyway.
     store_be16(p, r.local_port);
     store_be16(p + 2, r.peer_port);
     store_be16(p + 4, static_cast<uint16_t>(m->data_len));

@@ -777,5 +777,34 @@ TEST_F(TablesTest, StaticPseudowireIdIsReservedExactly) {
   EXPECT_EQ(w.add_pseudowire(p, &err), id) << err;
 }
 
+TEST_F(TablesTest, BridgeMembersArePublishedWithThePseudowires) {
+  TearDown();
+  make(pw_sizes(kMaxBridgePseudowires + 2));
+  TableWriter w(tables_, 4);
+  std::string err;
+  auto members = [&] {
+    const BridgeMembership& bm = tables_.header().bridge1;
+    const BridgePorts& l = bm.lists[bm.active.load()];
+    return std::vector<uint16_t>(l.slots, l.slots + l.n);
+  };
+  EXPECT_TRUE(members().empty());
+  const uint32_t a = w.add_pseudowire(plain_pw(0x21), &err);
+  PseudowireParams other = plain_pw(0x22);
+  other.bridge = 2;  // another bridge: not a member of bridge 1
+  ASSERT_NE(w.add_pseudowire(other, &err), 0u) << err;
+  const uint32_t b = w.add_pseudowire(plain_pw(0x23), &err);
+  ASSERT_NE(b, 0u) << err;
+  EXPECT_EQ(members(), (std::vector<uint16_t>{static_cast<uint16_t>(pw_slot(a)),
+                                              static_cast<uint16_t>(pw_slot(b))}));
+  ASSERT_TRUE(w.del_pseudowire(a));
+  EXPECT_EQ(members(), (std::vector<uint16_t>{static_cast<uint16_t>(pw_slot(b))}));
+  // Bridge 1 holds at most kMaxBridgePseudowires.
+  for (uint32_t n = 1; n < kMaxBridgePseudowires; ++n)
+    ASSERT_NE(w.add_pseudowire(plain_pw(0x100 + n), &err), 0u) << n << ": " << err;
+  EXPECT_EQ(members().size(), kMaxBridgePseudowires);
+  EXPECT_EQ(w.add_pseudowire(plain_pw(0x200), &err), 0u);
+  EXPECT_NE(err.find("bridge1"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace l2tpgw::tables
