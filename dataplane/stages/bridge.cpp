@@ -49,14 +49,9 @@ void flood(WorkerCtx& w, Burst& b, uint16_t i, BridgePort in) {
   w.count(Counter::BridgeFlooded);
   rte_mbuf* m = b.pkts[i];
   for (uint16_t k = 1; k < n; ++k) {
-    rte_mbuf* c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-    if (!c) {
-      w.stats->drops[static_cast<size_t>(DropReason::NoMbuf)]++;
-      continue;
-    }
-    meta(c) = meta(m);
-    // Each copy's headroom is the pool's, as the original's: room for every header.
-    to_port(w, w.spawned, spawn(w, c), ports[k]);
+    const int j = spawn_copy(w, m);
+    if (j < 0) continue;
+    to_port(w, w.spawned, static_cast<uint16_t>(j), ports[k]);
     w.count(Counter::BridgeFloodCopies);
   }
   to_port(w, b, i, ports[0]);

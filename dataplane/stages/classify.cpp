@@ -197,13 +197,7 @@ void lan_classify(WorkerCtx& w, Burst& b) {
       // what is sent to our own MAC is ours alone.
       const uint8_t* dst = rte_pktmbuf_mtod(m, const uint8_t*);
       if (md.flags & kMetaL2Multicast) {
-        if (rte_mbuf* c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX)) {
-          meta(c) = md;
-          const uint16_t j = spawn(w, c);
-          w.spawned.next[j] = Next::Bridge;
-        } else {
-          w.stats->drops[static_cast<size_t>(DropReason::NoMbuf)]++;
-        }
+        if (const int j = spawn_copy(w, m); j >= 0) w.spawned.next[j] = Next::Bridge;
       } else if (std::memcmp(dst, dp.lan_mac.addr_bytes, RTE_ETHER_ADDR_LEN) != 0) {
         b.next[i] = Next::Bridge;
         continue;

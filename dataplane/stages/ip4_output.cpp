@@ -57,6 +57,16 @@ uint16_t spawn(WorkerCtx& w, rte_mbuf* m) {
   return j;
 }
 
+int spawn_copy(WorkerCtx& w, rte_mbuf* m) {
+  rte_mbuf* c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+  if (!c) {
+    w.count_drop(DropReason::NoMbuf);
+    return -1;
+  }
+  meta(c) = meta(m);
+  return spawn(w, c);
+}
+
 void icmp_error(WorkerCtx& w, rte_mbuf* orig, const uint8_t* ip, uint32_t len, uint8_t type,
                 uint8_t code, uint16_t next_hop_mtu) {
   const DataplaneConfig& cfg = *w.dp->cfg;

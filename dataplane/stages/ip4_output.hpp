@@ -30,6 +30,10 @@ enum class Egress : uint8_t {
 // its index there, marked dropped until the caller gives it a next node.
 uint16_t spawn(WorkerCtx& w, rte_mbuf* m);
 
+// Spawns a full copy of `m` (data and PktMeta; the pool's headroom, so every header can be
+// prepended) and returns its index in w.spawned, or -1 (counted NoMbuf) when the pool is dry.
+int spawn_copy(WorkerCtx& w, rte_mbuf* m);
+
 // The MTU step of a router for packet i of `b`: a whole (one-segment) IPv4 packet longer than
 // `mtu`. With DF set (RFC 1191 §4), it is dropped as Ipv4TooBig and an ICMP Fragmentation
 // Needed carrying `mtu` goes to its source. With DF clear (RFC 791 §2.3), it is cut: packet i

@@ -59,6 +59,8 @@ struct WorkerCtx {
   TokenBucket icmp_limit;                      // ICMP errors (RFC 1812 §4.3.2.8)
 
   void count(Counter c, uint64_t v = 1) { stats->counters[static_cast<size_t>(c)] += v; }
+  // A drop with no packet of its own to free (a copy that could not be made).
+  void count_drop(DropReason r) { stats->drops[static_cast<size_t>(r)]++; }
 };
 
 // Set by SIGINT/SIGTERM: workers and the slowpath leave their loops.
