@@ -107,8 +107,10 @@ AUTH_METHODS = {          # name -> (`pp auth request` word, pppd options forcin
 AUTH_LABEL = {"chap": "CHAP-MD5", "pap": "PAP", "mschap-v2": "MS-CHAPv2"}
 
 
-def appliance_config(auth: str) -> str:
-    return f"""# l2tpgw interop lab (tests/interop/dialin_e2e.py): L2TP/IPsec remote access,
+def appliance_config(auth: str, psk: str = PSK, ike_keepalive: str = "off",
+                     title: str = "tests/interop/dialin_e2e.py") -> str:
+    """Seed 000's block; `ike_keepalive` is what follows `ipsec ike keepalive use 1`."""
+    return f"""# l2tpgw interop lab ({title}): L2TP/IPsec remote access,
 # seed 000's block with documentation addresses; pp auth request {auth}
 ip lan1 address {DUT_LAN}/24
 ip lan1 proxyarp on
@@ -125,10 +127,10 @@ tunnel select 1
  tunnel encapsulation l2tp
  ipsec tunnel 1
   ipsec sa policy 1 1 esp aes-cbc sha-hmac
-  ipsec ike keepalive use 1 off
+  ipsec ike keepalive use 1 {ike_keepalive}
   ipsec ike local address 1 {DUT_WAN}
   ipsec ike nat-traversal 1 on
-  ipsec ike pre-shared-key 1 text {PSK}
+  ipsec ike pre-shared-key 1 text {psk}
   ipsec ike remote address 1 any
  l2tp tunnel disconnect time off
  l2tp keepalive use on 10 3

@@ -178,38 +178,9 @@ IPSEC_SECRETS = f'{VM_ADDR} {VM_NATTED} {DUT_WAN} : PSK "{PSK}"\n'
 
 def appliance_config() -> str:
     """dialin_e2e's seed-000 block with DPD on (every 2 s, 3 tries) and this test's key."""
-    return f"""# l2tpgw interop lab (tests/interop/ike_e2e.py): L2TP/IPsec remote access with DPD
-ip lan1 address {dialin.DUT_LAN}/24
-ip lan1 proxyarp on
-pp select anonymous
- pp bind tunnel1-tunnel2
- pp auth request chap
- pp auth username {dialin.USER} {dialin.PASSWORD}
- ppp ipcp ipaddress on
- ppp ipcp msext on
- ip pp remote address pool {dialin.POOL_FIRST}-{dialin.POOL_LAST}
- pp enable anonymous
-tunnel select 1
- tunnel template 2
- tunnel encapsulation l2tp
- ipsec tunnel 1
-  ipsec sa policy 1 1 esp aes-cbc sha-hmac
-  ipsec ike keepalive use 1 on dpd {DPD_INTERVAL} {DPD_COUNT}
-  ipsec ike local address 1 {DUT_WAN}
-  ipsec ike nat-traversal 1 on
-  ipsec ike pre-shared-key 1 text {PSK}
-  ipsec ike remote address 1 any
- l2tp tunnel disconnect time off
- l2tp keepalive use on 10 3
- l2tp keepalive log on
- l2tp syslog on
- ip tunnel tcp mss limit auto
- tunnel enable 1
-ipsec transport 1 1 udp 1701
-ipsec transport template 1 2
-ipsec auto refresh on
-l2tp service on
-"""
+    return dialin.appliance_config("chap", psk=PSK,
+                                   ike_keepalive=f"on dpd {DPD_INTERVAL} {DPD_COUNT}",
+                                   title="tests/interop/ike_e2e.py, DPD on")
 
 
 def nat_rules(wan: str) -> str:
