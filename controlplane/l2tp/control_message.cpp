@@ -107,17 +107,6 @@ std::string_view to_string(ControlError e) {
   return "?";
 }
 
-std::optional<uint16_t> Avp::u16() const {
-  if (value.size() != 2) return std::nullopt;
-  return static_cast<uint16_t>((value[0] << 8) | value[1]);
-}
-
-std::optional<uint32_t> Avp::u32() const {
-  if (value.size() != 4) return std::nullopt;
-  return (uint32_t{value[0]} << 24) | (uint32_t{value[1]} << 16) | (uint32_t{value[2]} << 8) |
-         value[3];
-}
-
 const Avp* ControlMessage::find(AvpType t) const {
   for (const Avp& a : avps)
     if (a.is(t)) return &a;

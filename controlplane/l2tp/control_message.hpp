@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "controlplane/l2tp/avp.hpp"
+
 namespace l2tpgw::cp::l2tp {
 
 // RFC 2661 §6: Message Type AVP values.
@@ -62,20 +64,8 @@ enum class GeneralError : uint16_t {
   InvalidSessionId = 5, VendorSpecific = 6, TryAnother = 7, UnknownMandatoryAvp = 8,
 };
 
-struct Avp {
-  bool mandatory = false;   // M bit
-  bool hidden = false;      // H bit (the value below is already revealed)
-  uint16_t vendor = 0;
-  uint16_t type = 0;
-  std::vector<uint8_t> value;
-
-  bool is(AvpType t) const { return vendor == 0 && type == static_cast<uint16_t>(t); }
-  std::optional<uint16_t> u16() const;
-  std::optional<uint32_t> u32() const;
-  std::string_view text() const {
-    return {reinterpret_cast<const char*>(value.data()), value.size()};
-  }
-};
+// An AVP; a hidden one (H) is decoded with its value already revealed (§4.3).
+using Avp = BasicAvp<AvpType>;
 
 // Why bytes are not an acceptable control message (each a named counter upstream).
 enum class ControlError : uint8_t {

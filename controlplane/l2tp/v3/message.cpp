@@ -111,24 +111,6 @@ std::string_view to_string(ControlError e) {
 
 size_t digest_size(DigestType t) { return t == DigestType::HmacSha1 ? 20 : 16; }
 
-std::optional<uint16_t> Avp::u16() const {
-  if (value.size() != 2) return std::nullopt;
-  return static_cast<uint16_t>((value[0] << 8) | value[1]);
-}
-
-std::optional<uint32_t> Avp::u32() const {
-  if (value.size() != 4) return std::nullopt;
-  return (uint32_t{value[0]} << 24) | (uint32_t{value[1]} << 16) | (uint32_t{value[2]} << 8) |
-         value[3];
-}
-
-std::optional<uint64_t> Avp::u64() const {
-  if (value.size() != 8) return std::nullopt;
-  uint64_t v = 0;
-  for (uint8_t b : value) v = (v << 8) | b;
-  return v;
-}
-
 const Avp* ControlMessage::find(AvpType t) const {
   for (const Avp& a : avps)
     if (!a.hidden && a.is(t)) return &a;

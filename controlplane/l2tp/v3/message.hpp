@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "controlplane/l2tp/avp.hpp"
 #include "controlplane/l2tp/reliable.hpp"
 
 namespace l2tpgw::cp::l2tp::v3 {
@@ -88,21 +89,8 @@ inline constexpr uint16_t kCircuitNew = 0x0002;
 enum class DigestType : uint8_t { HmacMd5 = 0, HmacSha1 = 1 };
 size_t digest_size(DigestType t);  // 16 / 20
 
-struct Avp {
-  bool mandatory = false;   // M bit
-  bool hidden = false;      // H bit: the value is as received, not revealed (see decode)
-  uint16_t vendor = 0;
-  uint16_t type = 0;
-  std::vector<uint8_t> value;
-
-  bool is(AvpType t) const { return vendor == 0 && type == static_cast<uint16_t>(t); }
-  std::optional<uint16_t> u16() const;
-  std::optional<uint32_t> u32() const;
-  std::optional<uint64_t> u64() const;
-  std::string_view text() const {
-    return {reinterpret_cast<const char*>(value.data()), value.size()};
-  }
-};
+// An AVP; a hidden one (H) keeps its value as received, not revealed (see decode_control).
+using Avp = BasicAvp<AvpType>;
 
 // Why bytes are not an acceptable L2TPv3 control message (each counted upstream).
 enum class ControlError : uint8_t {
