@@ -375,6 +375,15 @@ void RemoteAccess::session_down(const Session& s) {
   calls_.erase(it);  // not inside a PppSession callback: the Lns called us
 }
 
+void RemoteAccess::tunnel_closed(uint16_t tunnel_id) {
+  // The record goes now (`show status l2tp` and the tables forget the tunnel with its
+  // control connection); the id comes back with release_tunnel_id when the LNS forgets it.
+  auto t = tunnels_.find(tunnel_id);
+  if (t == tunnels_.end() || !t->second.installed) return;
+  installer_.retire_tunnel(tunnel_id);
+  t->second.installed = false;
+}
+
 // ---- PPP
 
 void RemoteAccess::ppp_send(Call& c, uint16_t protocol, std::span<const uint8_t> packet) {

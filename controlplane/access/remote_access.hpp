@@ -148,6 +148,7 @@ class RemoteAccess final : private l2tp::LnsHooks {
   void log_debug(const std::string& line) override;
   void session_up(const Session& s) override;
   void session_down(const Session& s) override;
+  void tunnel_closed(uint16_t tunnel_id) override;
 
   // From a Call's PppSessionListener.
   void ppp_send(Call& c, uint16_t protocol, std::span<const uint8_t> packet);

@@ -414,6 +414,7 @@ void Lns::close_tunnel(Tunnel& t, TimePoint now) {
   for (uint16_t id : ids) end_session(t, id, false, 0, std::nullopt, now);
   t.state = Tunnel::State::Closed;
   t.linger_until = now + cfg_.linger;
+  hooks_.tunnel_closed(t.id);
   hooks_.unbind_tunnel(t.policy.interface);
   hooks_.log_info(tag(t) + "disconnect tunnel " + std::to_string(t.id) + " complete");
 }

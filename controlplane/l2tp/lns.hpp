@@ -70,6 +70,10 @@ class LnsHooks {
   };
   virtual void session_up(const Session&) {}
   virtual void session_down(const Session&) {}
+  // The control connection ended (StopCCN either way, or the peer is gone), its sessions
+  // first: nothing is carried for it any more. The id stays ours until release_tunnel_id
+  // (§5.7: a closed tunnel still acknowledges a retransmitted StopCCN for a while).
+  virtual void tunnel_closed(uint16_t /*tunnel_id*/) {}
 };
 
 #define L2TPGW_LNS_STATS(X)                                                        \

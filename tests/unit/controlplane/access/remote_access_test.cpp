@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -230,6 +232,35 @@ struct RemoteAccessTest : ::testing::Test {
     pump({&c});
   }
 
+  // `seconds` of one-second steps, the clients answering what reaches them.
+  void run_for(int seconds, std::vector<Client*> clients, std::function<bool()> stop = {}) {
+    for (int i = 0; i < seconds; ++i) {
+      timers.advance(std::chrono::seconds(1));
+      pump(clients);
+      if (stop && stop()) return;
+    }
+  }
+
+  // xl2tpd's `d`: StopCCN (result 1, general request), then the ZLB that acknowledges it.
+  void hang_up(Client& c) {
+    ControlBuilder stop(MessageType::StopCCN, c.gw_tid, 0);
+    stop.u16(AvpType::AssignedTunnelId, c.my_tid).result(1);
+    c.tx.send(stop, timers.now());
+    pump({&c});
+  }
+
+  size_t calls(FakeInstaller::Op op, uint32_t id) const {
+    size_t n = 0;
+    for (const auto& c : fake.calls()) n += c.op == op && c.id == id;
+    return n;
+  }
+
+  bool logged(const std::string& part) const {
+    for (const std::string& l : log)
+      if (l.find(part) != std::string::npos) return true;
+    return false;
+  }
+
   const InstalledSession* session(uint16_t id) {
     sessions_ = fake.sessions();
     for (const auto& s : sessions_)
@@ -381,6 +412,41 @@ TEST_F(RemoteAccessTest, RekeyMovesTheTunnelToTheNewOutboundSa) {
   for (auto& d : c.tx.take_output()) ra.on_l2tp_control(d, l2tp::L2tpPeer{kClientA, 1701, old.slot_in});
   ASSERT_FALSE(link.out.empty());
   EXPECT_EQ(link.out.back().slot_out, fresh.slot_out);
+}
+
+TEST_F(RemoteAccessTest, HangUpRemovesEveryRecordAtOnceAndReturnsTheAddress) {
+  Client a = client(3, kClientA);
+  dial(a);
+  ASSERT_TRUE(a.ppp && a.ppp->ipcp_opened());
+  const uint32_t first = a.ppp->ipcp_values[3];
+  EXPECT_EQ(first, 0xc00002c8u) << "the first client gets the pool's first address";
+  hang_up(a);
+  // The control connection lingers to acknowledge a retransmitted StopCCN (RFC 2661 §5.7),
+  // but nothing of the client is shown or forwarded any more.
+  EXPECT_TRUE(ra.l2tp_status().empty());
+  EXPECT_TRUE(ra.pp_status().empty());
+  EXPECT_EQ(ra.call_count(), 0u);
+  EXPECT_TRUE(fake.sessions().empty());
+  EXPECT_TRUE(fake.tunnels().empty()) << "the tunnel record goes with the control connection";
+  EXPECT_EQ(calls(FakeInstaller::Op::RetireTunnel, a.gw_tid), 1u);
+  EXPECT_EQ(calls(FakeInstaller::Op::ReleaseTunnelId, a.gw_tid), 0u) << "its id is still ours";
+  // Two more clients fit at once: the pool holds two addresses and the hang-up gave one back
+  // (next-fit: the second client takes the other address first, the third the returned one).
+  Client b = client(4, kClientB);
+  Client c = client(5, 0xcb00710c);
+  b.my_tid = 40002;
+  c.my_tid = 40003;
+  dial(b, "l2tp_user2", "l2tp_password2");
+  dial(c);
+  ASSERT_TRUE(b.ppp && b.ppp->ipcp_opened());
+  ASSERT_TRUE(c.ppp && c.ppp->ipcp_opened());
+  EXPECT_EQ(c.ppp->ipcp_values[3], first);
+  EXPECT_NE(b.gw_tid, a.gw_tid);
+  EXPECT_NE(c.gw_tid, a.gw_tid) << "a lingering tunnel's id is not handed out";
+  // After the linger the id comes back.
+  run_for(32, {&b, &c});
+  EXPECT_EQ(calls(FakeInstaller::Op::ReleaseTunnelId, a.gw_tid), 1u);
+  EXPECT_EQ(fake.tunnels().size(), 2u);
 }
 
 }  // namespace
