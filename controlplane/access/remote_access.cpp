@@ -384,6 +384,27 @@ void RemoteAccess::tunnel_closed(uint16_t tunnel_id) {
   t->second.installed = false;
 }
 
+void RemoteAccess::peer_unreachable(uint16_t tunnel_id, const l2tp::L2tpPeer& peer) {
+  std::optional<uint32_t> peer_index;
+  if (auto t = tunnels_.find(tunnel_id); t != tunnels_.end() && t->second.peer_index != 0)
+    peer_index = t->second.peer_index;
+  else if (auto pair = pair_for(peer.sa_slot))
+    peer_index = pair->peer_index;
+  if (!peer_index) return;  // plain L2TP: nothing else carries the client
+  // Another open tunnel of the same client still speaks for its SAs.
+  for (const l2tp::L2tpTunnelStatus& s : lns_.status()) {
+    auto t = tunnels_.find(s.tunnel_id);
+    if (s.tunnel_id != tunnel_id && t != tunnels_.end() && t->second.peer_index == *peer_index) return;
+  }
+  ++counters_.peers_dropped;
+  logf(LogLevel::Info, "[L2TP] %s does not answer: its IPsec SAs go with its tunnel %u",
+       format_ipv4(peer.addr).c_str(), tunnel_id);
+  const uint32_t index = *peer_index;
+  defer([this, index] {
+    if (drop_peer_) drop_peer_(index);
+  });
+}
+
 // ---- PPP
 
 void RemoteAccess::ppp_send(Call& c, uint16_t protocol, std::span<const uint8_t> packet) {

@@ -295,7 +295,7 @@ void Lns::on_tunnel_message(Tunnel& t, const ControlMessage& m, TimePoint now) {
       }
       t.state = Tunnel::State::Established;
       ++stats_.tunnels_established;
-      t.hello_left = t.policy.keepalive_count;
+      t.hello_left = keepalive_count(t);
       t.hello_deadline = now + std::chrono::seconds(t.policy.keepalive_interval);
       hooks_.log_info(tag(t) + "tunnel " + std::to_string(t.id) + " established");
       return;
@@ -478,6 +478,7 @@ void Lns::on_timer(TimePoint now) {
       close_tunnel(t, now);
       t.linger_until = now;  // nobody answers: nothing to linger for
       gone.push_back(id);
+      hooks_.peer_unreachable(t.id, t.peer);
       continue;
     }
     if (t.state == Tunnel::State::WaitCtlConn && now >= t.state_deadline) {
@@ -492,32 +493,44 @@ void Lns::on_timer(TimePoint now) {
       hooks_.log_info("[L2TP] state timer for waiting ICCN expired");
       end_session(t, sid, true, static_cast<uint16_t>(CdnResult::Timeout), std::nullopt, now);
     }
-    // `l2tp keepalive use on INTERVAL COUNT`: a HELLO every INTERVAL seconds in which
-    // nothing arrived; COUNT such intervals in a row and the peer is gone (§6.5).
-    if (t.state == Tunnel::State::Established && t.policy.keepalive && now >= t.hello_deadline) {
-      t.hello_deadline = now + std::chrono::seconds(t.policy.keepalive_interval);
-      if (t.rx_since_tick) {
-        t.hello_left = t.policy.keepalive_count;
-      } else if (t.hello_left == 0) {
-        ++stats_.keepalive_timeouts;
-        hooks_.log_info("[L2TP] keepalive timer expired tunnel " + std::to_string(t.id));
-        stop_tunnel(t, now, static_cast<uint16_t>(StopCcnResult::GeneralError), std::nullopt,
-                    "keepalive");
-      } else {
-        if (t.policy.keepalive_log || t.policy.syslog)
-          hooks_.log_debug("[L2TP] keepalive timeout count=" + std::to_string(t.hello_left));
-        --t.hello_left;
-      }
-      t.rx_since_tick = false;
-      if (t.state == Tunnel::State::Established && t.tx.all_acknowledged()) {
-        send(t, ControlBuilder(MessageType::HELLO, t.peer_id, 0), now);
-        if (t.policy.keepalive_log || t.policy.syslog)
-          hooks_.log_debug("[L2TP] keepalive HELLO send to " + ip(t.peer.addr));
-      }
-    }
+    keepalive(t, now);
     flush(t);
   }
   for (uint16_t id : gone) forget(id);
+}
+
+uint16_t Lns::keepalive_count(const Tunnel& t) {
+  return std::max<uint16_t>(t.policy.keepalive_count, 1);
+}
+
+// `l2tp keepalive use on INTERVAL COUNT` (§6.5 HELLO): every INTERVAL seconds a HELLO goes out
+// unless one is still unacknowledged; when COUNT intervals in a row pass with nothing at all
+// from the peer (not even the ZLB for that HELLO), the peer is gone: a client that vanished
+// without StopCCN is cut COUNT x INTERVAL after the first HELLO it left unanswered. The
+// debug lines count down as the seed's log does (`keepalive timeout count=3` .. `=1`).
+void Lns::keepalive(Tunnel& t, TimePoint now) {
+  if (t.state != Tunnel::State::Established || !t.policy.keepalive || now < t.hello_deadline) return;
+  t.hello_deadline = now + std::chrono::seconds(t.policy.keepalive_interval);
+  const bool verbose = t.policy.keepalive_log || t.policy.syslog;
+  if (t.rx_since_tick) {
+    t.hello_left = keepalive_count(t);
+  } else {
+    if (verbose) hooks_.log_debug("[L2TP] keepalive timeout count=" + std::to_string(t.hello_left));
+    if (t.hello_left > 0) --t.hello_left;
+  }
+  t.rx_since_tick = false;
+  if (t.hello_left == 0) {
+    ++stats_.keepalive_timeouts;
+    hooks_.log_info("[L2TP] keepalive timer expired tunnel " + std::to_string(t.id));
+    stop_tunnel(t, now, static_cast<uint16_t>(StopCcnResult::GeneralError), std::nullopt,
+                "keepalive");
+    hooks_.peer_unreachable(t.id, t.peer);
+    return;
+  }
+  if (t.tx.all_acknowledged()) {
+    send(t, ControlBuilder(MessageType::HELLO, t.peer_id, 0), now);
+    if (verbose) hooks_.log_debug("[L2TP] keepalive HELLO send to " + ip(t.peer.addr));
+  }
 }
 
 std::optional<TimePoint> Lns::next_deadline() const {

@@ -74,6 +74,9 @@ class LnsHooks {
   // first: nothing is carried for it any more. The id stays ours until release_tunnel_id
   // (§5.7: a closed tunnel still acknowledges a retransmitted StopCCN for a while).
   virtual void tunnel_closed(uint16_t /*tunnel_id*/) {}
+  // The peer stopped answering (HELLO keepalive or retransmission limit): the tunnel is
+  // closing, and whatever else carries the peer (its IPsec SAs) can go too.
+  virtual void peer_unreachable(uint16_t /*tunnel_id*/, const L2tpPeer&) {}
 };
 
 #define L2TPGW_LNS_STATS(X)                                                        \
@@ -159,6 +162,8 @@ class Lns {
   void end_session(Tunnel& t, uint16_t session_id, bool send_cdn, uint16_t result,
                    std::optional<uint16_t> error, TimePoint now);
   void forget(uint16_t tunnel_id);
+  void keepalive(Tunnel& t, TimePoint now);
+  static uint16_t keepalive_count(const Tunnel& t);
   void debug_avps(const Tunnel& t, const ControlMessage& m);
   std::string tag(const Tunnel& t) const;
 

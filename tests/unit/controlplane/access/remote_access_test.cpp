@@ -166,6 +166,7 @@ struct RemoteAccessTest : ::testing::Test {
   }
 
   void deliver(std::vector<Client*>& clients, const Out& o) {
+    if (deaf.contains(o.slot_out)) return;  // a client that vanished: nothing reaches it
     Client* c = nullptr;
     for (Client* x : clients)
       if (x->pair.slot_out == o.slot_out) c = x;
@@ -275,6 +276,7 @@ struct RemoteAccessTest : ::testing::Test {
   Link link;
   RemoteAccess ra{fake, timers, random, link, [this] { return timers.now(); }};
   std::vector<InstalledSession> sessions_;
+  std::set<uint32_t> deaf;  // outbound SA slots whose client no longer answers
 };
 
 TEST_F(RemoteAccessTest, ClientDialsInAndIsInstalledWhenIpcpOpens) {
@@ -447,6 +449,57 @@ TEST_F(RemoteAccessTest, HangUpRemovesEveryRecordAtOnceAndReturnsTheAddress) {
   run_for(32, {&b, &c});
   EXPECT_EQ(calls(FakeInstaller::Op::ReleaseTunnelId, a.gw_tid), 1u);
   EXPECT_EQ(fake.tunnels().size(), 2u);
+}
+
+TEST_F(RemoteAccessTest, VanishedClientIsCutByKeepaliveAndLosesItsIpsec) {
+  // IKE's side, as IkeService does it: Delete, then child_down for the pair.
+  std::vector<uint32_t> dropped;
+  std::map<uint32_t, IpsecPair> pairs;
+  ra.set_drop_peer([&](uint32_t peer_index) {
+    dropped.push_back(peer_index);
+    const IpsecPair p = pairs.at(peer_index);
+    fake.del_sa(p.slot_in);
+    fake.del_sa(p.slot_out);
+    ra.ipsec_down(p);
+  });
+  Client a = client(3, kClientA);  // TUNNEL[1]: keepalive 10 s x 3, disconnect time off
+  Client b = client(4, kClientB);  // TUNNEL[2]: keepalive 10 s x 3, stays and answers
+  b.my_tid = 40002;
+  pairs[3] = a.pair;
+  pairs[4] = b.pair;
+  dial(a);
+  dial(b, "l2tp_user2", "l2tp_password2");
+  ASSERT_TRUE(a.ppp && a.ppp->ipcp_opened());
+  ASSERT_TRUE(b.ppp && b.ppp->ipcp_opened());
+  const TimePoint vanished = timers.now();
+  deaf.insert(a.pair.slot_out);  // a is gone without StopCCN; b is still there
+  int took = -1;
+  run_for(60, {&a, &b}, [&] {
+    took = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(timers.now() - vanished).count());
+    return ra.l2tp_status().size() == 1;
+  });
+  // The HELLO at 10 s goes unanswered; three silent intervals later (40 s) the tunnel goes.
+  EXPECT_EQ(took, 40);
+  EXPECT_EQ(ra.lns_stats().keepalive_timeouts, 1u);
+  EXPECT_TRUE(logged("[L2TP] keepalive timer expired tunnel " + std::to_string(a.gw_tid)));
+  // With it: PPP, the records, and the client's IPsec SAs (its only way in).
+  EXPECT_EQ(dropped, std::vector<uint32_t>{3});
+  EXPECT_EQ(ra.counters().peers_dropped, 1u);
+  EXPECT_EQ(ra.call_count(), 1u);
+  ASSERT_EQ(fake.sessions().size(), 1u);
+  EXPECT_EQ(fake.sessions()[0].id, b.gw_sid);
+  ASSERT_EQ(fake.tunnels().size(), 1u);
+  EXPECT_EQ(fake.tunnels()[0].id, b.gw_tid);
+  EXPECT_EQ(fake.sas().size(), 2u) << "b's pair stays";
+  // The client comes back at once with new SAs (perhaps in the slots it had) and gets in:
+  // its tunnel interface and its address are free.
+  deaf.clear();
+  Client again = client(6, kClientA);
+  again.my_tid = 40007;
+  dial(again);
+  ASSERT_TRUE(again.ppp && again.ppp->ipcp_opened());
+  EXPECT_EQ(again.ppp->ipcp_values[3], a.ppp->ipcp_values[3]);
+  EXPECT_EQ(fake.sessions().size(), 2u);
 }
 
 }  // namespace
