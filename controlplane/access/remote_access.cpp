@@ -252,6 +252,8 @@ std::optional<l2tp::TunnelPolicy> RemoteAccess::bind_tunnel(const l2tp::L2tpPeer
   p.keepalive_interval = tc.l2tp_keepalive.value.interval;
   p.keepalive_count = tc.l2tp_keepalive.value.count;
   p.keepalive_log = tc.l2tp_keepalive_log.value;
+  if (const auto& idle = tc.l2tp_disconnect_time.value)  // nullopt: `off`
+    p.disconnect_time = std::chrono::seconds(*idle);
   p.syslog = tc.l2tp_syslog.value;
   interfaces_in_use_.insert(p.interface);
   // reserve_tunnel_id() follows at once (Lns::on_sccrq) and picks this up.
@@ -382,6 +384,17 @@ void RemoteAccess::tunnel_closed(uint16_t tunnel_id) {
   if (t == tunnels_.end() || !t->second.installed) return;
   installer_.retire_tunnel(tunnel_id);
   t->second.installed = false;
+}
+
+uint64_t RemoteAccess::data_packets(uint16_t tunnel_id) {
+  // The dataplane's per-session counters (what `show status pp` shows): IPv4 forwarded
+  // upstream (ip_forward) and downstream (l2tp_encap). PPP control is punted, never counted.
+  uint64_t packets = 0;
+  for (const auto& [sid, c] : calls_) {
+    if (c->l2tp.tunnel_id != tunnel_id || !c->installed) continue;
+    if (auto u = installer_.query_session(sid)) packets += u->rx_packets + u->tx_packets;
+  }
+  return packets;
 }
 
 void RemoteAccess::peer_unreachable(uint16_t tunnel_id, const l2tp::L2tpPeer& peer) {

@@ -14,6 +14,7 @@
 //   IPCP opened / closed   -> Installer add_tunnel + add_session / retire_session
 //   L2TP session gone      -> PPP lower_down, records removed, ids released
 //   L2TP peer unreachable  -> drop_peer (IKE deletes the client's ISAKMP and IPsec SAs)
+//   disconnect time        -> the LNS reads the sessions' packet counters (query_session)
 //
 // Sans-I/O: time comes from `now`, timers from TimerService, packets leave through
 // RemoteAccessLink, so the exchange tests drive it with a scripted LAC and a FakeInstaller.
@@ -155,6 +156,7 @@ class RemoteAccess final : private l2tp::LnsHooks {
   void session_up(const Session& s) override;
   void session_down(const Session& s) override;
   void tunnel_closed(uint16_t tunnel_id) override;
+  uint64_t data_packets(uint16_t tunnel_id) override;
   void peer_unreachable(uint16_t tunnel_id, const l2tp::L2tpPeer& peer) override;
 
   // From a Call's PppSessionListener.

@@ -18,6 +18,12 @@ std::string ip(uint32_t host_order) { return format_ipv4(host_order); }
 constexpr uint16_t kFramingSync = 1;   // §4.4.3 Framing Capabilities: S bit
 constexpr uint16_t kChallengeLen = 16;
 
+// How often `l2tp tunnel disconnect time` looks at the data counters: a quarter of the limit,
+// within [1 s, 10 s], so a tunnel is cut at most that long after the limit has passed.
+Duration data_poll(Duration limit) {
+  return std::clamp<Duration>(limit / 4, std::chrono::seconds(1), std::chrono::seconds(10));
+}
+
 }  // namespace
 
 std::vector<uint8_t> challenge_response(uint8_t id, std::string_view secret,
@@ -46,6 +52,11 @@ struct Lns::Tunnel {
   TimePoint hello_deadline{};
   uint16_t hello_left = 0;
   bool rx_since_tick = false;
+  // `l2tp tunnel disconnect time`: the data counter last looked at, when it last changed and
+  // when to look again.
+  uint64_t data_mark = 0;
+  TimePoint data_seen{};
+  TimePoint data_check{};
   TimePoint linger_until{};
   std::map<uint16_t, Session> sessions;  // by our session id
 
@@ -297,6 +308,9 @@ void Lns::on_tunnel_message(Tunnel& t, const ControlMessage& m, TimePoint now) {
       ++stats_.tunnels_established;
       t.hello_left = keepalive_count(t);
       t.hello_deadline = now + std::chrono::seconds(t.policy.keepalive_interval);
+      t.data_mark = hooks_.data_packets(t.id);
+      t.data_seen = now;
+      if (t.policy.disconnect_time) t.data_check = now + data_poll(*t.policy.disconnect_time);
       hooks_.log_info(tag(t) + "tunnel " + std::to_string(t.id) + " established");
       return;
     }
@@ -494,6 +508,7 @@ void Lns::on_timer(TimePoint now) {
       end_session(t, sid, true, static_cast<uint16_t>(CdnResult::Timeout), std::nullopt, now);
     }
     keepalive(t, now);
+    disconnect_timer(t, now);
     flush(t);
   }
   for (uint16_t id : gone) forget(id);
@@ -533,6 +548,28 @@ void Lns::keepalive(Tunnel& t, TimePoint now) {
   }
 }
 
+// `l2tp tunnel disconnect time N`: cut the tunnel when its sessions carried no data packet for
+// N seconds. The dataplane counts the packets; a change between two looks is data.
+void Lns::disconnect_timer(Tunnel& t, TimePoint now) {
+  if (t.state != Tunnel::State::Established || !t.policy.disconnect_time || now < t.data_check)
+    return;
+  const Duration limit = *t.policy.disconnect_time;
+  const uint64_t packets = hooks_.data_packets(t.id);
+  if (packets != t.data_mark) {
+    t.data_mark = packets;
+    t.data_seen = now;
+  }
+  if (now - t.data_seen < limit) {
+    t.data_check = std::min(now + data_poll(limit), t.data_seen + limit);
+    return;
+  }
+  ++stats_.idle_disconnects;
+  hooks_.log_info("[L2TP] disconnect timer expired tunnel " + std::to_string(t.id));
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(limit).count();
+  stop_tunnel(t, now, static_cast<uint16_t>(StopCcnResult::GeneralRequest), std::nullopt,
+              "no data for " + std::to_string(secs) + " s");
+}
+
 std::optional<TimePoint> Lns::next_deadline() const {
   std::optional<TimePoint> d;
   auto consider = [&d](TimePoint p) {
@@ -547,6 +584,7 @@ std::optional<TimePoint> Lns::next_deadline() const {
     }
     if (t.state == Tunnel::State::WaitCtlConn) consider(t.state_deadline);
     if (t.state == Tunnel::State::Established && t.policy.keepalive) consider(t.hello_deadline);
+    if (t.state == Tunnel::State::Established && t.policy.disconnect_time) consider(t.data_check);
     for (const auto& [sid, s] : t.sessions)
       if (s.state == Session::State::WaitConnect) consider(s.deadline);
   }

@@ -5,6 +5,7 @@
 // datagrams the timers run until no deadline is left (every tunnel ends: keepalive, state
 // timers, linger), and then every tunnel id, session id and interface reserved has been
 // given back, every session that came up went down, and every tunnel was closed once.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -29,6 +30,7 @@ struct Hooks : LnsHooks {
         p.syslog = true;
         p.auth = i == 2;
         p.secret = "fuzz-secret";
+        if (i == 1) p.disconnect_time = std::chrono::seconds(30);  // data_packets never moves
         return p;
       }
     return std::nullopt;
@@ -61,6 +63,10 @@ struct Hooks : LnsHooks {
   }
   void tunnel_closed(uint16_t id) override {
     if (!tids.contains(id) || !closed.insert(id).second) std::abort();
+  }
+  uint64_t data_packets(uint16_t id) override {
+    if (!tids.contains(id)) std::abort();
+    return 0;
   }
 };
 

@@ -502,5 +502,43 @@ TEST_F(RemoteAccessTest, VanishedClientIsCutByKeepaliveAndLosesItsIpsec) {
   EXPECT_EQ(fake.sessions().size(), 2u);
 }
 
+TEST_F(RemoteAccessTest, DisconnectTimeCutsATunnelWhoseSessionCarriesNoData) {
+  Client a = client(3, kClientA);  // TUNNEL[1]: l2tp tunnel disconnect time off
+  Client b = client(4, kClientB);  // TUNNEL[2]: not set, the default 60 s
+  b.my_tid = 40002;
+  dial(a);
+  dial(b, "l2tp_user2", "l2tp_password2");
+  ASSERT_TRUE(a.ppp && a.ppp->ipcp_opened());
+  ASSERT_TRUE(b.ppp && b.ppp->ipcp_opened());
+  const TimePoint start = timers.now();
+  // b's session carries data (the dataplane's counters move) for 100 s, then falls silent.
+  uint64_t packets = 0;
+  int cut_at = -1;
+  for (int s = 1; s <= 240 && cut_at < 0; ++s) {
+    if (s <= 100 && s % 20 == 0) {
+      packets += 3;
+      fake.set_session_usage(b.gw_sid, SessionUsage{packets, packets * 84, packets, packets * 84});
+    }
+    run_for(1, {&a, &b});
+    if (ra.l2tp_status().size() == 1) cut_at = s;
+  }
+  // Data last seen at 100 s (noticed at the 10 s look that follows): cut 60-70 s later.
+  EXPECT_GE(cut_at, 160);
+  EXPECT_LE(cut_at, 170);
+  EXPECT_EQ(ra.lns_stats().idle_disconnects, 1u);
+  EXPECT_TRUE(logged("[L2TP] disconnect timer expired tunnel " + std::to_string(b.gw_tid)));
+  const ControlMessage* stop = last(b, MessageType::StopCCN);
+  ASSERT_NE(stop, nullptr) << "b is told (it is alive)";
+  EXPECT_EQ(stop->find(AvpType::ResultCode)->value[1], 1);
+  EXPECT_EQ(ra.counters().peers_dropped, 0u) << "its IPsec SAs are its own business";
+  ASSERT_EQ(fake.sessions().size(), 1u);
+  EXPECT_EQ(fake.sessions()[0].id, a.gw_sid);
+  // a, whose tunnel says `off`, carried nothing all along and stays.
+  run_for(100, {&a});
+  EXPECT_EQ(ra.l2tp_status().size(), 1u);
+  EXPECT_NE(session(a.gw_sid), nullptr);
+  EXPECT_GE(timers.now() - start, std::chrono::seconds(260));
+}
+
 }  // namespace
 }  // namespace l2tpgw::cp::access
