@@ -18,6 +18,7 @@ packages=(
   # with strongswan (strongswan-libcharon, strongswan-starter).
   qemu-system-x86 linux-image-amd64 busybox-static kmod
   strongswan xl2tpd ppp tcpdump
+  iperf3                                         # TCP through the tunnel (dialin_e2e.py)
 )
 
 missing=()
