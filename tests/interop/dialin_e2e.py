@@ -1142,7 +1142,8 @@ def case_vanished(ctx: Ctx) -> None:
         # The first unanswered HELLO goes out at most one interval after the kill (or just
         # before it); COUNT silent intervals later the tunnel goes.
         low = KEEPALIVE_INTERVAL * (KEEPALIVE_COUNT - 1)
-        high = KEEPALIVE_INTERVAL * (KEEPALIVE_COUNT + 1) + 1.5  # + the polling and the loop
+        # + the polling (up to four l2tpgwctl runs a round, slow on a loaded machine)
+        high = KEEPALIVE_INTERVAL * (KEEPALIVE_COUNT + 1) + 2.5
         if not (low - 0.5 <= t_gone - t_before and took_gone <= high):
             raise TestFailure(f"removed {took_gone:.2f}s after the kill, outside "
                               f"[{low}, {high}] s")
