@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   };
   ike.set_hooks({.child_up = [&access, pair_of](const auto& e) { access.ipsec_up(pair_of(e)); },
                  .child_down = [&access, pair_of](const auto& e) { access.ipsec_down(pair_of(e)); }});
+  // A client that stops answering L2TP (keepalive) loses its IPsec SAs too, so that nothing
+  // of it lingers and it can dial in again at once.
+  access.set_drop_peer([&ike](uint32_t peer_index) { ike.delete_peer(peer_index, "L2TP peer unreachable"); });
   l2tpgw::cp::DaemonHooks hooks;
   hooks.config = store.hooks(opt.config_path);
   hooks.config.load = [&store, &ike, &access, load = hooks.config.load](const std::string& path) {

@@ -110,7 +110,20 @@ uint16_t TableWriter::reserve_tunnel_id(std::string* error) {
   return reserve_id(free_tunnel_, reserved_tunnels_, id, "L2TP tunnel table full", error);
 }
 
-bool TableWriter::release_tunnel_id(uint16_t id) { return release_id(free_tunnel_, reserved_tunnels_, id); }
+bool TableWriter::release_retiring(Kind kind, uint16_t id) {
+  for (Deferred& d : deferred_) {
+    if (d.kind == kind && d.slot == id && d.keep_id) {
+      d.keep_id = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool TableWriter::release_tunnel_id(uint16_t id) {
+  // A retired tunnel still in its grace period: it goes to the free list when that ends.
+  return release_retiring(Kind::Tunnel, id) || release_id(free_tunnel_, reserved_tunnels_, id);
+}
 
 uint16_t TableWriter::reserve_session_id(std::string* error) {
   const uint32_t id =
@@ -120,13 +133,7 @@ uint16_t TableWriter::reserve_session_id(std::string* error) {
 
 bool TableWriter::release_session_id(uint16_t id) {
   // A retired session still in its grace period: it goes to the free list when that ends.
-  for (Deferred& d : deferred_) {
-    if (d.kind == Kind::Session && d.slot == id && d.keep_id) {
-      d.keep_id = false;
-      return true;
-    }
-  }
-  return release_id(free_session_, reserved_sessions_, id);
+  return release_retiring(Kind::Session, id) || release_id(free_session_, reserved_sessions_, id);
 }
 
 uint32_t TableWriter::reserve_pw_session_id(std::string* error) {
@@ -411,10 +418,14 @@ bool TableWriter::del_sa(uint32_t slot) {
   return true;
 }
 
-bool TableWriter::del_tunnel(uint16_t id) {
+bool TableWriter::del_tunnel(uint16_t id) { return unpublish_tunnel(id, false); }
+
+bool TableWriter::retire_tunnel(uint16_t id) { return unpublish_tunnel(id, true); }
+
+bool TableWriter::unpublish_tunnel(uint16_t id, bool keep_id) {
   if (id == 0 || id >= tables_.header().tunnel_slots || !published(tables_.tunnel(id))) return false;
   unpublish(tables_.tunnel(id));
-  deferred_.push_back({Kind::Tunnel, id, rte_rcu_qsbr_start(tables_.rcu())});
+  deferred_.push_back({Kind::Tunnel, id, rte_rcu_qsbr_start(tables_.rcu()), keep_id});
   return true;
 }
 
@@ -444,7 +455,10 @@ void TableWriter::reclaim(bool wait) {
         std::memset(&tables_.sa(d.slot).crypto, 0, sizeof(SaCrypto));
         free_sa_.push_back(d.slot);
         break;
-      case Kind::Tunnel: free_tunnel_.push_back(d.slot); break;
+      case Kind::Tunnel:
+        if (d.keep_id) reserved_tunnels_.push_back(static_cast<uint16_t>(d.slot));
+        else free_tunnel_.push_back(d.slot);
+        break;
       case Kind::Session:
         if (d.keep_id) reserved_sessions_.push_back(static_cast<uint16_t>(d.slot));
         else free_session_.push_back(d.slot);

@@ -117,6 +117,10 @@ class TableWriter {
   // went down while its L2TP session lives on (the peer still names this id), and IPCP may
   // open again (add_session with p.id), or the LNS ends the session (release_session_id).
   bool retire_session(uint16_t session_id);
+  // The same for a tunnel: its control connection ended, but the LNS keeps the id a while
+  // (RFC 2661 §5.7: it acknowledges a retransmitted StopCCN) and gives it back with
+  // release_tunnel_id; no data is forwarded for it meanwhile.
+  bool retire_tunnel(uint16_t tunnel_id);
   bool del_pseudowire(uint32_t session_id);
 
   // Frees retired slots whose grace period has ended. With `wait`, blocks until all have.
@@ -140,11 +144,14 @@ class TableWriter {
     Kind kind;
     uint32_t slot;
     uint64_t token;
-    bool keep_id = false;  // retire_session: back to the reservations, not the free list
+    bool keep_id = false;  // retire_*: back to the reservations, not the free list
   };
   bool unpublish_session(uint16_t id, bool keep_id);
   // Rebuilds bridge 1's published member list from the installed pseudowires.
   void publish_bridge_members();
+  bool unpublish_tunnel(uint16_t id, bool keep_id);
+  // Clears keep_id of a retired id still in its grace period (it is released meanwhile).
+  bool release_retiring(Kind kind, uint16_t id);
   template <class R>
   static void publish(R& r);
   template <class R>

@@ -40,6 +40,7 @@ void AccessService::attach(DaemonServices& s) {
                                            static_cast<RemoteAccessLink&>(*this),
                                            [] { return EventLoop::now(); });
   if (cfg_) access_->set_config(*cfg_);
+  access_->set_drop_peer(drop_peer_);
 }
 
 void AccessService::detach() {
@@ -51,6 +52,11 @@ void AccessService::detach() {
 void AccessService::set_config(const config::Config& c) {
   cfg_ = c;
   if (access_) access_->set_config(c);
+}
+
+void AccessService::set_drop_peer(std::function<void(uint32_t)> drop) {
+  drop_peer_ = std::move(drop);
+  if (access_) access_->set_drop_peer(drop_peer_);
 }
 
 void AccessService::ipsec_up(const IpsecPair& p) {

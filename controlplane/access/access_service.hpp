@@ -11,6 +11,7 @@
 // Thread context: the controlplane loop.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -37,6 +38,8 @@ class AccessService final : private RemoteAccessLink {
   // From IKE (IkeService's child SA hooks).
   void ipsec_up(const IpsecPair& p);
   void ipsec_down(const IpsecPair& p);
+  // To IKE: delete a peering whose client stopped answering L2TP (RemoteAccess::set_drop_peer).
+  void set_drop_peer(std::function<void(uint32_t peer_index)> drop);
 
   // What `show status l2tp` / `show status pp` add to the tables' view.
   void annotate(ShowSnapshot& s) const;
@@ -49,6 +52,7 @@ class AccessService final : private RemoteAccessLink {
   bool send_esp(uint32_t slot_out, std::vector<uint8_t> udp) override;
 
   std::optional<config::Config> cfg_;
+  std::function<void(uint32_t)> drop_peer_;
   DaemonServices* services_ = nullptr;
   std::unique_ptr<ppp::LoopTimers> timers_;
   ppp::OsRandom random_;

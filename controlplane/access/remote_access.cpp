@@ -252,6 +252,8 @@ std::optional<l2tp::TunnelPolicy> RemoteAccess::bind_tunnel(const l2tp::L2tpPeer
   p.keepalive_interval = tc.l2tp_keepalive.value.interval;
   p.keepalive_count = tc.l2tp_keepalive.value.count;
   p.keepalive_log = tc.l2tp_keepalive_log.value;
+  if (const auto& idle = tc.l2tp_disconnect_time.value)  // nullopt: `off`
+    p.disconnect_time = std::chrono::seconds(*idle);
   p.syslog = tc.l2tp_syslog.value;
   interfaces_in_use_.insert(p.interface);
   // reserve_tunnel_id() follows at once (Lns::on_sccrq) and picks this up.
@@ -373,6 +375,47 @@ void RemoteAccess::session_down(const Session& s) {
     c.installed = false;
   }
   calls_.erase(it);  // not inside a PppSession callback: the Lns called us
+}
+
+void RemoteAccess::tunnel_closed(uint16_t tunnel_id) {
+  // The record goes now (`show status l2tp` and the tables forget the tunnel with its
+  // control connection); the id comes back with release_tunnel_id when the LNS forgets it.
+  auto t = tunnels_.find(tunnel_id);
+  if (t == tunnels_.end() || !t->second.installed) return;
+  installer_.retire_tunnel(tunnel_id);
+  t->second.installed = false;
+}
+
+uint64_t RemoteAccess::data_packets(uint16_t tunnel_id) {
+  // The dataplane's per-session counters (what `show status pp` shows): IPv4 forwarded
+  // upstream (ip_forward) and downstream (l2tp_encap). PPP control is punted, never counted.
+  uint64_t packets = 0;
+  for (const auto& [sid, c] : calls_) {
+    if (c->l2tp.tunnel_id != tunnel_id || !c->installed) continue;
+    if (auto u = installer_.query_session(sid)) packets += u->rx_packets + u->tx_packets;
+  }
+  return packets;
+}
+
+void RemoteAccess::peer_unreachable(uint16_t tunnel_id, const l2tp::L2tpPeer& peer) {
+  std::optional<uint32_t> peer_index;
+  if (auto t = tunnels_.find(tunnel_id); t != tunnels_.end() && t->second.peer_index != 0)
+    peer_index = t->second.peer_index;
+  else if (auto pair = pair_for(peer.sa_slot))
+    peer_index = pair->peer_index;
+  if (!peer_index) return;  // plain L2TP: nothing else carries the client
+  // Another open tunnel of the same client still speaks for its SAs.
+  for (const l2tp::L2tpTunnelStatus& s : lns_.status()) {
+    auto t = tunnels_.find(s.tunnel_id);
+    if (s.tunnel_id != tunnel_id && t != tunnels_.end() && t->second.peer_index == *peer_index) return;
+  }
+  ++counters_.peers_dropped;
+  logf(LogLevel::Info, "[L2TP] %s does not answer: its IPsec SAs go with its tunnel %u",
+       format_ipv4(peer.addr).c_str(), tunnel_id);
+  const uint32_t index = *peer_index;
+  defer([this, index] {
+    if (drop_peer_) drop_peer_(index);
+  });
 }
 
 // ---- PPP

@@ -13,6 +13,8 @@
 //                             ESP-encrypted by the dataplane with the pair's outbound SA)
 //   IPCP opened / closed   -> Installer add_tunnel + add_session / retire_session
 //   L2TP session gone      -> PPP lower_down, records removed, ids released
+//   L2TP peer unreachable  -> drop_peer (IKE deletes the client's ISAKMP and IPsec SAs)
+//   disconnect time        -> the LNS reads the sessions' packet counters (query_session)
 //
 // Sans-I/O: time comes from `now`, timers from TimerService, packets leave through
 // RemoteAccessLink, so the exchange tests drive it with a scripted LAC and a FakeInstaller.
@@ -63,6 +65,7 @@ class RemoteAccessLink {
   X(ppp_wrong_peer)       /* PPP naming another client's session (its SA is not theirs) */  \
   X(no_interface)         /* every tunnel bound to the pp is taken */                       \
   X(install_failed)       /* add_tunnel / add_session refused: the call is ended */         \
+  X(peers_dropped)        /* L2TP found the client gone: its IPsec SAs were asked to go */   \
   X(sessions_installed) X(sessions_removed) X(rekeys)
 
 struct RemoteAccessCounters {
@@ -102,6 +105,10 @@ class RemoteAccess final : private l2tp::LnsHooks {
 
   void ipsec_up(const IpsecPair& p);
   void ipsec_down(const IpsecPair& p);
+  // How a client that stopped answering L2TP (HELLO keepalive, retransmission limit) loses
+  // its IPsec SAs: IKE deletes the peering `peer_index` (Delete notifications, then
+  // ipsec_down). Called from the loop, never inside an Lns or PppSession callback.
+  void set_drop_peer(std::function<void(uint32_t peer_index)> drop) { drop_peer_ = std::move(drop); }
 
   // A control message (the L2TP header onwards) from `peer`.
   void on_l2tp_control(std::span<const uint8_t> message, const l2tp::L2tpPeer& peer);
@@ -148,6 +155,9 @@ class RemoteAccess final : private l2tp::LnsHooks {
   void log_debug(const std::string& line) override;
   void session_up(const Session& s) override;
   void session_down(const Session& s) override;
+  void tunnel_closed(uint16_t tunnel_id) override;
+  uint64_t data_packets(uint16_t tunnel_id) override;
+  void peer_unreachable(uint16_t tunnel_id, const l2tp::L2tpPeer& peer) override;
 
   // From a Call's PppSessionListener.
   void ppp_send(Call& c, uint16_t protocol, std::span<const uint8_t> packet);
@@ -170,6 +180,7 @@ class RemoteAccess final : private l2tp::LnsHooks {
   ppp::Random& random_;
   RemoteAccessLink& link_;
   std::function<TimePoint()> now_;
+  std::function<void(uint32_t)> drop_peer_;
   l2tp::Lns lns_;
   ppp::PppTimer lns_timer_;
   ppp::PppTimer defer_timer_;

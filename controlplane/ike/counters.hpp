@@ -52,6 +52,7 @@ namespace l2tpgw::cp::ike {
   X(Phase2Expired)                                                                             \
   X(DeleteReceived)       /* Delete payloads authenticated and acted on */                     \
   X(InitialContact)       /* INITIAL-CONTACT (RFC 2407 §4.6.3.3) dropped a peer's old SAs */   \
+  X(PeerDeleted)          /* a peering deleted for the protocol above (L2TP keepalive) */      \
   X(DpdRequest)           /* R-U-THERE received (RFC 3706 §5.2) */                             \
   X(DpdAck)               /* R-U-THERE-ACK sent */                                             \
   X(DpdSent)              /* R-U-THERE sent to an idle peer (RFC 3706 §5.3) */                 \

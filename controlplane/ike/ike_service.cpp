@@ -67,6 +67,14 @@ bool IkeService::on_punt(PuntedPacket& p) {
   return false;  // the channel frees the mbuf: the responder copied what it keeps
 }
 
+bool IkeService::delete_peer(uint32_t peer_index, const char* why) {
+  if (!responder_ || !services_) return false;
+  const bool any = responder_->delete_peer(peer_index, EventLoop::now(), why);
+  flush();
+  rearm();
+  return any;
+}
+
 void IkeService::flush() {
   for (const Datagram& d : responder_->take_outbox()) {
     auto link = links_.find(d.peer.addr);

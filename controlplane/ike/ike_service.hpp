@@ -48,6 +48,9 @@ class IkeService {
   void set_config(const config::Config& c);
   // Child SA up/down, for the protocols above (L2TP); applies to responders created later too.
   void set_hooks(IkeHooks h);
+  // The protocol above found the peer gone: IkeResponder::delete_peer, then the Delete
+  // notifications go out. False when nothing of that peering was left (or detached).
+  bool delete_peer(uint32_t peer_index, const char* why);
 
   const IkeServiceCounters& counters() const { return counters_; }
   // `show counters`: the service's and the responder's named counters.

@@ -283,16 +283,36 @@ void IkeResponder::shutdown(TimePoint now) {
   std::vector<uint64_t> sas;
   for (const auto& [serial, sa] : sas_) sas.push_back(serial);
   for (uint64_t s : sas) {
-    IkeSa* sa = sa_by_serial(s);
-    if (!sa) continue;
-    if (sa->state == MainModeState::Auth) {
-      PayloadChain c;
-      c.add(PayloadType::Delete, delete_isakmp_payload(*sa));
-      send_info(*sa, c);
-      ++counters_[IkeCounter::Phase1Deleted];
-    }
-    remove_sa(*sa, now, "shutdown");
+    if (IkeSa* sa = sa_by_serial(s)) delete_sa(*sa, now, "shutdown");
   }
+}
+
+bool IkeResponder::delete_peer(uint32_t peer_index, TimePoint now, const char* why) {
+  now_ = now;
+  std::vector<uint64_t> children;
+  auto range = children_by_peer_.equal_range(peer_index);
+  for (auto it = range.first; it != range.second; ++it) children.push_back(it->second);
+  std::vector<uint64_t> sas;
+  for (const auto& [serial, sa] : sas_)
+    if (sa->peer_index == peer_index) sas.push_back(serial);
+  if (children.empty() && sas.empty()) return false;
+  ++counters_[IkeCounter::PeerDeleted];
+  // The IPsec SAs first: their Delete travels over the ISAKMP SA that goes next.
+  for (uint64_t c : children) remove_child(c, now, true, why);
+  for (uint64_t s : sas) {
+    if (IkeSa* sa = sa_by_serial(s)) delete_sa(*sa, now, why);
+  }
+  return true;
+}
+
+void IkeResponder::delete_sa(IkeSa& sa, TimePoint now, const char* why) {
+  if (sa.state == MainModeState::Auth) {
+    PayloadChain c;
+    c.add(PayloadType::Delete, delete_isakmp_payload(sa));
+    send_info(sa, c);
+    ++counters_[IkeCounter::Phase1Deleted];
+  }
+  remove_sa(sa, now, why);
 }
 
 // ---- Views ----

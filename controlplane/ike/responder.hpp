@@ -98,6 +98,10 @@ class IkeResponder {
 
   // Removes every SA (ISAKMP and IPsec) with Delete notifications to the peers: shutdown.
   void shutdown(TimePoint now);
+  // Removes the SAs of one peering (ISAKMP and IPsec) with Delete notifications, for the
+  // protocol above that found the peer gone (L2TP keepalive); child_down runs for each IPsec
+  // SA. False when the peering had none.
+  bool delete_peer(uint32_t peer_index, TimePoint now, const char* why);
 
   const IkeCounters& counters() const { return counters_; }
   size_t ike_sa_count() const { return sas_.size(); }
@@ -111,6 +115,8 @@ class IkeResponder {
   IkeSa* find_sa(const Cookie& ci, const Cookie& cr);
   IkeSa* sa_by_serial(uint64_t serial);
   void remove_sa(IkeSa& sa, TimePoint now, const char* why);
+  // remove_sa with a Delete notification first when the SA is established (ours to send).
+  void delete_sa(IkeSa& sa, TimePoint now, const char* why);
   void set_state(IkeSa& sa, MainModeState s);
   bool admit_new_sa(const Endpoint& peer, TimePoint now);
   void arm(TimerToken& slot, TimePoint at, std::function<void()> cb);

@@ -193,6 +193,15 @@ bool FakeInstaller::del_tunnel(uint16_t tunnel_id) {
   return ok;
 }
 
+bool FakeInstaller::retire_tunnel(uint16_t tunnel_id) {
+  std::string why;
+  if (take_failure(Op::RetireTunnel, &why)) return false;
+  const bool ok = tunnels_.erase(tunnel_id) != 0;
+  if (ok) reserved_tunnels_.insert(tunnel_id);
+  calls_.push_back({Op::RetireTunnel, ok ? tunnel_id : 0u});
+  return ok;
+}
+
 Outcome<uint16_t> FakeInstaller::add_session(const tables::SessionParams& p) {
   std::string why;
   if (take_failure(Op::AddSession, &why)) return Outcome<uint16_t>::fail(why);

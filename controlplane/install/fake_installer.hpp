@@ -19,7 +19,7 @@ class FakeInstaller final : public Installer {
   enum class Op : uint8_t {
     AllocSpi, ReleaseSpi, AddSa, DelSa, ReserveTunnelId, ReleaseTunnelId, ReserveSessionId,
     ReleaseSessionId, AddTunnel, UpdateTunnelSaOut, DelTunnel, AddSession, DelSession,
-    RetireSession
+    RetireSession, RetireTunnel
   };
   struct Call {
     Op op;
@@ -41,6 +41,7 @@ class FakeInstaller final : public Installer {
   Outcome<uint16_t> add_tunnel(const tables::TunnelParams& p) override;
   bool update_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot) override;
   bool del_tunnel(uint16_t tunnel_id) override;
+  bool retire_tunnel(uint16_t tunnel_id) override;
   Outcome<uint16_t> add_session(const tables::SessionParams& p) override;
   bool del_session(uint16_t session_id) override;
   bool retire_session(uint16_t session_id) override;

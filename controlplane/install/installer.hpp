@@ -100,6 +100,9 @@ class Installer {
   // update_sa for a rekey (make-before-break): the tunnel's downstream moves to `sa_slot`.
   virtual bool update_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot) = 0;
   virtual bool del_tunnel(uint16_t tunnel_id) = 0;
+  // del_tunnel keeping the id reserved (TableWriter::retire_tunnel): the control connection
+  // closed and lingers (RFC 2661 §5.7); release_tunnel_id gives the id back afterwards.
+  virtual bool retire_tunnel(uint16_t tunnel_id) = 0;
   virtual Outcome<uint16_t> add_session(const tables::SessionParams& p) = 0;
   virtual bool del_session(uint16_t session_id) = 0;
   // del_session keeping the id reserved (TableWriter::retire_session): IPCP closed, the L2TP

@@ -29,6 +29,7 @@ class ShmInstaller final : public Installer {
     return w_.set_tunnel_sa_out(tunnel_id, sa_slot);
   }
   bool del_tunnel(uint16_t tunnel_id) override { return w_.del_tunnel(tunnel_id); }
+  bool retire_tunnel(uint16_t tunnel_id) override { return w_.retire_tunnel(tunnel_id); }
   Outcome<uint16_t> add_session(const tables::SessionParams& p) override;
   bool del_session(uint16_t session_id) override { return w_.del_session(session_id); }
   bool retire_session(uint16_t session_id) override { return w_.retire_session(session_id); }

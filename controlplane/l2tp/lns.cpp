@@ -18,6 +18,12 @@ std::string ip(uint32_t host_order) { return format_ipv4(host_order); }
 constexpr uint16_t kFramingSync = 1;   // §4.4.3 Framing Capabilities: S bit
 constexpr uint16_t kChallengeLen = 16;
 
+// How often `l2tp tunnel disconnect time` looks at the data counters: a quarter of the limit,
+// within [1 s, 10 s], so a tunnel is cut at most that long after the limit has passed.
+Duration data_poll(Duration limit) {
+  return std::clamp<Duration>(limit / 4, std::chrono::seconds(1), std::chrono::seconds(10));
+}
+
 }  // namespace
 
 std::vector<uint8_t> challenge_response(uint8_t id, std::string_view secret,
@@ -46,6 +52,11 @@ struct Lns::Tunnel {
   TimePoint hello_deadline{};
   uint16_t hello_left = 0;
   bool rx_since_tick = false;
+  // `l2tp tunnel disconnect time`: the data counter last looked at, when it last changed and
+  // when to look again.
+  uint64_t data_mark = 0;
+  TimePoint data_seen{};
+  TimePoint data_check{};
   TimePoint linger_until{};
   std::map<uint16_t, Session> sessions;  // by our session id
 
@@ -295,8 +306,11 @@ void Lns::on_tunnel_message(Tunnel& t, const ControlMessage& m, TimePoint now) {
       }
       t.state = Tunnel::State::Established;
       ++stats_.tunnels_established;
-      t.hello_left = t.policy.keepalive_count;
+      t.hello_left = keepalive_count(t);
       t.hello_deadline = now + std::chrono::seconds(t.policy.keepalive_interval);
+      t.data_mark = hooks_.data_packets(t.id);
+      t.data_seen = now;
+      if (t.policy.disconnect_time) t.data_check = now + data_poll(*t.policy.disconnect_time);
       hooks_.log_info(tag(t) + "tunnel " + std::to_string(t.id) + " established");
       return;
     }
@@ -414,6 +428,7 @@ void Lns::close_tunnel(Tunnel& t, TimePoint now) {
   for (uint16_t id : ids) end_session(t, id, false, 0, std::nullopt, now);
   t.state = Tunnel::State::Closed;
   t.linger_until = now + cfg_.linger;
+  hooks_.tunnel_closed(t.id);
   hooks_.unbind_tunnel(t.policy.interface);
   hooks_.log_info(tag(t) + "disconnect tunnel " + std::to_string(t.id) + " complete");
 }
@@ -477,6 +492,7 @@ void Lns::on_timer(TimePoint now) {
       close_tunnel(t, now);
       t.linger_until = now;  // nobody answers: nothing to linger for
       gone.push_back(id);
+      hooks_.peer_unreachable(t.id, t.peer);
       continue;
     }
     if (t.state == Tunnel::State::WaitCtlConn && now >= t.state_deadline) {
@@ -491,32 +507,67 @@ void Lns::on_timer(TimePoint now) {
       hooks_.log_info("[L2TP] state timer for waiting ICCN expired");
       end_session(t, sid, true, static_cast<uint16_t>(CdnResult::Timeout), std::nullopt, now);
     }
-    // `l2tp keepalive use on INTERVAL COUNT`: a HELLO every INTERVAL seconds in which
-    // nothing arrived; COUNT such intervals in a row and the peer is gone (§6.5).
-    if (t.state == Tunnel::State::Established && t.policy.keepalive && now >= t.hello_deadline) {
-      t.hello_deadline = now + std::chrono::seconds(t.policy.keepalive_interval);
-      if (t.rx_since_tick) {
-        t.hello_left = t.policy.keepalive_count;
-      } else if (t.hello_left == 0) {
-        ++stats_.keepalive_timeouts;
-        hooks_.log_info("[L2TP] keepalive timer expired tunnel " + std::to_string(t.id));
-        stop_tunnel(t, now, static_cast<uint16_t>(StopCcnResult::GeneralError), std::nullopt,
-                    "keepalive");
-      } else {
-        if (t.policy.keepalive_log || t.policy.syslog)
-          hooks_.log_debug("[L2TP] keepalive timeout count=" + std::to_string(t.hello_left));
-        --t.hello_left;
-      }
-      t.rx_since_tick = false;
-      if (t.state == Tunnel::State::Established && t.tx.all_acknowledged()) {
-        send(t, ControlBuilder(MessageType::HELLO, t.peer_id, 0), now);
-        if (t.policy.keepalive_log || t.policy.syslog)
-          hooks_.log_debug("[L2TP] keepalive HELLO send to " + ip(t.peer.addr));
-      }
-    }
+    keepalive(t, now);
+    disconnect_timer(t, now);
     flush(t);
   }
   for (uint16_t id : gone) forget(id);
+}
+
+uint16_t Lns::keepalive_count(const Tunnel& t) {
+  return std::max<uint16_t>(t.policy.keepalive_count, 1);
+}
+
+// `l2tp keepalive use on INTERVAL COUNT` (§6.5 HELLO): every INTERVAL seconds a HELLO goes out
+// unless one is still unacknowledged; when COUNT intervals in a row pass with nothing at all
+// from the peer (not even the ZLB for that HELLO), the peer is gone: a client that vanished
+// without StopCCN is cut COUNT x INTERVAL after the first HELLO it left unanswered. The
+// debug lines count down as the seed's log does (`keepalive timeout count=3` .. `=1`).
+void Lns::keepalive(Tunnel& t, TimePoint now) {
+  if (t.state != Tunnel::State::Established || !t.policy.keepalive || now < t.hello_deadline) return;
+  t.hello_deadline = now + std::chrono::seconds(t.policy.keepalive_interval);
+  const bool verbose = t.policy.keepalive_log || t.policy.syslog;
+  if (t.rx_since_tick) {
+    t.hello_left = keepalive_count(t);
+  } else {
+    if (verbose) hooks_.log_debug("[L2TP] keepalive timeout count=" + std::to_string(t.hello_left));
+    if (t.hello_left > 0) --t.hello_left;
+  }
+  t.rx_since_tick = false;
+  if (t.hello_left == 0) {
+    ++stats_.keepalive_timeouts;
+    hooks_.log_info("[L2TP] keepalive timer expired tunnel " + std::to_string(t.id));
+    stop_tunnel(t, now, static_cast<uint16_t>(StopCcnResult::GeneralError), std::nullopt,
+                "keepalive");
+    hooks_.peer_unreachable(t.id, t.peer);
+    return;
+  }
+  if (t.tx.all_acknowledged()) {
+    send(t, ControlBuilder(MessageType::HELLO, t.peer_id, 0), now);
+    if (verbose) hooks_.log_debug("[L2TP] keepalive HELLO send to " + ip(t.peer.addr));
+  }
+}
+
+// `l2tp tunnel disconnect time N`: cut the tunnel when its sessions carried no data packet for
+// N seconds. The dataplane counts the packets; a change between two looks is data.
+void Lns::disconnect_timer(Tunnel& t, TimePoint now) {
+  if (t.state != Tunnel::State::Established || !t.policy.disconnect_time || now < t.data_check)
+    return;
+  const Duration limit = *t.policy.disconnect_time;
+  const uint64_t packets = hooks_.data_packets(t.id);
+  if (packets != t.data_mark) {
+    t.data_mark = packets;
+    t.data_seen = now;
+  }
+  if (now - t.data_seen < limit) {
+    t.data_check = std::min(now + data_poll(limit), t.data_seen + limit);
+    return;
+  }
+  ++stats_.idle_disconnects;
+  hooks_.log_info("[L2TP] disconnect timer expired tunnel " + std::to_string(t.id));
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(limit).count();
+  stop_tunnel(t, now, static_cast<uint16_t>(StopCcnResult::GeneralRequest), std::nullopt,
+              "no data for " + std::to_string(secs) + " s");
 }
 
 std::optional<TimePoint> Lns::next_deadline() const {
@@ -533,6 +584,7 @@ std::optional<TimePoint> Lns::next_deadline() const {
     }
     if (t.state == Tunnel::State::WaitCtlConn) consider(t.state_deadline);
     if (t.state == Tunnel::State::Established && t.policy.keepalive) consider(t.hello_deadline);
+    if (t.state == Tunnel::State::Established && t.policy.disconnect_time) consider(t.data_check);
     for (const auto& [sid, s] : t.sessions)
       if (s.state == Session::State::WaitConnect) consider(s.deadline);
   }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The L2TPv2 LNS (RFC 2661): control connections (§7.2 idle -> wait-ctl-conn -> established),
 // incoming calls (§7.4.2 idle -> wait-connect -> established), tunnel authentication (§4.2,
-// `l2tp tunnel auth`), HELLO keepalive (`l2tp keepalive use on 10 3`), StopCCN/CDN with result
-// codes, and the seed's SYSLOG lines. PPP starts when a session is established (session_up)
-// and is told when it ends (session_down).
+// `l2tp tunnel auth`), HELLO keepalive (`l2tp keepalive use on 10 3`), the idle cut (`l2tp
+// tunnel disconnect time`), StopCCN/CDN with result codes, and the seed's SYSLOG lines. PPP
+// starts when a session is established (session_up) and is told when it ends (session_down).
 //
 // Sans-I/O: datagrams in with the peer they came from and the time; datagrams out, events
 // and log lines through LnsHooks; the owner arms one timer for next_deadline().
@@ -41,6 +41,9 @@ struct TunnelPolicy {
   uint16_t keepalive_interval = 10;
   uint16_t keepalive_count = 3;
   bool keepalive_log = false;
+  // l2tp tunnel disconnect time: the tunnel is cut after this long without data (LnsHooks::
+  // data_packets); nullopt: never (`off`, and what a policy means unless it says otherwise).
+  std::optional<Duration> disconnect_time;
   bool syslog = false;             // l2tp syslog on: the DEBUG lines
 };
 
@@ -70,13 +73,26 @@ class LnsHooks {
   };
   virtual void session_up(const Session&) {}
   virtual void session_down(const Session&) {}
+  // The control connection ended (StopCCN either way, or the peer is gone), its sessions
+  // first: nothing is carried for it any more. The id stays ours until release_tunnel_id
+  // (§5.7: a closed tunnel still acknowledges a retransmitted StopCCN for a while).
+  virtual void tunnel_closed(uint16_t /*tunnel_id*/) {}
+
+  // Data packets (both directions) carried for the tunnel's sessions so far: any change
+  // between two looks is data (`l2tp tunnel disconnect time`). Control messages and PPP
+  // control frames do not count.
+  virtual uint64_t data_packets(uint16_t /*tunnel_id*/) { return 0; }
+  // The peer stopped answering (HELLO keepalive or retransmission limit): the tunnel is
+  // closing, and whatever else carries the peer (its IPsec SAs) can go too.
+  virtual void peer_unreachable(uint16_t /*tunnel_id*/, const L2tpPeer&) {}
 };
 
 #define L2TPGW_LNS_STATS(X)                                                        \
   X(tunnels_established) X(sessions_established)                                   \
   X(malformed) X(unknown_tunnel) X(unexpected) X(auth_failed)                      \
   X(no_interface) X(no_tunnel_id) X(no_session_id)                                 \
-  X(unknown_mandatory_avp) X(keepalive_timeouts) X(retransmit_failures)
+  X(unknown_mandatory_avp) X(keepalive_timeouts) X(retransmit_failures)            \
+  X(idle_disconnects)
 
 struct LnsStats {
 #define X(n) uint64_t n = 0;
@@ -155,6 +171,9 @@ class Lns {
   void end_session(Tunnel& t, uint16_t session_id, bool send_cdn, uint16_t result,
                    std::optional<uint16_t> error, TimePoint now);
   void forget(uint16_t tunnel_id);
+  void keepalive(Tunnel& t, TimePoint now);
+  void disconnect_timer(Tunnel& t, TimePoint now);
+  static uint16_t keepalive_count(const Tunnel& t);
   void debug_avps(const Tunnel& t, const ControlMessage& m);
   std::string tag(const Tunnel& t) const;
 

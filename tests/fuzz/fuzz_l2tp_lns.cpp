@@ -4,7 +4,8 @@
 // arriving one second after the previous one. Invariants: nothing crashes; after the
 // datagrams the timers run until no deadline is left (every tunnel ends: keepalive, state
 // timers, linger), and then every tunnel id, session id and interface reserved has been
-// given back, and every session that came up went down.
+// given back, every session that came up went down, and every tunnel was closed once.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -18,7 +19,7 @@ using namespace l2tpgw::cp::l2tp;
 namespace {
 
 struct Hooks : LnsHooks {
-  std::set<uint16_t> bound, tids, sids;
+  std::set<uint16_t> bound, tids, sids, closed;
   uint16_t next = 1;
   int sessions_up = 0;
   std::optional<TunnelPolicy> bind_tunnel(const L2tpPeer&) override {
@@ -29,6 +30,7 @@ struct Hooks : LnsHooks {
         p.syslog = true;
         p.auth = i == 2;
         p.secret = "fuzz-secret";
+        if (i == 1) p.disconnect_time = std::chrono::seconds(30);  // data_packets never moves
         return p;
       }
     return std::nullopt;
@@ -42,7 +44,7 @@ struct Hooks : LnsHooks {
     return next++;
   }
   void release_tunnel_id(uint16_t id) override {
-    if (tids.erase(id) != 1) std::abort();
+    if (tids.erase(id) != 1 || closed.erase(id) != 1) std::abort();  // closed, then released
   }
   std::optional<uint16_t> reserve_session_id() override {
     if (sids.size() > 8) return std::nullopt;
@@ -58,6 +60,13 @@ struct Hooks : LnsHooks {
   void session_up(const Session&) override { ++sessions_up; }
   void session_down(const Session&) override {
     if (--sessions_up < 0) std::abort();
+  }
+  void tunnel_closed(uint16_t id) override {
+    if (!tids.contains(id) || !closed.insert(id).second) std::abort();
+  }
+  uint64_t data_packets(uint16_t id) override {
+    if (!tids.contains(id)) std::abort();
+    return 0;
   }
 };
 

@@ -7,6 +7,7 @@
 //   kind & 6 == 2   a PPP packet: tunnel id:2, session id:2, protocol:2, packet, carried by
 //                   client (kind & 1)'s SA
 //   kind & 6 == 4   client (kind & 1)'s SA pair goes (IKE Delete) and comes back as a new pair
+//                   (as it does when L2TP finds the client unreachable: set_drop_peer)
 //   kind & 6 == 6   the clock moves by len seconds
 // Invariants: nothing crashes; after the input the timers run until nothing is left (HELLO
 // keepalive ends every tunnel of a silent client), and then no call, no installed session or
@@ -76,6 +77,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       pairs[c] = {in.peer_index, fake.add_sa(in).value, fake.add_sa(out).value};
       ra.ipsec_up(pairs[c]);
     };
+    auto renew = [&](int c) {
+      ra.ipsec_down(pairs[c]);
+      fake.del_sa(pairs[c].slot_in);
+      fake.del_sa(pairs[c].slot_out);
+      up(c);
+    };
+    ra.set_drop_peer([&](uint32_t peer_index) {
+      if (peer_index != 1 && peer_index != 2) std::abort();
+      renew(static_cast<int>(peer_index) - 1);
+    });
     up(0);
     up(1);
     size_t off = 0;
@@ -91,12 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             ra.on_ppp(static_cast<uint16_t>(p[0] << 8 | p[1]), static_cast<uint16_t>(p[2] << 8 | p[3]),
                       pairs[c].slot_in, static_cast<uint16_t>(p[4] << 8 | p[5]), {p + 6, len - 6});
           break;
-        case 4:
-          ra.ipsec_down(pairs[c]);
-          fake.del_sa(pairs[c].slot_in);
-          fake.del_sa(pairs[c].slot_out);
-          up(c);
-          break;
+        case 4: renew(c); break;
         default: timers.advance(std::chrono::seconds(len % 120)); break;
       }
       timers.advance(std::chrono::milliseconds(0));

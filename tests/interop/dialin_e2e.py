@@ -21,7 +21,11 @@
 #   dialin  the ike stage's strongSwan cases first, then xl2tpd + pppd dial in with CHAP-MD5,
 #           PAP and MS-CHAPv2 (each: ppp0 gets a pool address, ping VM <-> LAN host through
 #           the fastpath, `show status l2tp` / `show status pp` list the session, hang-up),
-#           and a wrong password that must be refused with the daemon staying up.
+#           and a wrong password that must be refused with the daemon staying up; then the
+#           life of a call: a clean hang-up (everything gone at once, the pool address back,
+#           an immediate re-dial), a vanished client found by L2TP keepalive (its IPsec SAs
+#           removed too), `l2tp tunnel disconnect time` cutting an idle call, two clients at
+#           once from two addresses, and an iperf3 TCP transfer both ways.
 #
 #   /usr/bin/python3 tests/interop/dialin_e2e.py --builddir <builddir> [--stage ike|dialin|all]
 #                   [--cache DIR] [--logdir DIR] [--keep]
@@ -32,7 +36,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -63,6 +69,7 @@ ATTACHED_LINE = r"\[CP\] attached to l2tpgw-dataplane pid (\d+)"
 # Documentation addresses only (RFC 5737).
 DUT_WAN = "203.0.113.1"
 VM_WAN = "203.0.113.2"
+VM_WAN_B = "203.0.113.3"   # the second client's address (the same VM, a second address)
 DUT_LAN = "192.0.2.1"
 LAN_HOST = "192.0.2.10"
 POOL_FIRST, POOL_LAST = "192.0.2.200", "192.0.2.209"
@@ -71,6 +78,11 @@ POOL = [f"192.0.2.{i}" for i in range(200, 210)]
 NS_PREFIX = "l2gw-dial-"
 PSK = "vmlab-dialin-psk-5e1a"      # test-only secrets
 USER, PASSWORD = "vmuser", "vmpass-7d2f"
+USER_B, PASSWORD_B = "vmuser2", "vmpass-b8e1"
+# `l2tp keepalive use on INTERVAL COUNT`: short, so a vanished client is found in seconds.
+KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 2, 3
+# `l2tp tunnel disconnect time` of the idle case (seconds; looked at every quarter of it).
+IDLE_DISCONNECT = 6
 
 # Deadlines (seconds). The VM runs under TCG on a shared 2-CPU box: generous, but each is a
 # bound on a polled condition, never a sleep.
@@ -83,6 +95,10 @@ TIMEOUT_COUNTERS = 20.0
 TIMEOUT_PPP = 45.0
 TIMEOUT_HANGUP = 30.0
 TIMEOUT_AUTH_FAIL = 45.0
+TIMEOUT_GONE = 20.0        # everything of a call leaves the daemon after a hang-up
+TIMEOUT_IPERF = 30.0
+IPERF_SECONDS = 3
+IPERF_MIN_BYTES = 256 * 1024  # a transfer that moved less than this did not really run
 
 PREREQUISITES = [
     ("/usr/bin/qemu-system-x86_64", "qemu-system-x86"),
@@ -107,9 +123,12 @@ AUTH_METHODS = {          # name -> (`pp auth request` word, pppd options forcin
 AUTH_LABEL = {"chap": "CHAP-MD5", "pap": "PAP", "mschap-v2": "MS-CHAPv2"}
 
 
-def appliance_config(auth: str, psk: str = PSK, ike_keepalive: str = "off",
+def appliance_config(auth: str, pool: tuple[str, str] = (POOL_FIRST, POOL_LAST),
+                     disconnect: str = "off", psk: str = PSK, ike_keepalive: str = "off",
                      title: str = "tests/interop/dialin_e2e.py") -> str:
-    """Seed 000's block; `ike_keepalive` is what follows `ipsec ike keepalive use 1`."""
+    """`pool`: `ip pp remote address pool` (a range that starts where the dataplane's --pool
+    does); `disconnect`: `l2tp tunnel disconnect time`; `ike_keepalive`: what follows
+    `ipsec ike keepalive use 1`."""
     return f"""# l2tpgw interop lab ({title}): L2TP/IPsec remote access,
 # seed 000's block with documentation addresses; pp auth request {auth}
 ip lan1 address {DUT_LAN}/24
@@ -118,9 +137,10 @@ pp select anonymous
  pp bind tunnel1-tunnel2
  pp auth request {auth}
  pp auth username {USER} {PASSWORD}
+ pp auth username {USER_B} {PASSWORD_B}
  ppp ipcp ipaddress on
  ppp ipcp msext on
- ip pp remote address pool {POOL_FIRST}-{POOL_LAST}
+ ip pp remote address pool {pool[0]}-{pool[1]}
  pp enable anonymous
 tunnel select 1
  tunnel template 2
@@ -132,8 +152,8 @@ tunnel select 1
   ipsec ike nat-traversal 1 on
   ipsec ike pre-shared-key 1 text {psk}
   ipsec ike remote address 1 any
- l2tp tunnel disconnect time off
- l2tp keepalive use on 10 3
+ l2tp tunnel disconnect time {disconnect}
+ l2tp keepalive use on {KEEPALIVE_INTERVAL} {KEEPALIVE_COUNT}
  l2tp keepalive log on
  l2tp syslog on
  ip tunnel tcp mss limit auto
@@ -150,16 +170,17 @@ l2tp service on
 # l2tp's shape, Windows-like proposals)
 # ---------------------------------------------------------------------------------------------
 
-# Two connections: `l2tpgw` plain ESP, `l2tpgw-natt` with UDP encapsulation forced
-# (strongSwan fakes its NAT-D payloads, so the responder sees a NAT and both float to 4500).
-CONN, CONN_NATT = "l2tpgw", "l2tpgw-natt"
-IPSEC_CONN = f"""
+# Three connections: `l2tpgw` plain ESP, `l2tpgw-natt` with UDP encapsulation forced
+# (strongSwan fakes its NAT-D payloads, so the responder sees a NAT and both float to 4500),
+# and `l2tpgw-b`, plain ESP from the VM's second address (the second client).
+CONN, CONN_NATT, CONN_B = "l2tpgw", "l2tpgw-natt", "l2tpgw-b"
+IPSEC_CONN = """
     keyexchange=ikev1
     authby=secret
     type=transport
-    left={VM_WAN}
+    left={left}
     leftprotoport=17/1701
-    right={DUT_WAN}
+    right={right}
     rightprotoport=17/1701
     ike=aes256-sha1-modp1024!
     esp=aes256-sha1!
@@ -167,9 +188,11 @@ IPSEC_CONN = f"""
     rekey=no
     auto=add
 """
-IPSEC_CONF = (f"config setup\nconn {CONN}" + IPSEC_CONN +
-              f"conn {CONN_NATT}" + IPSEC_CONN + "    forceencaps=yes\n")
-IPSEC_SECRETS = f'{VM_WAN} {DUT_WAN} : PSK "{PSK}"\n'
+IPSEC_CONF = (f"config setup\nconn {CONN}" + IPSEC_CONN.format(left=VM_WAN, right=DUT_WAN) +
+              f"conn {CONN_NATT}" + IPSEC_CONN.format(left=VM_WAN, right=DUT_WAN) +
+              "    forceencaps=yes\n" +
+              f"conn {CONN_B}" + IPSEC_CONN.format(left=VM_WAN_B, right=DUT_WAN))
+IPSEC_SECRETS = f'{VM_WAN} {DUT_WAN} : PSK "{PSK}"\n{VM_WAN_B} {DUT_WAN} : PSK "{PSK}"\n'
 # charon logs to a file; retransmits are bounded so a silent responder fails `ipsec up` in
 # about 15 s (2 + 3.6 + 6.5 s) instead of minutes.
 STRONGSWAN_LOCAL = """charon {
@@ -189,28 +212,81 @@ STRONGSWAN_LOCAL = """charon {
 }
 """
 
-XL2TPD_CONF = f"""[global]
+
+@dataclass(frozen=True)
+class Lac:
+    """One L2TP client in the VM: its address, strongSwan connection, xl2tpd instance (its
+    own configuration, control pipe and log: two can run side by side, each bound to its
+    address) and pppd (its own options file, unit and log)."""
+    name: str       # xl2tpd's [lac NAME]
+    addr: str
+    conn: str
+    unit: int       # pppd `unit`: the interface is ppp<unit>
+    user: str
+    password: str
+    tag: str        # file name suffix
+
+    @property
+    def ifname(self) -> str:
+        return f"ppp{self.unit}"
+
+    @property
+    def control(self) -> str:
+        return f"/run/xl2tpd/l2tp-control-{self.tag}"
+
+    @property
+    def conf(self) -> str:
+        return f"/etc/xl2tpd/xl2tpd-{self.tag}.conf"
+
+    @property
+    def options(self) -> str:
+        return f"/etc/ppp/options.l2tpgw-{self.tag}"
+
+    @property
+    def xl2tpd_log(self) -> str:
+        return f"/tmp/xl2tpd-{self.tag}.log"
+
+    @property
+    def pppd_log(self) -> str:
+        return f"/tmp/pppd-{self.tag}.log"
+
+    @property
+    def bgpid(self) -> str:
+        return f"/tmp/xl2tpd-{self.tag}.bgpid"
+
+    def xl2tpd_conf(self) -> str:
+        return f"""[global]
+listen-addr = {self.addr}
 port = 1701
 access control = no
 
-[lac l2tpgw]
+[lac {self.name}]
 lns = {DUT_WAN}
 redial = no
 length bit = yes
 require authentication = no
 ppp debug = yes
-pppoptfile = /etc/ppp/options.l2tpgw
+pppoptfile = {self.options}
 """
 
+    def ppp_options(self, auth: str, password: str | None = None) -> str:
+        # lcp-max-terminate 1: on a hang-up xl2tpd sends StopCCN and SIGTERMs pppd at once,
+        # so the LNS has ended the session before pppd's Terminate-Request comes and never
+        # answers it; pppd would wait for the Terminate-Ack through three restart periods
+        # (about 6 s here) before it lets ppp0 go, and every case hangs up.
+        return (f"name {self.user}\npassword {password or self.password}\n" +
+                AUTH_METHODS[auth][1] +
+                "noauth\nnoccp\nnodefaultroute\nnoipdefault\nipcp-accept-local\n"
+                "ipcp-accept-remote\nmtu 1400\nmru 1400\nlcp-echo-interval 0\nmaxfail 1\n"
+                f"lcp-max-terminate 1\nunit {self.unit}\ndebug\nlogfile {self.pppd_log}\n")
 
-def ppp_options(auth: str, password: str) -> str:
-    return (f"name {USER}\npassword {password}\n" + AUTH_METHODS[auth][1] +
-            "noauth\nnoccp\nnodefaultroute\nnoipdefault\nipcp-accept-local\nipcp-accept-remote\n"
-            "mtu 1400\nmru 1400\nlcp-echo-interval 0\nmaxfail 1\n"
-            "debug\nlogfile /tmp/pppd.log\n")
+    def pppd_running(self) -> str:
+        """A bash condition: this client's pppd runs (xl2tpd starts it with `file OPTIONS`)."""
+        return f"pgrep -f -- '{self.options}( |$)' >/dev/null"
 
 
-XL2TPD_CONTROL = "/run/xl2tpd/l2tp-control"
+LAC_A = Lac("l2tpgw", VM_WAN, CONN, 0, USER, PASSWORD, "a")
+LAC_B = Lac("l2tpgw-b", VM_WAN_B, CONN_B, 1, USER_B, PASSWORD_B, "b")
 
 # ---------------------------------------------------------------------------------------------
 # libreswan (stage ike's second client)
@@ -321,15 +397,23 @@ class Appliance:
             "--attach-retry-max-ms", "1000"]), self.logdir)
         self.cp.wait_for_output(ATTACHED_LINE, TIMEOUT_ATTACH)
 
-    def write_config(self, auth: str) -> Path:
+    def write_config(self, auth: str, **kw: object) -> Path:
         p = self.logdir / f"l2tpgw-{auth}.conf"
-        p.write_text(appliance_config(AUTH_METHODS[auth][0]))
+        p.write_text(appliance_config(AUTH_METHODS[auth][0], **kw))  # type: ignore[arg-type]
         p.chmod(0o600)
         return p
 
-    def load_config(self, auth: str) -> str:
-        self.cfg = self.write_config(auth)
-        return self.ctl_ok("load", "config", str(self.cfg))
+    def load_config(self, auth: str, **kw: object) -> str:
+        """`l2tpgwctl load config` of appliance_config(auth, **kw); checks that it runs."""
+        self.cfg = self.write_config(auth, **kw)
+        reply = self.ctl_ok("load", "config", str(self.cfg))
+        running = self.ctl_ok("show", "config")
+        for line in (f"pp auth request {AUTH_METHODS[auth][0]}",
+                     f"l2tp tunnel disconnect time {kw.get('disconnect', 'off')}"):
+            if line not in running:
+                raise TestFailure(f"load config did not make `{line}` the running "
+                                  f"configuration: {reply.strip()}")
+        return reply
 
     def ctl(self, *words: str) -> subprocess.CompletedProcess:
         cmd = [str(self.builddir / CTL), "--socket", str(self.socket), "--timeout", "30", *words]
@@ -400,7 +484,8 @@ class Client:
         vm.put_text("/etc/ipsec.conf", IPSEC_CONF)
         vm.put_text("/etc/ipsec.secrets", IPSEC_SECRETS, 0o600)
         vm.put_text("/etc/strongswan.d/zz-l2tpgw-test.conf", STRONGSWAN_LOCAL)
-        vm.put_text("/etc/xl2tpd/xl2tpd.conf", XL2TPD_CONF)
+        for lac in (LAC_A, LAC_B):
+            vm.put_text(lac.conf, lac.xl2tpd_conf())
         vm.check("modprobe -a esp4 xfrm_user l2tp_ppp ppp_generic", timeout=30)
         # The kernel's first SA install runs its crypto self-tests (about a second under
         # TCG): pay that before IKE with a dummy SA of the algorithms the tests use, so it
@@ -413,8 +498,8 @@ class Client:
         self.timings["xfrm warm-up"] = time.monotonic() - t0
         # pppd accepts each method's options file (`dryrun` parses them and exits).
         for auth in AUTH_METHODS:
-            vm.put_text("/etc/ppp/options.l2tpgw", ppp_options(auth, PASSWORD), 0o600)
-            rc, out = vm.run("pppd file /etc/ppp/options.l2tpgw dryrun pty true", timeout=30)
+            vm.put_text(LAC_A.options, LAC_A.ppp_options(auth), 0o600)
+            rc, out = vm.run(f"pppd file {LAC_A.options} dryrun pty true", timeout=30)
             if rc != 0:
                 raise TestFailure(f"pppd refuses the {auth} options ({rc}): {out.strip()}")
 
@@ -431,11 +516,13 @@ class Client:
             "echo '--- ip xfrm policy'; ip xfrm policy\n"
             "echo '--- charon.log (tail)'; tail -60 /var/log/charon.log 2>/dev/null\n"
             "echo '--- pluto.log (tail)'; tail -40 /var/log/pluto.log 2>/dev/null\n"
-            "echo '--- xl2tpd.log (tail)'; tail -60 /tmp/xl2tpd.log 2>/dev/null\n"
-            "echo '--- pppd.log (tail)'; tail -60 /tmp/pppd.log 2>/dev/null\n"
+            "for f in /tmp/xl2tpd-*.log /tmp/pppd-*.log; do\n"
+            "  [[ -e $f ]] && { echo \"--- $f (tail)\"; tail -60 $f; }\ndone\n"
             "echo '--- ip addr / route'; ip -br addr; ip route\n"
             "echo '--- dmesg (tail)'; dmesg | tail -15", timeout=60, quiet=True)
-        return out.replace(PSK, "<psk>")
+        for secret, mask in ((PSK, "<psk>"), (PASSWORD, "<pw>"), (PASSWORD_B, "<pw>")):
+            out = out.replace(secret, mask)
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,6 +537,7 @@ class Ctx:
     ike_up: bool = False
     conn: str = CONN            # the strongSwan connection ipsec_up() brings up
     timings: dict[str, float] = field(default_factory=dict)
+    rates: dict[str, float] = field(default_factory=dict)   # Mbit/s
 
     @property
     def vm(self) -> vmlab.Vm:
@@ -665,11 +753,11 @@ def case_ike_libreswan(ctx: Ctx) -> None:
 
 # -- dial-in ------------------------------------------------------------------------------------
 
-# Exit statuses of the dial-in wait loop that runs in the VM (dial()).
+# Exit statuses of the dial-in wait loop that runs in the VM (wait_ppp()).
 DIAL_UP, DIAL_DEADLINE, DIAL_XL2TPD_GONE, DIAL_PPPD_ENDED, DIAL_NO_TUNNEL = 0, 124, 125, 126, 127
 DIAL_OUTCOME = {
-    DIAL_UP: "ppp0 up",
-    DIAL_DEADLINE: "no ppp0 address by the deadline",
+    DIAL_UP: "pppN up",
+    DIAL_DEADLINE: "no pppN address by the deadline",
     DIAL_XL2TPD_GONE: "xl2tpd exited",
     DIAL_PPPD_ENDED: "pppd ran and exited",
     DIAL_NO_TUNNEL: "no L2TP tunnel (xl2tpd gave up or no SCCRP in time)",
@@ -682,8 +770,8 @@ PUNT_KEYS = ["PuntL2tpControl", "PuntPppControl", "L2tpDataRx", "L2tpDataTx", "P
              "Punt.unhandled", "Inject.raw", "Inject.esp"]
 
 
-def ppp_address(vm: vmlab.Vm) -> str | None:
-    _, out = vm.run("ip -4 -o addr show dev ppp0 2>/dev/null", quiet=True)
+def ppp_address(vm: vmlab.Vm, lac: Lac = LAC_A) -> str | None:
+    _, out = vm.run(f"ip -4 -o addr show dev {lac.ifname} 2>/dev/null", quiet=True)
     m = re.search(r"inet (\d+\.\d+\.\d+\.\d+)", out)
     return m[1] if m else None
 
@@ -693,15 +781,17 @@ class Attempt:
     """One dial-in: its label, the daemon's counters before it, and what the VM logged."""
     label: str
     before: dict[str, int]
+    lac: Lac = LAC_A
     xl2tpd: str = ""
     pppd: str = ""
 
     def read_logs(self, ctx: Ctx) -> None:
-        self.xl2tpd = ctx.vm.run("cat /tmp/xl2tpd.log 2>/dev/null", quiet=True)[1]
-        self.pppd = ctx.vm.run("cat /tmp/pppd.log 2>/dev/null", quiet=True)[1]
+        self.xl2tpd = ctx.vm.run(f"cat {self.lac.xl2tpd_log} 2>/dev/null", quiet=True)[1]
+        self.pppd = ctx.vm.run(f"cat {self.lac.pppd_log} 2>/dev/null", quiet=True)[1]
         stem = re.sub(r"[^A-Za-z0-9]+", "-", self.label).strip("-")
         (ctx.app.logdir / f"vm-{stem}-xl2tpd.log").write_text(self.xl2tpd)
-        (ctx.app.logdir / f"vm-{stem}-pppd.log").write_text(self.pppd.replace(PASSWORD, "<pw>"))
+        (ctx.app.logdir / f"vm-{stem}-pppd.log").write_text(
+            self.pppd.replace(PASSWORD, "<pw>").replace(PASSWORD_B, "<pw>"))
 
     def failure_point(self, ctx: Ctx) -> str:
         """Where the dial-in stopped (from xl2tpd's and pppd's logs), what the daemon's punt
@@ -720,7 +810,7 @@ class Attempt:
         elif "rcvd [IPCP ConfAck" not in p:
             where = "PPP IPCP: no IPCP ConfAck (no address agreed)"
         else:
-            where = "after IPCP (ppp0 should have its address)"
+            where = f"after IPCP ({self.lac.ifname} should have its address)"
         try:
             now = ctx.app.counters()
             delta = {k: now.get(k, 0) - self.before.get(k, 0) for k in PUNT_KEYS}
@@ -736,61 +826,90 @@ class Attempt:
                 f"--- xl2tpd (tail):\n{x_tail}\n--- pppd (tail):\n{tail(p, 8)}")
 
 
-def start_xl2tpd(ctx: Ctx, auth: str, password: str) -> None:
+def start_xl2tpd(ctx: Ctx, auth: str, password: str | None = None, lac: Lac = LAC_A) -> None:
     vm = ctx.vm
-    vm.put_text("/etc/ppp/options.l2tpgw", ppp_options(auth, password), 0o600)
-    vm.check("rm -f /tmp/pppd.log /tmp/xl2tpd.log; mkdir -p /run/xl2tpd\n"
-             f"xl2tpd -D -c /etc/xl2tpd/xl2tpd.conf -C {XL2TPD_CONTROL} -p /run/xl2tpd.pid "
-             ">/tmp/xl2tpd.log 2>&1 & echo $! >/tmp/xl2tpd.bgpid")
-    vm.wait_for(f"test -p {XL2TPD_CONTROL}", timeout=20)
+    vm.put_text(lac.options, lac.ppp_options(auth, password), 0o600)
+    vm.check(f"rm -f {lac.pppd_log} {lac.xl2tpd_log}; mkdir -p /run/xl2tpd\n"
+             f"xl2tpd -D -c {lac.conf} -C {lac.control} -p /run/xl2tpd-{lac.tag}.pid "
+             f">{lac.xl2tpd_log} 2>&1 & echo $! >{lac.bgpid}")
+    vm.wait_for(f"test -p {lac.control}", timeout=20)
 
 
-def stop_client(ctx: Ctx) -> None:
+def stop_client(ctx: Ctx, lac: Lac = LAC_A) -> None:
     """Hang up (xl2tpd's `d`), stop xl2tpd by its PID, bring the IPsec SA down."""
     vm = ctx.vm
-    vm.run(f"test -p {XL2TPD_CONTROL} && echo 'd l2tpgw' > {XL2TPD_CONTROL}", timeout=10,
+    vm.run(f"test -p {lac.control} && echo 'd {lac.name}' > {lac.control}", timeout=10,
            quiet=True)
     try:
-        vm.wait_for("! ip link show ppp0 >/dev/null 2>&1", timeout=TIMEOUT_HANGUP)
+        vm.wait_for(f"! ip link show {lac.ifname} >/dev/null 2>&1", timeout=TIMEOUT_HANGUP)
     finally:
-        vm.run("test -s /tmp/xl2tpd.bgpid && kill $(cat /tmp/xl2tpd.bgpid) 2>/dev/null; "
-               f"ipsec down {ctx.conn} >/dev/null 2>&1; true", timeout=30, quiet=True)
-        vm.wait_for("! pidof xl2tpd >/dev/null && ! pidof pppd >/dev/null", timeout=20)
+        vm.run(f"test -s {lac.bgpid} && kill $(cat {lac.bgpid}) 2>/dev/null; "
+               f"ipsec down {lac.conn} >/dev/null 2>&1; true", timeout=30, quiet=True)
+        vm.wait_for(f"! kill -0 $(cat {lac.bgpid}) 2>/dev/null && ! {lac.pppd_running()}",
+                    timeout=20)
         ctx.ike_up = False
 
 
-def dial(ctx: Ctx, attempt: Attempt, auth: str, password: str,
-         deadline_s: float) -> tuple[int, float]:
-    """xl2tpd up, `ipsec up`, `c l2tpgw`, then wait. Returns (DIAL_* outcome, seconds from
-    `ipsec up` until ppp0 had its address or the wait ended)."""
-    start_xl2tpd(ctx, auth, password)
-    t0 = time.monotonic()
-    ipsec_up(ctx)
-    ctx.ike_up = True
-    t_ike = time.monotonic() - t0
-    ctx.vm.check(f"echo 'c l2tpgw' > {XL2TPD_CONTROL}")
-    # Polled in the VM (one round trip): ppp0's address with the link up (pppd sets the
-    # address before it brings the interface up), or the end of the attempt. pppd creates its
-    # log file when it starts: a log without a pppd process is a pppd that ended (it can start
-    # and fail between two polls).
+def call(ctx: Ctx, lac: Lac = LAC_A) -> None:
+    """xl2tpd's `c`: SCCRQ (or ICRQ on a tunnel it has), then pppd. pppd's log starts anew
+    (wait_ppp reads a log without a pppd as a pppd that ended)."""
+    ctx.vm.check(f"rm -f {lac.pppd_log}; echo 'c {lac.name}' > {lac.control}")
+
+
+def wait_ppp(ctx: Ctx, deadline_s: float, lac: Lac = LAC_A) -> int:
+    """Polled in the VM (one round trip): the client's pppN with its address and the link up
+    (pppd sets the address before it brings the interface up), or the end of the attempt.
+    pppd creates its log file when it starts: a log without a pppd process is a pppd that
+    ended (it can start and fail between two polls). Returns a DIAL_* outcome."""
     rc, _ = ctx.vm.run(
         f"end=$((SECONDS + {int(deadline_s)})); tunnel_end=$((SECONDS + {TIMEOUT_TUNNEL}))\n"
-        "until ip -4 -o addr show dev ppp0 2>/dev/null | grep -q inet &&\n"
-        "      ip link show dev ppp0 2>/dev/null | grep -q '[<,]UP[,>]'; do\n"
+        f"until ip -4 -o addr show dev {lac.ifname} 2>/dev/null | grep -q inet &&\n"
+        f"      ip link show dev {lac.ifname} 2>/dev/null | grep -q '[<,]UP[,>]'; do\n"
         f"  (( SECONDS < end )) || exit {DIAL_DEADLINE}\n"
-        f"  pidof xl2tpd >/dev/null || exit {DIAL_XL2TPD_GONE}\n"
-        "  if [[ -e /tmp/pppd.log ]] && ! pidof pppd >/dev/null; then\n"
+        f"  kill -0 $(cat {lac.bgpid}) 2>/dev/null || exit {DIAL_XL2TPD_GONE}\n"
+        f"  if [[ -e {lac.pppd_log} ]] && ! {lac.pppd_running()}; then\n"
         f"    exit {DIAL_PPPD_ENDED}\n"
         "  fi\n"
-        "  if ! grep -q 'Connection established' /tmp/xl2tpd.log; then\n"
-        f"    grep -q 'Maximum retries exceeded' /tmp/xl2tpd.log && exit {DIAL_NO_TUNNEL}\n"
+        f"  if ! grep -q 'Connection established' {lac.xl2tpd_log}; then\n"
+        f"    grep -q 'Maximum retries exceeded' {lac.xl2tpd_log} && exit {DIAL_NO_TUNNEL}\n"
         f"    (( SECONDS < tunnel_end )) || exit {DIAL_NO_TUNNEL}\n"
         "  fi\n"
         "  vmlab_sleep 0.05\ndone", timeout=deadline_s + 5, quiet=True)
+    return rc
+
+
+def dial(ctx: Ctx, attempt: Attempt, auth: str, password: str | None,
+         deadline_s: float) -> tuple[int, float]:
+    """xl2tpd up, `ipsec up`, `c`, then wait. Returns (DIAL_* outcome, seconds from `ipsec up`
+    until pppN had its address or the wait ended)."""
+    lac = attempt.lac
+    start_xl2tpd(ctx, auth, password, lac)
+    t0 = time.monotonic()
+    ctx.conn = lac.conn
+    ipsec_up(ctx)
+    ctx.ike_up = True
+    t_ike = time.monotonic() - t0
+    call(ctx, lac)
+    rc = wait_ppp(ctx, deadline_s, lac)
     took = time.monotonic() - t0
-    print(f"     {attempt.label}: IKE {t_ike:.2f}s, then {DIAL_OUTCOME.get(rc, f'rc {rc}')} at "
+    print(f"     {attempt.label}: IKE {t_ike:.2f}s, then "
+          f"{DIAL_OUTCOME.get(rc, f'rc {rc}').replace('pppN', lac.ifname)} at "
           f"{took:.2f}s after `ipsec up`", flush=True)
     return rc, took
+
+
+def dialed_address(ctx: Ctx, attempt: Attempt, rc: int, took: float) -> str:
+    """The pool address pppN got, or TestFailure saying where the dial-in stopped."""
+    lac = attempt.lac
+    addr = ppp_address(ctx.vm, lac) if rc == DIAL_UP else None
+    if addr is None:
+        raise TestFailure(f"{attempt.label}: {lac.ifname} got no address "
+                          f"({DIAL_OUTCOME.get(rc, rc)}, {took:.1f}s after `ipsec up`); the "
+                          f"dial-in {attempt.failure_point(ctx)}")
+    if addr not in POOL:
+        raise TestFailure(f"{attempt.label}: {lac.ifname} has {addr}, not an address of the "
+                          f"pool {POOL_FIRST}-{POOL_LAST}")
+    return addr
 
 
 def counters_brief(app: Appliance) -> str:
@@ -804,40 +923,51 @@ def counters_brief(app: Appliance) -> str:
     return ", ".join(f"{k} {c.get(k)}" for k in keys) + f"; drops: {drops}"
 
 
+def ping_lan(ctx: Ctx, label: str, addr: str, count: int = 3) -> None:
+    """`count` pings from the client's address to the LAN host, all answered."""
+    rc, out = ctx.vm.run(f"ping -I {addr} -c {count} -i 0.3 -W 3 {LAN_HOST}", timeout=30)
+    if not re.search(rf"\b{count} packets transmitted, {count} received", out):
+        raise TestFailure(f"{label}: ping VM ({addr}) -> LAN host {LAN_HOST}: not {count} of "
+                          f"{count} (rc {rc}):\n{tail(out, 6)}\n"
+                          f"counters: {counters_brief(ctx.app)}")
+
+
+def ping_client(ctx: Ctx, label: str, addr: str, count: int = 3) -> None:
+    """`count` pings from the LAN host to the client's pool address, all answered."""
+    p = host(ctx.app.lan.cmd(["ping", "-c", str(count), "-i", "0.3", "-W", "3", addr]),
+             timeout=30, check=False)
+    if not re.search(rf"\b{count} packets transmitted, {count} received", p.stdout):
+        raise TestFailure(f"{label}: ping LAN host -> VM {addr}: not {count} of {count} "
+                          f"(rc {p.returncode}):\n{tail(p.stdout + p.stderr, 6)}\n"
+                          f"counters: {counters_brief(ctx.app)}")
+
+
+def route_lan(ctx: Ctx, addr: str, lac: Lac = LAC_A) -> None:
+    """The VM's traffic from `addr` to the LAN goes into the client's pppN (a routing table
+    per client, so that two clients' replies leave by their own links)."""
+    table = 100 + lac.unit
+    ctx.vm.check(f"ip rule del from {addr} lookup {table} 2>/dev/null; "
+                 f"ip rule add from {addr} lookup {table}\n"
+                 f"ip route replace 192.0.2.0/24 dev {lac.ifname} table {table}\n"
+                 f"ip route replace 192.0.2.0/24 dev {lac.ifname}")
+
+
 def case_dialin(ctx: Ctx, auth: str, conn: str = CONN) -> None:
-    ctx.conn = conn
     label = AUTH_LABEL[auth] + (" NAT-T" if conn == CONN_NATT else "")
-    app, vm = ctx.app, ctx.vm
-    reply = app.load_config(auth)
-    if f"pp auth request {AUTH_METHODS[auth][0]}" not in app.ctl_ok("show", "config"):
-        raise TestFailure(f"load config did not make `pp auth request {AUTH_METHODS[auth][0]}` "
-                          f"the running configuration: {reply.strip()}")
-    attempt = Attempt(label, app.counters())
+    lac = LAC_A if conn == CONN else dataclasses.replace(LAC_A, conn=conn)
+    app = ctx.app
+    app.load_config(auth)
+    attempt = Attempt(label, app.counters(), lac)
     try:
         rc, took = dial(ctx, attempt, auth, PASSWORD, TIMEOUT_PPP)
-        addr = ppp_address(vm) if rc == DIAL_UP else None
-        if addr is None:
-            raise TestFailure(f"{label}: ppp0 got no address ({DIAL_OUTCOME.get(rc, rc)}, "
-                              f"{took:.1f}s after `ipsec up`); the dial-in "
-                              f"{attempt.failure_point(ctx)}")
+        addr = dialed_address(ctx, attempt, rc, took)
         ctx.timings[f"dial-in {label}"] = took
-        if addr not in POOL:
-            raise TestFailure(f"{label}: ppp0 has {addr}, not an address of the pool "
-                              f"{POOL_FIRST}-{POOL_LAST}")
         print(f"     {label}: dial-in {took:.2f}s (from `ipsec up` to ppp0 {addr})", flush=True)
         # Through the fastpath both ways: the VM's LAN-bound traffic goes into ppp0.
-        vm.check("ip route replace 192.0.2.0/24 dev ppp0")
+        route_lan(ctx, addr)
         before = app.counters()
-        rc, out = vm.run(f"ping -c 3 -i 0.3 -W 3 {LAN_HOST}", timeout=30)
-        if not re.search(r"\b3 packets transmitted, 3 received", out):
-            raise TestFailure(f"{label}: ping VM ({addr}) -> LAN host {LAN_HOST}: not 3 of 3 "
-                              f"(rc {rc}):\n{tail(out, 6)}\ncounters: {counters_brief(app)}")
-        p = host(app.lan.cmd(["ping", "-c", "3", "-i", "0.3", "-W", "3", addr]), timeout=30,
-                 check=False)
-        if not re.search(r"\b3 packets transmitted, 3 received", p.stdout):
-            raise TestFailure(f"{label}: ping LAN host -> VM {addr}: not 3 of 3 "
-                              f"(rc {p.returncode}):\n{tail(p.stdout + p.stderr, 6)}\n"
-                              f"counters: {counters_brief(app)}")
+        ping_lan(ctx, label, addr)
+        ping_client(ctx, label, addr)
         # Six echo requests and six replies, three each way in each direction: the fastpath's
         # counters say so (the LAN ones also count ARP).
         fastpath = ["EspDecrypted", "L2tpDataRx", "LanTxPackets", "LanRxPackets", "L2tpDataTx",
@@ -870,11 +1000,10 @@ def case_dialin(ctx: Ctx, auth: str, conn: str = CONN) -> None:
                               f"client's address {addr}:\n{tail(pp, 30)}")
     finally:
         attempt.read_logs(ctx)
-        stop_client(ctx)
+        stop_client(ctx, lac)
 
 
 def case_wrong_password(ctx: Ctx) -> None:
-    ctx.conn = CONN
     ctx.app.load_config("chap")
     attempt = Attempt("wrong CHAP password", ctx.app.counters())
     try:
@@ -882,8 +1011,8 @@ def case_wrong_password(ctx: Ctx) -> None:
         if rc == DIAL_UP:
             raise TestFailure(f"a wrong CHAP password got ppp0 address {ppp_address(ctx.vm)}")
         # pppd must have ended on an authentication failure, not a failure elsewhere.
-        ctx.vm.wait_for("! pidof pppd >/dev/null", timeout=20)
-        _, log = ctx.vm.run("cat /tmp/pppd.log 2>/dev/null", quiet=True)
+        ctx.vm.wait_for(f"! {LAC_A.pppd_running()}", timeout=20)
+        _, log = ctx.vm.run(f"cat {LAC_A.pppd_log} 2>/dev/null", quiet=True)
         if not re.search(r"CHAP authentication failed|rcvd \[CHAP Failure", log):
             raise TestFailure(f"the attempt did not end on a CHAP authentication failure "
                               f"({DIAL_OUTCOME.get(rc, rc)}): the dial-in "
@@ -892,6 +1021,291 @@ def case_wrong_password(ctx: Ctx) -> None:
         ctx.app.ctl_ok("show", "status", "l2tp")
         print(f"     refused after {took:.2f}s; the daemon stays up", flush=True)
     finally:
+        attempt.read_logs(ctx)
+        stop_client(ctx)
+
+
+# -- the life of a call: hang-up, a vanished client, the idle cut, two clients, a transfer -------
+
+def lns_counter(app: Appliance, name: str) -> int:
+    """A counter of `show counters`' protocol sections (LNS, remote access, IKE)."""
+    return app.counters().get(name, 0)
+
+
+def call_gone(app: Appliance, peer: str = VM_WAN, ipsec_too: bool = False) -> bool:
+    """Nothing of the client's call is left in the daemon: no L2TP tunnel or session in
+    `show status l2tp`, no PPP session in `show status pp`, no tunnel record in the tables
+    (`show status tunnel`), and with `ipsec_too` no SA with it in `show ipsec sa`."""
+    l2tp = app.ctl_ok("show", "status", "l2tp")
+    if peer in l2tp or not re.search(r"Tunnel Control: 0, Session Control: 0", l2tp):
+        return False
+    if "PP[" in app.ctl_ok("show", "status", "pp", "anonymous"):
+        return False
+    if "No tunnel is established." not in app.ctl_ok("show", "status", "tunnel"):
+        return False
+    return not ipsec_too or peer not in app.ctl_ok("show", "ipsec", "sa")
+
+
+def gone_or_fail(app: Appliance, what: str, timeout: float, ipsec_too: bool = False) -> float:
+    """Polls call_gone(); returns the seconds it took, or fails with what is still there."""
+    t0 = time.monotonic()
+    try:
+        wait_until(lambda: call_gone(app, ipsec_too=ipsec_too), timeout, what, interval=0.1)
+    except TestFailure:
+        views = {w: app.ctl("show", *w.split()).stdout for w in
+                 ("status l2tp", "status pp anonymous", "status tunnel", "ipsec sa")}
+        raise TestFailure(f"{what}: still there after {timeout:.0f}s:\n" +
+                          "\n".join(f"--- show {w}\n{tail(v, 15)}" for w, v in views.items()))
+    return time.monotonic() - t0
+
+
+def case_hangup(ctx: Ctx) -> None:
+    """The client hangs up cleanly (xl2tpd's `d`: StopCCN): the tunnel, the session, PPP and
+    the dataplane records leave the daemon at once, and the pool address comes back: the pool
+    holds one address here, so the same client's immediate re-dial on the same IPsec SA gets
+    in only if the hang-up returned it."""
+    app, vm = ctx.app, ctx.vm
+    app.load_config("chap", pool=(POOL_FIRST, POOL_FIRST))
+    attempt = Attempt("hang-up", app.counters())
+    try:
+        rc, took = dial(ctx, attempt, "chap", None, TIMEOUT_PPP)
+        addr = dialed_address(ctx, attempt, rc, took)
+        if addr != POOL_FIRST:
+            raise TestFailure(f"ppp0 has {addr}, but the pool holds only {POOL_FIRST}")
+        sa_before = app.ctl_ok("show", "ipsec", "sa")
+        t0 = time.monotonic()
+        vm.check(f"echo 'd {LAC_A.name}' > {LAC_A.control}")
+        gone_or_fail(app, "the hung-up call in the daemon", TIMEOUT_GONE)
+        ctx.timings["hang-up until gone"] = time.monotonic() - t0
+        if VM_WAN not in app.ctl_ok("show", "ipsec", "sa") or VM_WAN not in sa_before:
+            raise TestFailure("the client's IPsec SAs went with its L2TP tunnel; they are the "
+                              "client's to delete")
+        # pppd lets ppp0 go after its unanswered Terminate-Request (ppp_options()); the
+        # re-dial's pppd wants the same unit.
+        vm.wait_for(f"! ip link show {LAC_A.ifname} >/dev/null 2>&1", timeout=TIMEOUT_HANGUP)
+        t_ppp = time.monotonic() - t0
+        attempt.read_logs(ctx)
+        # At once again, on the same IPsec SA and xl2tpd: the one pool address is free.
+        attempt = Attempt("hang-up re-dial", app.counters())
+        t1 = time.monotonic()
+        call(ctx)
+        rc = wait_ppp(ctx, TIMEOUT_PPP)
+        redial = time.monotonic() - t1
+        again = dialed_address(ctx, attempt, rc, redial)
+        if again != POOL_FIRST:
+            raise TestFailure(f"the re-dial got {again}, not the returned {POOL_FIRST}")
+        route_lan(ctx, again)
+        ping_lan(ctx, "after the re-dial", again)
+        ctx.timings["re-dial after hang-up"] = redial
+        print(f"     hang-up: the call gone from the daemon "
+              f"{ctx.timings['hang-up until gone']:.2f}s after `d` (ppp0 in the VM after "
+              f"{t_ppp:.2f}s); the re-dial got {again} again in {redial:.2f}s, pings pass",
+              flush=True)
+    finally:
+        attempt.read_logs(ctx)
+        stop_client(ctx)
+
+
+def case_vanished(ctx: Ctx) -> None:
+    """The client vanishes without StopCCN or Delete (an Android that loses its network):
+    charon, xl2tpd and pppd are SIGKILLed in the VM and its kernel forgets the SAs, so nothing
+    answers. `l2tp keepalive use on 2 3` must remove the tunnel, the session, PPP and the
+    client's IPsec SAs within INTERVAL x (COUNT + 1), and the client dials in again at once."""
+    app, vm = ctx.app, ctx.vm
+    app.load_config("chap")
+    attempt = Attempt("vanished client", app.counters())
+    try:
+        rc, took = dial(ctx, attempt, "chap", None, TIMEOUT_PPP)
+        addr = dialed_address(ctx, attempt, rc, took)
+        route_lan(ctx, addr)
+        ping_lan(ctx, "before vanishing", addr, count=1)
+        attempt.read_logs(ctx)
+        before = app.counters()
+        # The kill happens between these two instants (one agent round trip).
+        t_before = time.monotonic()
+        vm.check("kill -KILL $(pidof starter charon xl2tpd pppd)\n"
+                 "ip xfrm state flush; ip xfrm policy flush")
+        t_after = time.monotonic()
+        gone_or_fail(app, "the vanished client's tunnel, session and SAs",
+                     KEEPALIVE_INTERVAL * (KEEPALIVE_COUNT + 1) + TIMEOUT_GONE, ipsec_too=True)
+        t_gone = time.monotonic()
+        took_gone = t_gone - t_after
+        ctx.timings["keepalive detection"] = took_gone
+        after = app.counters()
+        delta = {k: after.get(k, 0) - before.get(k, 0)
+                 for k in ("keepalive_timeouts", "retransmit_failures", "peers_dropped",
+                           "PeerDeleted")}
+        print(f"     tunnel, session, PPP and SA pair gone {took_gone:.2f}s after the kill "
+              f"(+ up to {t_after - t_before:.2f}s: the kill's round trip; keepalive "
+              f"{KEEPALIVE_INTERVAL} s x {KEEPALIVE_COUNT}); {delta}", flush=True)
+        if delta != {"keepalive_timeouts": 1, "retransmit_failures": 0, "peers_dropped": 1,
+                     "PeerDeleted": 1}:
+            raise TestFailure(f"not the keepalive that removed the client: {delta}")
+        # The first unanswered HELLO goes out at most one interval after the kill (or just
+        # before it); COUNT silent intervals later the tunnel goes.
+        low = KEEPALIVE_INTERVAL * (KEEPALIVE_COUNT - 1)
+        # + the polling (up to four l2tpgwctl runs a round, slow on a loaded machine)
+        high = KEEPALIVE_INTERVAL * (KEEPALIVE_COUNT + 1) + 2.5
+        if not (low - 0.5 <= t_gone - t_before and took_gone <= high):
+            raise TestFailure(f"removed {took_gone:.2f}s after the kill, outside "
+                              f"[{low}, {high}] s")
+        # A fresh charon (its stale pid files and socket first) and the client is back.
+        vm.check("rm -f /var/run/starter.charon.pid /var/run/charon.pid /run/charon.ctl")
+        ctx.client.start_charon()
+        attempt = Attempt("after vanishing", app.counters())
+        rc, took = dial(ctx, attempt, "chap", None, TIMEOUT_PPP)
+        again = dialed_address(ctx, attempt, rc, took)
+        route_lan(ctx, again)
+        ping_lan(ctx, "after vanishing", again, count=1)
+        print(f"     dialed in again in {took:.2f}s: {again}", flush=True)
+    finally:
+        attempt.read_logs(ctx)
+        stop_client(ctx)
+
+
+def case_idle_cut(ctx: Ctx) -> None:
+    """`l2tp tunnel disconnect time N`: a call whose data stops is cut N s after its last
+    packet (the dataplane's per-session counters say when), with StopCCN: the client hears
+    it and hangs up; its IPsec SAs stay."""
+    app, vm = ctx.app, ctx.vm
+    app.load_config("chap", disconnect=str(IDLE_DISCONNECT))
+    attempt = Attempt("idle cut", app.counters())
+    try:
+        rc, took = dial(ctx, attempt, "chap", None, TIMEOUT_PPP)
+        addr = dialed_address(ctx, attempt, rc, took)
+        route_lan(ctx, addr)
+        before = app.counters()
+        # Data for longer than N s keeps the call (a ping each second), then nothing.
+        count = IDLE_DISCONNECT + 2
+        rc, out = vm.run(f"ping -I {addr} -c {count} -i 1 -W 3 {LAN_HOST}", timeout=count + 30)
+        last_data = time.monotonic()
+        if not re.search(rf"\b{count} packets transmitted, {count} received", out):
+            raise TestFailure(f"pings over {count} s with disconnect time {IDLE_DISCONNECT}: "
+                              f"not all answered (the call was cut while it carried data?):\n"
+                              f"{tail(out, 6)}")
+        gone_or_fail(app, "the idle call", IDLE_DISCONNECT + TIMEOUT_GONE)
+        idle = time.monotonic() - last_data
+        ctx.timings["idle cut after the last packet"] = idle
+        vm.wait_for(f"! ip link show {LAC_A.ifname} >/dev/null 2>&1", timeout=TIMEOUT_HANGUP)
+        after = app.counters()
+        delta = {k: after.get(k, 0) - before.get(k, 0)
+                 for k in ("idle_disconnects", "keepalive_timeouts", "peers_dropped")}
+        print(f"     cut {idle:.2f}s after the last ping (disconnect time {IDLE_DISCONNECT}); "
+              f"the client hung up; {delta}", flush=True)
+        if delta != {"idle_disconnects": 1, "keepalive_timeouts": 0, "peers_dropped": 0}:
+            raise TestFailure(f"not the disconnect timer that cut the call: {delta}")
+        # Looked at every N/4 s: cut between N and N + N/4 s after the last packet.
+        if not IDLE_DISCONNECT - 0.5 <= idle <= IDLE_DISCONNECT * 1.25 + 2.5:
+            raise TestFailure(f"cut {idle:.2f}s after the last packet, not about "
+                              f"{IDLE_DISCONNECT} s")
+        if VM_WAN not in app.ctl_ok("show", "ipsec", "sa"):
+            raise TestFailure("the idle cut removed the client's IPsec SAs too")
+    finally:
+        attempt.read_logs(ctx)
+        stop_client(ctx)
+
+
+def case_two_clients(ctx: Ctx) -> None:
+    """Two clients at once, from two addresses (the VM's second address with its own
+    strongSwan connection, xl2tpd and pppd): two IKE peers, two tunnels, two pool addresses,
+    and both reach the LAN host and are reached from it."""
+    app, vm = ctx.app, ctx.vm
+    app.load_config("chap")
+    vm.check(f"ip addr replace {VM_WAN_B}/24 dev eth0\n"
+             "sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0")
+    attempts = [Attempt("two clients: A", app.counters(), LAC_A),
+                Attempt("two clients: B", app.counters(), LAC_B)]
+    try:
+        addrs = []
+        for a in attempts:
+            rc, took = dial(ctx, a, "chap", None, TIMEOUT_PPP)
+            addrs.append(dialed_address(ctx, a, rc, took))
+            ctx.timings[f"dial-in {a.label}"] = took
+        if addrs[0] == addrs[1]:
+            raise TestFailure(f"both clients got {addrs[0]}")
+        for a, addr in zip(attempts, addrs):
+            route_lan(ctx, addr, a.lac)
+        for a, addr in zip(attempts, addrs):
+            ping_lan(ctx, a.label, addr)
+            ping_client(ctx, a.label, addr)
+        l2tp = app.ctl_ok("show", "status", "l2tp")
+        if (not re.search(r"Tunnel Control: 2, Session Control: 2", l2tp) or
+                VM_WAN not in l2tp or VM_WAN_B not in l2tp):
+            raise TestFailure(f"`show status l2tp` does not list both clients:\n{tail(l2tp, 40)}")
+        pp = app.ctl_ok("show", "status", "pp", "anonymous")
+        if not all(addr in pp for addr in addrs) or USER_B not in pp:
+            raise TestFailure(f"`show status pp anonymous` lacks a client:\n{tail(pp, 40)}")
+        print(f"     {VM_WAN} got {addrs[0]}, {VM_WAN_B} got {addrs[1]}; both ping the LAN "
+              "host and answer it", flush=True)
+    finally:
+        for a in attempts:
+            a.read_logs(ctx)
+        try:
+            stop_client(ctx, LAC_B)
+        finally:
+            stop_client(ctx, LAC_A)
+
+
+def session_octets(app: Appliance, addr: str) -> tuple[int, int]:
+    """(received, transmitted) octets of the session with client address `addr` in `show
+    status pp anonymous` (the dataplane's per-session counters)."""
+    for block in app.ctl_ok("show", "status", "pp", "anonymous").split("PP[")[1:]:
+        if f"Remote: {addr}" in block:
+            rx = re.search(r"受信: \d+ パケット \[(\d+) オクテット\]", block)
+            tx = re.search(r"送信: \d+ パケット \[(\d+) オクテット\]", block)
+            if rx and tx:
+                return int(rx[1]), int(tx[1])
+    raise TestFailure(f"`show status pp anonymous` has no session for {addr}")
+
+
+def case_iperf3(ctx: Ctx) -> None:
+    """A TCP transfer through the tunnel both ways: iperf3's server on the LAN host, its
+    client in the VM over ppp0, IPERF_SECONDS each way. Asserts the bytes moved (and that
+    the session's dataplane counters saw at least as many octets); Mbit/s is a figure."""
+    if not shutil.which("iperf3"):
+        raise TestFailure("iperf3 is not installed on the host (scripts/setup.sh installs it)")
+    app, vm = ctx.app, ctx.vm
+    app.load_config("chap")
+    attempt = Attempt("iperf3", app.counters())
+    server: Proc | None = None
+    try:
+        rc, took = dial(ctx, attempt, "chap", None, TIMEOUT_PPP)
+        addr = dialed_address(ctx, attempt, rc, took)
+        route_lan(ctx, addr)
+        server = Proc("iperf3-server", app.lan.cmd(["iperf3", "-s", "-B", LAN_HOST, "-p", "5201"]),
+                      app.logdir)
+        server.wait_for_output(r"Server listening", timeout=15)
+        rx0, tx0 = session_octets(app, addr)
+        figures = []
+        for reverse in (False, True):
+            way = "LAN host -> VM" if reverse else "VM -> LAN host"
+            rc, out = vm.run(f"iperf3 -c {LAN_HOST} -B {addr} -p 5201 -t {IPERF_SECONDS} -J"
+                             f" --connect-timeout 5000{' -R' if reverse else ''}",
+                             timeout=TIMEOUT_IPERF)
+            try:
+                end = json.loads(out)["end"]
+                got = int(end["sum_received"]["bytes"])
+                mbit = end["sum_received"]["bits_per_second"] / 1e6
+                retrans = end["sum_sent"].get("retransmits", 0)
+            except (ValueError, KeyError, TypeError):
+                raise TestFailure(f"iperf3 {way}: no result (rc {rc}):\n{tail(out, 15)}\n"
+                                  f"counters: {counters_brief(app)}")
+            if rc != 0 or got < IPERF_MIN_BYTES:
+                raise TestFailure(f"iperf3 {way}: {got} bytes received (rc {rc}), fewer than "
+                                  f"{IPERF_MIN_BYTES}:\n{tail(out, 15)}")
+            figures.append((way, got, mbit, retrans))
+            ctx.rates[f"iperf3 {way}"] = mbit
+        rx1, tx1 = session_octets(app, addr)
+        up, down = figures[0][1], figures[1][1]
+        if rx1 - rx0 < up or tx1 - tx0 < down:
+            raise TestFailure(f"the session's counters saw {rx1 - rx0} octets up and "
+                              f"{tx1 - tx0} down, fewer than iperf3 moved ({up}, {down})")
+        for way, got, mbit, retrans in figures:
+            print(f"     iperf3 TCP {way}: {got / 1e6:.1f} MB in {IPERF_SECONDS} s, "
+                  f"{mbit:.1f} Mbit/s ({retrans} retransmits)", flush=True)
+    finally:
+        if server is not None:
+            server.stop(grace=5)
         attempt.read_logs(ctx)
         stop_client(ctx)
 
@@ -911,6 +1325,8 @@ def stale_namespaces() -> None:
 
 def run_stages(ctx: Ctx, res: Results, stage: str) -> None:
     def case(name: str, fn: Callable[[], None]) -> bool:
+        if name.startswith("dialin:") and ctx.args.only and not re.search(ctx.args.only, name):
+            return True
         return res.case(name, fn)
 
     ok = case("ike: strongSwan Main Mode + Quick Mode, IKE SA ESTABLISHED, CHILD SA INSTALLED "
@@ -941,6 +1357,17 @@ def run_stages(ctx: Ctx, res: Results, stage: str) -> None:
                  lambda: case_dialin(ctx, "chap", CONN_NATT))
             case("dialin: a wrong CHAP password is refused, the daemon stays up",
                  lambda: case_wrong_password(ctx))
+            case("dialin: clean hang-up (StopCCN): tunnel, session, PPP and records gone at "
+                 "once, the pool address back, the re-dial gets it", lambda: case_hangup(ctx))
+            case("dialin: a vanished client (SIGKILL, SAs flushed): L2TP keepalive removes "
+                 "tunnel, session, PPP and IPsec SAs in time; it dials in again",
+                 lambda: case_vanished(ctx))
+            case("dialin: l2tp tunnel disconnect time: an idle call is cut after its last "
+                 "data packet", lambda: case_idle_cut(ctx))
+            case("dialin: two clients at once from two addresses: two pool addresses, both "
+                 "reach the LAN host", lambda: case_two_clients(ctx))
+            case("dialin: iperf3 TCP both ways through the tunnel",
+                 lambda: case_iperf3(ctx))
     # libreswan replaces the VM's `ipsec` with its own: last.
     if stage in ("ike", "all"):
         case("ike: libreswan Main Mode + Quick Mode (transport), SA pair listed, ESP datagram "
@@ -957,6 +1384,9 @@ def main() -> int:
     ap.add_argument("--logdir", type=Path, default=None,
                     help="where logs go (default <builddir>/interop-logs; kept on failure)")
     ap.add_argument("--keep", action="store_true", help="keep logs and the VM dir on success")
+    ap.add_argument("--only", metavar="REGEX", default=None,
+                    help="run only the dialin cases whose name matches (the IKE cases they "
+                         "build on always run)")
     ap.add_argument("--pcap", action="store_true",
                     help="capture the tap into <logdir>/wan.pcap (the frames the VM sends: the "
                          "dataplane's af_packet bypasses the tap's capture hook) and the VM's "
@@ -993,6 +1423,7 @@ def main() -> int:
     problems: list[str] = []
     vm_boot = None
     timings: dict[str, float] = {}
+    rates: dict[str, float] = {}
     pcap: Proc | None = None
     with vmlab.Netns(f"{NS_PREFIX}dut-{tag}") as dut, vmlab.Netns(f"{NS_PREFIX}lan-{tag}") as lan:
         app = Appliance(builddir, logdir, tag, dut, lan)
@@ -1028,6 +1459,7 @@ def main() -> int:
                     res.case("the dataplane and the controlplane are still running", app.alive)
                 timings.update(client.timings)
                 timings.update(ctx.timings)
+                rates.update(ctx.rates)
                 if args.pcap:
                     vm.run("pid=$(cat /tmp/tcpdump.pid); kill $pid\n"
                            "while kill -0 $pid 2>/dev/null; do vmlab_sleep 0.05; done",
@@ -1054,6 +1486,8 @@ def main() -> int:
     print(f"VM boot {vm_boot:.2f}s" if vm_boot else "VM did not boot", end="")
     for k, v in timings.items():
         print(f", {k} {v:.2f}s", end="")
+    for k, v in rates.items():
+        print(f", {k} {v:.1f} Mbit/s", end="")
     print(f"; whole test {time.monotonic() - t_start:.1f}s", flush=True)
     if rc == 0 and not args.keep:
         shutil.rmtree(logdir, ignore_errors=True)

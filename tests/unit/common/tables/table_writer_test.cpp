@@ -594,6 +594,48 @@ TEST_F(TablesTest, RetiredSessionKeepsItsIdForTheSameLnsSession) {
   rte_rcu_qsbr_thread_unregister(rcu, 0);
 }
 
+TEST_F(TablesTest, RetiredTunnelKeepsItsIdUntilTheLnsReleasesIt) {
+  // The control connection closed (StopCCN): the record goes at once, but the LNS lingers on
+  // the id (RFC 2661 §5.7), so no new tunnel may be given it before release_tunnel_id.
+  TearDown();
+  make(sizes(2));
+  TableWriter w(tables_, 7);
+  std::string err;
+  const uint16_t tid = w.reserve_tunnel_id(&err);
+  ASSERT_NE(tid, 0) << err;
+  TunnelParams t;
+  t.peer_index = 1;
+  t.sa_out = w.add_sa(sa_out(0x3001, 1), &err);
+  t.id = tid;
+  ASSERT_EQ(w.add_tunnel(t, &err), tid) << err;
+  rte_rcu_qsbr* rcu = tables_.rcu();
+  ASSERT_EQ(rte_rcu_qsbr_thread_register(rcu, 0), 0);
+  rte_rcu_qsbr_thread_online(rcu, 0);
+  ASSERT_TRUE(w.retire_tunnel(tid));
+  EXPECT_FALSE(published(tables_.tunnel(tid)));
+  EXPECT_FALSE(w.retire_tunnel(tid)) << "retired once";
+  rte_rcu_qsbr_quiescent(rcu, 0);
+  w.reclaim(false);
+  EXPECT_EQ(w.pending_reclaims(), 0u);
+  // Past the grace period the id is still reserved: every other id goes first, then none.
+  std::set<uint16_t> others;
+  for (uint16_t id; (id = w.reserve_tunnel_id(&err)) != 0;) others.insert(id);
+  EXPECT_FALSE(others.contains(tid));
+  EXPECT_FALSE(others.empty());
+  // Its owner can still install it again under the same name.
+  ASSERT_EQ(w.add_tunnel(t, &err), tid) << err;
+  // Retired and released within the grace period: free once the period ends.
+  ASSERT_TRUE(w.retire_tunnel(tid));
+  EXPECT_TRUE(w.release_tunnel_id(tid));
+  EXPECT_FALSE(w.release_tunnel_id(tid));
+  EXPECT_EQ(w.reserve_tunnel_id(&err), 0) << "not before the grace period ends";
+  rte_rcu_qsbr_quiescent(rcu, 0);
+  w.reclaim(false);
+  EXPECT_EQ(w.reserve_tunnel_id(&err), tid) << err;
+  rte_rcu_qsbr_thread_offline(rcu, 0);
+  rte_rcu_qsbr_thread_unregister(rcu, 0);
+}
+
 TEST_F(TablesTest, AWriterNeverOverwritesWhatAnotherWriterPublished) {
   // Two writers must not run at once (the controlplane holds an instance lock), but if one
   // does, the other skips slots published behind its back instead of rewriting live records.

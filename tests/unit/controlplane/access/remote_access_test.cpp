@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -164,6 +166,7 @@ struct RemoteAccessTest : ::testing::Test {
   }
 
   void deliver(std::vector<Client*>& clients, const Out& o) {
+    if (deaf.contains(o.slot_out)) return;  // a client that vanished: nothing reaches it
     Client* c = nullptr;
     for (Client* x : clients)
       if (x->pair.slot_out == o.slot_out) c = x;
@@ -230,6 +233,35 @@ struct RemoteAccessTest : ::testing::Test {
     pump({&c});
   }
 
+  // `seconds` of one-second steps, the clients answering what reaches them.
+  void run_for(int seconds, std::vector<Client*> clients, std::function<bool()> stop = {}) {
+    for (int i = 0; i < seconds; ++i) {
+      timers.advance(std::chrono::seconds(1));
+      pump(clients);
+      if (stop && stop()) return;
+    }
+  }
+
+  // xl2tpd's `d`: StopCCN (result 1, general request), then the ZLB that acknowledges it.
+  void hang_up(Client& c) {
+    ControlBuilder stop(MessageType::StopCCN, c.gw_tid, 0);
+    stop.u16(AvpType::AssignedTunnelId, c.my_tid).result(1);
+    c.tx.send(stop, timers.now());
+    pump({&c});
+  }
+
+  size_t calls(FakeInstaller::Op op, uint32_t id) const {
+    size_t n = 0;
+    for (const auto& c : fake.calls()) n += c.op == op && c.id == id;
+    return n;
+  }
+
+  bool logged(const std::string& part) const {
+    for (const std::string& l : log)
+      if (l.find(part) != std::string::npos) return true;
+    return false;
+  }
+
   const InstalledSession* session(uint16_t id) {
     sessions_ = fake.sessions();
     for (const auto& s : sessions_)
@@ -244,6 +276,7 @@ struct RemoteAccessTest : ::testing::Test {
   Link link;
   RemoteAccess ra{fake, timers, random, link, [this] { return timers.now(); }};
   std::vector<InstalledSession> sessions_;
+  std::set<uint32_t> deaf;  // outbound SA slots whose client no longer answers
 };
 
 TEST_F(RemoteAccessTest, ClientDialsInAndIsInstalledWhenIpcpOpens) {
@@ -381,6 +414,130 @@ TEST_F(RemoteAccessTest, RekeyMovesTheTunnelToTheNewOutboundSa) {
   for (auto& d : c.tx.take_output()) ra.on_l2tp_control(d, l2tp::L2tpPeer{kClientA, 1701, old.slot_in});
   ASSERT_FALSE(link.out.empty());
   EXPECT_EQ(link.out.back().slot_out, fresh.slot_out);
+}
+
+TEST_F(RemoteAccessTest, HangUpRemovesEveryRecordAtOnceAndReturnsTheAddress) {
+  Client a = client(3, kClientA);
+  dial(a);
+  ASSERT_TRUE(a.ppp && a.ppp->ipcp_opened());
+  const uint32_t first = a.ppp->ipcp_values[3];
+  EXPECT_EQ(first, 0xc00002c8u) << "the first client gets the pool's first address";
+  hang_up(a);
+  // The control connection lingers to acknowledge a retransmitted StopCCN (RFC 2661 §5.7),
+  // but nothing of the client is shown or forwarded any more.
+  EXPECT_TRUE(ra.l2tp_status().empty());
+  EXPECT_TRUE(ra.pp_status().empty());
+  EXPECT_EQ(ra.call_count(), 0u);
+  EXPECT_TRUE(fake.sessions().empty());
+  EXPECT_TRUE(fake.tunnels().empty()) << "the tunnel record goes with the control connection";
+  EXPECT_EQ(calls(FakeInstaller::Op::RetireTunnel, a.gw_tid), 1u);
+  EXPECT_EQ(calls(FakeInstaller::Op::ReleaseTunnelId, a.gw_tid), 0u) << "its id is still ours";
+  // Two more clients fit at once: the pool holds two addresses and the hang-up gave one back
+  // (next-fit: the second client takes the other address first, the third the returned one).
+  Client b = client(4, kClientB);
+  Client c = client(5, 0xcb00710c);
+  b.my_tid = 40002;
+  c.my_tid = 40003;
+  dial(b, "l2tp_user2", "l2tp_password2");
+  dial(c);
+  ASSERT_TRUE(b.ppp && b.ppp->ipcp_opened());
+  ASSERT_TRUE(c.ppp && c.ppp->ipcp_opened());
+  EXPECT_EQ(c.ppp->ipcp_values[3], first);
+  EXPECT_NE(b.gw_tid, a.gw_tid);
+  EXPECT_NE(c.gw_tid, a.gw_tid) << "a lingering tunnel's id is not handed out";
+  // After the linger the id comes back.
+  run_for(32, {&b, &c});
+  EXPECT_EQ(calls(FakeInstaller::Op::ReleaseTunnelId, a.gw_tid), 1u);
+  EXPECT_EQ(fake.tunnels().size(), 2u);
+}
+
+TEST_F(RemoteAccessTest, VanishedClientIsCutByKeepaliveAndLosesItsIpsec) {
+  // IKE's side, as IkeService does it: Delete, then child_down for the pair.
+  std::vector<uint32_t> dropped;
+  std::map<uint32_t, IpsecPair> pairs;
+  ra.set_drop_peer([&](uint32_t peer_index) {
+    dropped.push_back(peer_index);
+    const IpsecPair p = pairs.at(peer_index);
+    fake.del_sa(p.slot_in);
+    fake.del_sa(p.slot_out);
+    ra.ipsec_down(p);
+  });
+  Client a = client(3, kClientA);  // TUNNEL[1]: keepalive 10 s x 3, disconnect time off
+  Client b = client(4, kClientB);  // TUNNEL[2]: keepalive 10 s x 3, stays and answers
+  b.my_tid = 40002;
+  pairs[3] = a.pair;
+  pairs[4] = b.pair;
+  dial(a);
+  dial(b, "l2tp_user2", "l2tp_password2");
+  ASSERT_TRUE(a.ppp && a.ppp->ipcp_opened());
+  ASSERT_TRUE(b.ppp && b.ppp->ipcp_opened());
+  const TimePoint vanished = timers.now();
+  deaf.insert(a.pair.slot_out);  // a is gone without StopCCN; b is still there
+  int took = -1;
+  run_for(60, {&a, &b}, [&] {
+    took = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(timers.now() - vanished).count());
+    return ra.l2tp_status().size() == 1;
+  });
+  // The HELLO at 10 s goes unanswered; three silent intervals later (40 s) the tunnel goes.
+  EXPECT_EQ(took, 40);
+  EXPECT_EQ(ra.lns_stats().keepalive_timeouts, 1u);
+  EXPECT_TRUE(logged("[L2TP] keepalive timer expired tunnel " + std::to_string(a.gw_tid)));
+  // With it: PPP, the records, and the client's IPsec SAs (its only way in).
+  EXPECT_EQ(dropped, std::vector<uint32_t>{3});
+  EXPECT_EQ(ra.counters().peers_dropped, 1u);
+  EXPECT_EQ(ra.call_count(), 1u);
+  ASSERT_EQ(fake.sessions().size(), 1u);
+  EXPECT_EQ(fake.sessions()[0].id, b.gw_sid);
+  ASSERT_EQ(fake.tunnels().size(), 1u);
+  EXPECT_EQ(fake.tunnels()[0].id, b.gw_tid);
+  EXPECT_EQ(fake.sas().size(), 2u) << "b's pair stays";
+  // The client comes back at once with new SAs (perhaps in the slots it had) and gets in:
+  // its tunnel interface and its address are free.
+  deaf.clear();
+  Client again = client(6, kClientA);
+  again.my_tid = 40007;
+  dial(again);
+  ASSERT_TRUE(again.ppp && again.ppp->ipcp_opened());
+  EXPECT_EQ(again.ppp->ipcp_values[3], a.ppp->ipcp_values[3]);
+  EXPECT_EQ(fake.sessions().size(), 2u);
+}
+
+TEST_F(RemoteAccessTest, DisconnectTimeCutsATunnelWhoseSessionCarriesNoData) {
+  Client a = client(3, kClientA);  // TUNNEL[1]: l2tp tunnel disconnect time off
+  Client b = client(4, kClientB);  // TUNNEL[2]: not set, the default 60 s
+  b.my_tid = 40002;
+  dial(a);
+  dial(b, "l2tp_user2", "l2tp_password2");
+  ASSERT_TRUE(a.ppp && a.ppp->ipcp_opened());
+  ASSERT_TRUE(b.ppp && b.ppp->ipcp_opened());
+  const TimePoint start = timers.now();
+  // b's session carries data (the dataplane's counters move) for 100 s, then falls silent.
+  uint64_t packets = 0;
+  int cut_at = -1;
+  for (int s = 1; s <= 240 && cut_at < 0; ++s) {
+    if (s <= 100 && s % 20 == 0) {
+      packets += 3;
+      fake.set_session_usage(b.gw_sid, SessionUsage{packets, packets * 84, packets, packets * 84});
+    }
+    run_for(1, {&a, &b});
+    if (ra.l2tp_status().size() == 1) cut_at = s;
+  }
+  // Data last seen at 100 s (noticed at the 10 s look that follows): cut 60-70 s later.
+  EXPECT_GE(cut_at, 160);
+  EXPECT_LE(cut_at, 170);
+  EXPECT_EQ(ra.lns_stats().idle_disconnects, 1u);
+  EXPECT_TRUE(logged("[L2TP] disconnect timer expired tunnel " + std::to_string(b.gw_tid)));
+  const ControlMessage* stop = last(b, MessageType::StopCCN);
+  ASSERT_NE(stop, nullptr) << "b is told (it is alive)";
+  EXPECT_EQ(stop->find(AvpType::ResultCode)->value[1], 1);
+  EXPECT_EQ(ra.counters().peers_dropped, 0u) << "its IPsec SAs are its own business";
+  ASSERT_EQ(fake.sessions().size(), 1u);
+  EXPECT_EQ(fake.sessions()[0].id, a.gw_sid);
+  // a, whose tunnel says `off`, carried nothing all along and stays.
+  run_for(100, {&a});
+  EXPECT_EQ(ra.l2tp_status().size(), 1u);
+  EXPECT_NE(session(a.gw_sid), nullptr);
+  EXPECT_GE(timers.now() - start, std::chrono::seconds(260));
 }
 
 }  // namespace

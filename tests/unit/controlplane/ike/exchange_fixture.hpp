@@ -53,6 +53,7 @@ class RecordingInstaller final : public Installer {
   Outcome<uint16_t> add_tunnel(const tables::TunnelParams& p) override { return fake.add_tunnel(p); }
   bool update_tunnel_sa_out(uint16_t t, uint32_t s) override { return fake.update_tunnel_sa_out(t, s); }
   bool del_tunnel(uint16_t t) override { return fake.del_tunnel(t); }
+  bool retire_tunnel(uint16_t t) override { return fake.retire_tunnel(t); }
   Outcome<uint16_t> add_session(const tables::SessionParams& p) override { return fake.add_session(p); }
   bool del_session(uint16_t s) override { return fake.del_session(s); }
   bool retire_session(uint16_t s) override { return fake.retire_session(s); }

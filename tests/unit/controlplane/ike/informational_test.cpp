@@ -44,6 +44,38 @@ TEST(IkeInformational, DeleteOfAnotherPeersSpiIsIgnored) {
   EXPECT_EQ(lab.c(IkeCounter::DeleteReceived), 0u);
 }
 
+TEST(IkeInformational, DeletePeerRemovesOnePeeringAndTellsIt) {
+  // L2TP found client a gone (keepalive): its SAs go with Delete notifications; b's stay.
+  Established a;
+  Lab& lab = a.lab;
+  Session b(client_nat_path());
+  ASSERT_TRUE(b.main_mode(lab));
+  TestInitiator::Qm qb;
+  ASSERT_TRUE(b.quick_mode(lab, qb, {esp_aes(128, kAuthHmacSha, kEncapUdpTransport)}));
+  ASSERT_EQ(lab.ups.size(), 2u);
+  const uint32_t pa = lab.ups[0].peer_index, pb = lab.ups[1].peer_index;
+  ASSERT_NE(pa, pb);
+  EXPECT_TRUE(lab.r.delete_peer(pa, lab.now, "L2TP peer unreachable"));
+  auto out = lab.r.take_outbox();
+  ASSERT_EQ(out.size(), 2u);  // Delete ESP, then Delete ISAKMP, both to a
+  TestInitiator::Info esp, isakmp;
+  ASSERT_TRUE(a.s.ini.take_info(out[0].message, esp));
+  ASSERT_TRUE(a.s.ini.take_info(out[1].message, isakmp));
+  EXPECT_EQ(out[0].peer, a.s.seen());
+  EXPECT_EQ(esp.deletes.at(0).protocol, static_cast<uint8_t>(ProtocolId::IpsecEsp));
+  EXPECT_EQ(isakmp.deletes.at(0).protocol, static_cast<uint8_t>(ProtocolId::Isakmp));
+  ASSERT_EQ(lab.downs.size(), 1u);
+  EXPECT_EQ(lab.downs[0].peer_index, pa);
+  EXPECT_EQ(lab.inst.sas().size(), 2u);
+  EXPECT_EQ(lab.r.ike_sa_count(), 1u);
+  EXPECT_EQ(lab.c(IkeCounter::PeerDeleted), 1u);
+  // Nothing left of a: a second call has nothing to do; b is untouched.
+  EXPECT_FALSE(lab.r.delete_peer(pa, lab.now, "again"));
+  EXPECT_TRUE(lab.r.take_outbox().empty());
+  EXPECT_EQ(lab.r.child_sa_count(), 1u);
+  EXPECT_EQ(lab.r.child_sas().at(0).peer_index, pb);
+}
+
 TEST(IkeInformational, DeadPeerDetectionIsAcknowledgedWithTheSequenceNumber) {
   Established e(false);
   auto out = e.s.send(e.lab, e.s.ini.dpd(0x01020304, 0x4242));

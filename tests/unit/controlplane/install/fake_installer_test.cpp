@@ -86,6 +86,28 @@ TEST(FakeInstaller, ReservedL2tpIdsAsTheTableWriter) {
   EXPECT_TRUE(f.release_session_id(spare.value));
 }
 
+TEST(FakeInstaller, RetiredTunnelKeepsItsIdAsTheTableWriter) {
+  FakeInstaller f(3);
+  auto out = f.add_sa(TablesFixture::sa(tables::SaDirection::Outbound, 1, 0x1000));
+  ASSERT_TRUE(out);
+  tables::TunnelParams tp;
+  tp.peer_index = 1;
+  tp.sa_out = out.value;
+  auto t = f.add_tunnel(tp);
+  ASSERT_TRUE(t);
+  EXPECT_TRUE(f.retire_tunnel(t.value));
+  EXPECT_FALSE(f.retire_tunnel(t.value));
+  EXPECT_TRUE(f.tunnels().empty());
+  auto next = f.reserve_tunnel_id();
+  ASSERT_TRUE(next);
+  EXPECT_NE(next.value, t.value) << "the retired id is still reserved";
+  tp.id = t.value;
+  EXPECT_TRUE(f.add_tunnel(tp)) << "its owner may install it again";
+  EXPECT_TRUE(f.retire_tunnel(t.value));
+  EXPECT_TRUE(f.release_tunnel_id(t.value));
+  EXPECT_FALSE(f.release_tunnel_id(t.value));
+}
+
 TEST(FakeInstaller, RecordsCallsAndInjectsFailures) {
   FakeInstaller f;
   f.fail_next(Op::AddSa, "no room at the inn");

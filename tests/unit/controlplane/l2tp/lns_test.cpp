@@ -26,6 +26,8 @@ struct Hooks : LnsHooks {
   std::vector<std::vector<uint8_t>> out;
   std::vector<std::string> info, debug;
   std::vector<Session> up, down;
+  uint64_t packets = 0;                    // what the dataplane counted for the sessions
+  std::vector<uint16_t> unreachable;       // peer_unreachable's tunnel ids
 
   std::optional<TunnelPolicy> bind_tunnel(const L2tpPeer&) override {
     for (uint16_t i = 1; i <= interfaces; ++i) {
@@ -54,6 +56,11 @@ struct Hooks : LnsHooks {
   void log_debug(const std::string& l) override { debug.push_back(l); }
   void session_up(const Session& s) override { up.push_back(s); }
   void session_down(const Session& s) override { down.push_back(s); }
+  uint64_t data_packets(uint16_t) override { return packets; }
+  void peer_unreachable(uint16_t tid, const L2tpPeer& p) override {
+    EXPECT_EQ(p.addr, kClient);
+    unreachable.push_back(tid);
+  }
 };
 
 // The client side: what xl2tpd / Windows send, through a transport of its own.
@@ -259,32 +266,158 @@ TEST_F(LnsTest, TunnelAuthenticationSucceeds) {
   EXPECT_TRUE(has(hooks.info, "[L2TP] TUNNEL[1] tunnel 100 established"));
 }
 
-TEST_F(LnsTest, KeepaliveDetectsAVanishedClient) {
+// The types of the messages the LNS sent (ZLBs left out), and forgets them.
+std::vector<MessageType> sent_types(Hooks& hooks) {
+  std::vector<MessageType> types;
+  for (const auto& d : std::exchange(hooks.out, {})) {
+    DecodeResult r = decode_control(d, "");
+    if (r.msg && !r.msg->zlb) types.push_back(r.msg->type);
+  }
+  return types;
+}
+
+TEST_F(LnsTest, KeepaliveCutsAVanishedClientCountIntervalsAfterItsUnansweredHello) {
   hooks.policy.keepalive_interval = 10;
   hooks.policy.keepalive_count = 3;
   hooks.policy.keepalive_log = true;
   lac.connect(t);
   lac.call(t);
-  // The client answers the first HELLO, then vanishes (Android without StopCCN).
-  t += seconds(10);
-  lns.on_timer(t);
-  lac.pump(t);
+  // The client answers the first two HELLOs (each interval, whether or not data flows) ...
+  for (int i = 0; i < 2; ++i) {
+    t += seconds(10);
+    EXPECT_EQ(lns.next_deadline(), t);
+    lns.on_timer(t);
+    lac.pump(t);
+    EXPECT_EQ(lac.got.back().type, MessageType::HELLO);
+  }
   EXPECT_TRUE(has(hooks.debug, "[L2TP] keepalive HELLO send to 203.0.113.10"));
-  EXPECT_EQ(lac.got.back().type, MessageType::HELLO);
-  int ticks = 0;
-  while (lns.tunnel_count() == 1 && ticks < 100) {
+  EXPECT_FALSE(has(hooks.debug, "[L2TP] keepalive timeout count=3"));
+  // ... then vanishes (Android without StopCCN) right after the third HELLO went out.
+  t += seconds(10);
+  const TimePoint unanswered = t;
+  lns.on_timer(t);
+  EXPECT_EQ(sent_types(hooks), std::vector<MessageType>{MessageType::HELLO});
+  std::vector<MessageType> sent;
+  while (lns.tunnel_count() == 1 && t < unanswered + seconds(100)) {
     t = *lns.next_deadline();
     lns.on_timer(t);
-    hooks.out.clear();
-    ++ticks;
+    for (MessageType m : sent_types(hooks)) sent.push_back(m);
   }
+  // Three intervals of silence after the HELLO: cut.
+  EXPECT_EQ(t, unanswered + seconds(30));
   EXPECT_EQ(lns.tunnel_count(), 0u);
-  EXPECT_TRUE(has(hooks.info, "[L2TP] keepalive timer expired tunnel 100") ||
-              lns.stats().retransmit_failures == 1u);
+  EXPECT_EQ(lns.stats().keepalive_timeouts, 1u);
+  EXPECT_EQ(lns.stats().retransmit_failures, 0u);
+  EXPECT_TRUE(has(hooks.info, "[L2TP] keepalive timer expired tunnel 100"));
+  EXPECT_TRUE(has(hooks.info, "[L2TP] TUNNEL[1] disconnecting tunnel 100"));
+  std::vector<std::string> countdown;
+  for (const auto& l : hooks.debug)
+    if (l.starts_with("[L2TP] keepalive timeout count=")) countdown.push_back(l.substr(31));
+  EXPECT_EQ(countdown, (std::vector<std::string>{"3", "2", "1"}));
+  // The HELLO is retransmitted meanwhile (§5.8: at +1, +3, +7, +15, +23 s), never a second
+  // HELLO beside it; the StopCCN waits behind it (the client's receive window is 1).
+  EXPECT_EQ(sent, std::vector<MessageType>(5, MessageType::HELLO));
+  EXPECT_EQ(hooks.unreachable, std::vector<uint16_t>{100});
   EXPECT_EQ(hooks.down.size(), 1u);
   EXPECT_TRUE(hooks.sids.empty());
   // The interface is free for the client's next dial-in at once.
   EXPECT_TRUE(hooks.bound.empty());
+}
+
+TEST_F(LnsTest, KeepaliveLeavesAnAnsweringClientAlone) {
+  hooks.policy.keepalive_interval = 2;
+  hooks.policy.keepalive_count = 1;
+  lac.connect(t);
+  lac.call(t);
+  for (int i = 0; i < 50; ++i) {
+    t = *lns.next_deadline();
+    lns.on_timer(t);
+    lac.pump(t);
+  }
+  EXPECT_EQ(lns.tunnel_count(), 1u);
+  EXPECT_EQ(lns.stats().keepalive_timeouts, 0u);
+  EXPECT_TRUE(hooks.unreachable.empty());
+}
+
+TEST_F(LnsTest, RetransmissionLimitCutsTheTunnelAndReportsThePeer) {
+  hooks.policy.keepalive = false;
+  lac.connect(t);
+  lac.call(t);
+  ASSERT_TRUE(lns.disconnect_session(500, t));  // a CDN the client never acknowledges
+  while (lns.tunnel_count() == 1 && t < TimePoint{} + seconds(100)) {
+    t = *lns.next_deadline();
+    lns.on_timer(t);
+    hooks.out.clear();
+  }
+  EXPECT_EQ(lns.tunnel_count(), 0u);
+  EXPECT_EQ(lns.stats().retransmit_failures, 1u);
+  EXPECT_EQ(hooks.unreachable, std::vector<uint16_t>{100});
+  EXPECT_TRUE(hooks.bound.empty());
+}
+
+// `l2tp tunnel disconnect time 60`: no data for 60 s cuts the tunnel. The counters are looked
+// at every 10 s (a quarter of the limit, at most 10 s), so data is noticed to that precision.
+TEST_F(LnsTest, DisconnectTimeCutsATunnelWithoutData) {
+  hooks.policy.keepalive = false;  // the client is silent on the control channel too
+  hooks.policy.disconnect_time = seconds(60);
+  hooks.policy.syslog = true;
+  lac.connect(t);
+  lac.call(t);
+  std::vector<TimePoint> looks;
+  auto run_until = [&](TimePoint end) {
+    while (lns.tunnel_count() == 1) {
+      const auto next = lns.next_deadline();
+      if (!next || *next > end) break;
+      t = *next;
+      looks.push_back(t);
+      lns.on_timer(t);
+      lac.pump(t);
+    }
+  };
+  run_until(TimePoint{} + seconds(25));
+  EXPECT_EQ(looks, (std::vector<TimePoint>{TimePoint{} + seconds(10), TimePoint{} + seconds(20)}));
+  hooks.packets = 5;  // a ping at 25 s
+  run_until(TimePoint{} + seconds(89));
+  EXPECT_EQ(lns.tunnel_count(), 1u) << "data seen at the 30 s look: the tunnel lives to 90 s";
+  run_until(TimePoint{} + seconds(200));
+  EXPECT_EQ(lns.tunnel_count(), 0u);
+  EXPECT_EQ(t, TimePoint{} + seconds(90));
+  EXPECT_EQ(lns.stats().idle_disconnects, 1u);
+  EXPECT_TRUE(has(hooks.info, "[L2TP] disconnect timer expired tunnel 100"));
+  EXPECT_TRUE(has(hooks.info, "[L2TP] TUNNEL[1] disconnect tunnel 100 complete"));
+  const ControlMessage* stop = nullptr;
+  for (const auto& m : lac.got)
+    if (m.type == MessageType::StopCCN) stop = &m;
+  ASSERT_NE(stop, nullptr);
+  EXPECT_EQ(stop->find(AvpType::ResultCode)->value[1], 1) << "general request to clear";
+  EXPECT_EQ(hooks.down.size(), 1u);
+  EXPECT_TRUE(hooks.unreachable.empty()) << "the client is alive: only the tunnel goes";
+}
+
+TEST_F(LnsTest, DisconnectTimeSparesATunnelWithData) {
+  hooks.policy.keepalive = false;
+  hooks.policy.disconnect_time = seconds(8);  // looked at every 2 s
+  lac.connect(t);
+  lac.call(t);
+  for (int i = 0; i < 100; ++i) {
+    t = *lns.next_deadline();
+    if (i % 3 == 0) ++hooks.packets;  // data every third look: within the 8 s
+    lns.on_timer(t);
+    lac.pump(t);
+  }
+  EXPECT_EQ(lns.tunnel_count(), 1u);
+  EXPECT_GE(t, TimePoint{} + seconds(150));
+  EXPECT_EQ(lns.stats().idle_disconnects, 0u);
+}
+
+TEST_F(LnsTest, DisconnectTimeOffNeverLooks) {
+  hooks.policy.keepalive = false;
+  hooks.policy.disconnect_time = std::nullopt;  // l2tp tunnel disconnect time off
+  lac.connect(t);
+  lac.call(t);
+  EXPECT_FALSE(lns.next_deadline()) << "nothing to wake up for";
+  lns.on_timer(t + std::chrono::hours(24));
+  EXPECT_EQ(lns.tunnel_count(), 1u);
 }
 
 TEST_F(LnsTest, UnknownMandatoryAvpInIcrqGetsCdn) {
