@@ -71,6 +71,9 @@ VM_ADDR = "198.51.100.2"            # the client, routed
 VM_NATTED = "198.51.100.3"          # the client's second address, masqueraded
 NAT_PORTS = (40000, 40999)          # what the masquerade maps source ports to
 LAN_HOST = dialin.LAN_HOST
+# The rekey case's L2TP client: dialin_e2e's first LAC, from this lab's routed address, on the
+# strongSwan connection `rekey` (short lifetimes).
+REKEY_LAC = dialin.Lac("l2tpgw", VM_ADDR, "rekey", 0, dialin.USER, dialin.PASSWORD, "a")
 
 PSK = "vmlab-ike-psk-93c4"          # test-only secret
 DPD_INTERVAL, DPD_COUNT = 2, 3      # `ipsec ike keepalive use 1 on dpd 2 3`
@@ -375,7 +378,7 @@ def prepare(ctx: Ctx) -> None:
     vm.put_text("/etc/ipsec.conf", ipsec_conf())
     vm.put_text("/etc/ipsec.secrets", IPSEC_SECRETS, 0o600)
     vm.put_text("/etc/strongswan.d/zz-l2tpgw-test.conf", dialin.STRONGSWAN_LOCAL)
-    vm.put_text("/etc/xl2tpd/xl2tpd.conf", dialin.XL2TPD_CONF)
+    vm.put_text(REKEY_LAC.conf, REKEY_LAC.xl2tpd_conf())
     vm.check("modprobe -a esp4 xfrm_user l2tp_ppp ppp_generic", timeout=30)
     # The kernel's first SA of each algorithm runs its crypto self-tests (about a second each
     # under TCG): pay that before the cases with a dummy SA per algorithm they use.
@@ -563,10 +566,10 @@ def case_rekey(ctx: Ctx) -> None:
     dctx = ctx.dialin_ctx("rekey")
     if not charon_running(vm):
         start_charon(ctx)
-    attempt = dialin.Attempt("rekey dial-in", app.counters())
+    attempt = dialin.Attempt("rekey dial-in", app.counters(), REKEY_LAC)
     try:
         rc, took = dialin.dial(dctx, attempt, "chap", dialin.PASSWORD, dialin.TIMEOUT_PPP)
-        addr = dialin.ppp_address(vm) if rc == dialin.DIAL_UP else None
+        addr = dialin.ppp_address(vm, REKEY_LAC) if rc == dialin.DIAL_UP else None
         if addr is None:
             raise TestFailure(f"no ppp0 address ({dialin.DIAL_OUTCOME.get(rc, rc)}): the "
                               f"dial-in {attempt.failure_point(dctx)}")
@@ -622,7 +625,7 @@ def case_rekey(ctx: Ctx) -> None:
             raise TestFailure(f"`show status l2tp` after the rekeys:\n{tail(l2tp, 20)}")
     finally:
         attempt.read_logs(dctx)
-        dialin.stop_client(dctx)
+        dialin.stop_client(dctx, REKEY_LAC)
     client_down(ctx, "the hang-up")
 
 
