@@ -107,10 +107,18 @@ void RemoteAccess::ipsec_up(const IpsecPair& p) {
   latest_[p.peer_index] = p;
   if (!rekey) return;
   // Make-before-break: both outbound SAs are valid now; the tunnels move to the new one.
+  counters_.rekeys += rebind_tunnels(p);
+}
+
+size_t RemoteAccess::rebind_tunnels(const IpsecPair& p) {
+  size_t moved = 0;
   for (auto& [id, t] : tunnels_) {
-    if (t.peer_index != p.peer_index || !t.installed) continue;
-    if (installer_.update_tunnel_sa_out(id, p.slot_out)) ++counters_.rekeys;
+    if (t.peer_index != p.peer_index) continue;
+    t.peer.sa_slot = p.slot_in;
+    lns_.peer_rekeyed(id, p.slot_in);
+    if (t.installed && installer_.update_tunnel_sa_out(id, p.slot_out)) ++moved;
   }
+  return moved;
 }
 
 void RemoteAccess::ipsec_down(const IpsecPair& p) {
@@ -122,8 +130,7 @@ void RemoteAccess::ipsec_down(const IpsecPair& p) {
                               [&](const auto& kv) { return kv.second.peer_index == p.peer_index; });
     if (other != pairs_.end()) {
       latest->second = other->second;
-      for (auto& [id, t] : tunnels_)
-        if (t.peer_index == p.peer_index && t.installed) installer_.update_tunnel_sa_out(id, other->second.slot_out);
+      rebind_tunnels(other->second);
       return;
     }
     latest_.erase(latest);
@@ -139,6 +146,13 @@ void RemoteAccess::ipsec_down(const IpsecPair& p) {
   for (uint16_t id : doomed) lns_.drop_tunnel(id, now_());
   std::erase_if(peer_of_slot_, [&](const auto& kv) { return kv.second == p.peer_index; });
   rearm();
+}
+
+bool RemoteAccess::same_ipsec_peer(uint32_t a, uint32_t b) {
+  if (a == b) return true;
+  // A slot another client's SA took since is that client's (ipsec_up rebinds it).
+  auto pa = pair_for(a), pb = pair_for(b);
+  return pa && pb && pa->peer_index == pb->peer_index;
 }
 
 std::optional<IpsecPair> RemoteAccess::pair_for(uint32_t slot_in) {
@@ -185,13 +199,9 @@ void RemoteAccess::on_ppp(uint16_t tunnel_id, uint16_t session_id, uint32_t sa_s
   Call& c = *it->second;
   // The dataplane hands up PPP of sessions it has no record for yet by the header's ids:
   // only the client whose SAs carry the tunnel may speak for it.
-  if (sa_slot != c.l2tp.peer.sa_slot) {
-    auto a = pair_for(sa_slot);
-    auto b = pair_for(c.l2tp.peer.sa_slot);
-    if (!a || !b || a->peer_index != b->peer_index) {
-      ++counters_.ppp_wrong_peer;
-      return;
-    }
+  if (!same_ipsec_peer(sa_slot, c.l2tp.peer.sa_slot)) {
+    ++counters_.ppp_wrong_peer;
+    return;
   }
   ++counters_.ppp_received;
   c.ppp->input(protocol, packet);

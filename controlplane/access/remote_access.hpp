@@ -151,6 +151,7 @@ class RemoteAccess final : private l2tp::LnsHooks {
   std::optional<uint16_t> reserve_session_id() override;
   void release_session_id(uint16_t id) override;
   void send(const l2tp::L2tpPeer& peer, std::vector<uint8_t> datagram) override;
+  bool same_ipsec_peer(uint32_t a, uint32_t b) override;
   void log_info(const std::string& line) override;
   void log_debug(const std::string& line) override;
   void session_up(const Session& s) override;
@@ -166,6 +167,9 @@ class RemoteAccess final : private l2tp::LnsHooks {
   void ppp_closed(Call& c, ppp::PppCloseReason reason);
 
   std::optional<IpsecPair> pair_for(uint32_t slot_in);
+  // The peering's tunnels follow its newest pair (a rekey, or an older pair taking over).
+  // Returns how many installed tunnels moved to its outbound SA.
+  size_t rebind_tunnels(const IpsecPair& p);
   bool send_udp(const l2tp::L2tpPeer& peer, std::span<const uint8_t> payload);
   uint16_t tcp_mss_for(uint16_t interface, uint16_t mtu) const;
   void rearm();

@@ -134,8 +134,12 @@ void Lns::on_control(std::span<const uint8_t> datagram, const L2tpPeer& peer, Ti
       return;
     }
     t = it->second.get();
-    // Only the peer that owns the tunnel (same SA, or same address without IPsec).
-    if (peer.sa_slot != t->peer.sa_slot || (peer.sa_slot == 0 && peer.addr != t->peer.addr)) {
+    // Only the peer that owns the tunnel (the same IPsec peering, whichever of its SAs after a
+    // rekey, or the same address without IPsec).
+    const bool owner = peer.sa_slot == 0
+                           ? t->peer.sa_slot == 0 && peer.addr == t->peer.addr
+                           : t->peer.sa_slot != 0 && hooks_.same_ipsec_peer(peer.sa_slot, t->peer.sa_slot);
+    if (!owner) {
       ++stats_.unknown_tunnel;
       return;
     }
@@ -464,6 +468,11 @@ bool Lns::disconnect_session(uint16_t session_id, TimePoint now, uint16_t result
     return true;
   }
   return false;
+}
+
+void Lns::peer_rekeyed(uint16_t tunnel_id, uint32_t sa_slot) {
+  auto it = tunnels_.find(tunnel_id);
+  if (it != tunnels_.end() && it->second->peer.sa_slot != 0) it->second->peer.sa_slot = sa_slot;
 }
 
 void Lns::peer_moved(uint32_t sa_slot, uint32_t addr, uint16_t port) {

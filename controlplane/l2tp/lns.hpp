@@ -62,6 +62,9 @@ class LnsHooks {
   // A control datagram (UDP payload) for the peer: sent from UDP 1701 to peer.port,
   // ESP-protected with the outbound SA paired with peer.sa_slot when there is one.
   virtual void send(const L2tpPeer& peer, std::vector<uint8_t> datagram) = 0;
+  // Whether inbound SAs `a` and `b` belong to one client's IPsec peering: after a rekey its
+  // control messages come under the new SA while the tunnel was set up under the old one.
+  virtual bool same_ipsec_peer(uint32_t a, uint32_t b) { return a == b; }
   virtual void log_info(const std::string& line) = 0;
   virtual void log_debug(const std::string& line) = 0;
 
@@ -147,6 +150,9 @@ class Lns {
   // The tunnel's transport is gone (its client's IPsec SAs were deleted): its sessions end
   // and it is forgotten at once, without StopCCN, which nothing could carry any more.
   bool drop_tunnel(uint16_t tunnel_id, TimePoint now);
+  // The client's IPsec SAs were rekeyed: the tunnel is bound to the newest inbound SA (its
+  // older ones are deleted, and their slots may go to another client).
+  void peer_rekeyed(uint16_t tunnel_id, uint32_t sa_slot);
   // The peer's address or port changed (NAT-T mapping moved): follow it.
   void peer_moved(uint32_t sa_slot, uint32_t addr, uint16_t port);
 

@@ -405,15 +405,31 @@ TEST_F(RemoteAccessTest, RekeyMovesTheTunnelToTheNewOutboundSa) {
   IpsecPair fresh = install_pair(3, kClientA);  // same peering, new SAs
   EXPECT_EQ(fake.tunnels()[0].sa_out, fresh.slot_out);
   EXPECT_EQ(ra.counters().rekeys, 1u);
+  // A control message still in flight under the old SA is the client's.
+  auto hello = [&](uint32_t slot_in) {
+    c.tx.send(ControlBuilder(MessageType::HELLO, c.gw_tid, 0), timers.now());
+    for (auto& d : c.tx.take_output()) ra.on_l2tp_control(d, l2tp::L2tpPeer{kClientA, 1701, slot_in});
+  };
+  const uint64_t unknown = ra.lns_stats().unknown_tunnel;
+  hello(old.slot_in);
+  ASSERT_FALSE(link.out.empty()) << "the ZLB for a HELLO under the old SA";
+  EXPECT_EQ(link.out.back().slot_out, fresh.slot_out) << "the LNS's messages take the new SA";
+  link.out.clear();
   ra.ipsec_down(old);
   EXPECT_NE(session(c.gw_sid), nullptr) << "the old pair going does not end the call";
-  // The LNS's own messages now go out on the new SA.
+  // The client's kernel sends under the new SA now: its messages (the ZLBs for our HELLOs
+  // too) belong to the tunnel it set up under the old one.
   c.pair = fresh;
-  ControlBuilder hello(MessageType::HELLO, c.gw_tid, 0);
-  c.tx.send(hello, timers.now());
-  for (auto& d : c.tx.take_output()) ra.on_l2tp_control(d, l2tp::L2tpPeer{kClientA, 1701, old.slot_in});
-  ASSERT_FALSE(link.out.empty());
+  hello(fresh.slot_in);
+  ASSERT_FALSE(link.out.empty()) << "the ZLB for a HELLO under the new SA";
   EXPECT_EQ(link.out.back().slot_out, fresh.slot_out);
+  EXPECT_EQ(ra.lns_stats().unknown_tunnel, unknown);
+  // Another client's SA does not speak for this tunnel.
+  Client other = client(9, kClientB);
+  link.out.clear();
+  hello(other.pair.slot_in);
+  EXPECT_TRUE(link.out.empty());
+  EXPECT_EQ(ra.lns_stats().unknown_tunnel, unknown + 1);
 }
 
 TEST_F(RemoteAccessTest, HangUpRemovesEveryRecordAtOnceAndReturnsTheAddress) {
