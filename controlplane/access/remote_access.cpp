@@ -95,6 +95,35 @@ void RemoteAccess::set_config(const config::Config& cfg) {
   }
   contexts_ = std::move(next);
   cfg_ = std::make_shared<config::Config>(cfg);
+  end_unconfigured_tunnels();
+}
+
+// A reload applies to the calls it concerns: a tunnel interface that is gone, disabled, no
+// longer L2TP or no longer bound to its pp (or that pp disabled, or the L2TP service off)
+// ends its call with StopCCN; every other call goes on as it was.
+void RemoteAccess::end_unconfigured_tunnels() {
+  const config::Config& cfg = *cfg_;
+  auto still_configured = [&](const TunnelState& t) {
+    if (!cfg.l2tp_service.value.on || !cfg.l2tp_service.value.l2tpv2) return false;
+    auto tc = cfg.tunnels.find(t.interface);
+    if (tc == cfg.tunnels.end() || !tc->second.enabled.value ||
+        tc->second.encapsulation.value != config::TunnelEncapsulation::L2tp)
+      return false;
+    auto pp = cfg.pps.find(t.pp);
+    return pp != cfg.pps.end() && pp->second.enabled.value &&
+           std::find(pp->second.bind.value.begin(), pp->second.bind.value.end(), t.interface) !=
+               pp->second.bind.value.end();
+  };
+  std::vector<std::pair<uint16_t, uint16_t>> doomed;  // (tunnel id, interface)
+  for (const auto& [id, t] : tunnels_)
+    if (!still_configured(t)) doomed.emplace_back(id, t.interface);
+  for (const auto& [id, interface] : doomed) {
+    if (!lns_.disconnect_tunnel(id, now_())) continue;
+    ++counters_.reload_disconnects;
+    logf(LogLevel::Info, "[L2TP] TUNNEL[%u] is no longer configured for L2TP: disconnecting tunnel %u",
+         interface, id);
+  }
+  if (!doomed.empty()) rearm();
 }
 
 // ---- IPsec pairs

@@ -66,6 +66,7 @@ class RemoteAccessLink {
   X(no_interface)         /* every tunnel bound to the pp is taken */                       \
   X(install_failed)       /* add_tunnel / add_session refused: the call is ended */         \
   X(peers_dropped)        /* L2TP found the client gone: its IPsec SAs were asked to go */   \
+  X(reload_disconnects)   /* calls a reloaded configuration no longer allows, ended */      \
   X(sessions_installed) X(sessions_removed) X(rekeys)
 
 struct RemoteAccessCounters {
@@ -170,6 +171,7 @@ class RemoteAccess final : private l2tp::LnsHooks {
   // The peering's tunnels follow its newest pair (a rekey, or an older pair taking over).
   // Returns how many installed tunnels moved to its outbound SA.
   size_t rebind_tunnels(const IpsecPair& p);
+  void end_unconfigured_tunnels();
   bool send_udp(const l2tp::L2tpPeer& peer, std::span<const uint8_t> payload);
   uint16_t tcp_mss_for(uint16_t interface, uint16_t mtu) const;
   void rearm();

@@ -432,6 +432,50 @@ TEST_F(RemoteAccessTest, RekeyMovesTheTunnelToTheNewOutboundSa) {
   EXPECT_EQ(ra.lns_stats().unknown_tunnel, unknown + 1);
 }
 
+// `load config` (issue 3): a reload ends only the calls it no longer allows.
+TEST_F(RemoteAccessTest, ReloadEndsOnlyTheCallsItNoLongerAllows) {
+  Client a = client(3, kClientA);  // takes TUNNEL[1]
+  Client b = client(4, kClientB);  // takes TUNNEL[2]
+  b.my_tid = 40002;
+  dial(a);
+  dial(b, "l2tp_user2", "l2tp_password2");
+  ASSERT_TRUE(a.ppp && a.ppp->ipcp_opened());
+  ASSERT_TRUE(b.ppp && b.ppp->ipcp_opened());
+  auto reload = [&](const std::string& text) {
+    auto r = config::load_config(text);
+    ASSERT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].message);
+    ra.set_config(*r.config);
+    pump({&a, &b});
+  };
+  auto replaced = [](std::string text, const std::string& from, const std::string& to) {
+    text.replace(text.find(from), from.size(), to);
+    return text;
+  };
+  // A change that concerns no running call (DNS server, tunnel 1's keepalive) ends none.
+  std::string cfg = replaced(kConfig, "dns server 192.0.2.53", "dns server 192.0.2.54");
+  cfg = replaced(cfg, " l2tp keepalive use on 10 3\n l2tp keepalive log on",
+                 " l2tp keepalive use on 20 3\n l2tp keepalive log on");
+  reload(cfg);
+  EXPECT_EQ(ra.counters().reload_disconnects, 0u);
+  EXPECT_EQ(ra.call_count(), 2u);
+  EXPECT_EQ(fake.sessions().size(), 2u);
+  // TUNNEL[1] no longer bound to the pp: its call ends with StopCCN; TUNNEL[2]'s goes on.
+  reload(replaced(cfg, "pp bind tunnel1-tunnel2", "pp bind tunnel2"));
+  EXPECT_EQ(ra.counters().reload_disconnects, 1u);
+  EXPECT_NE(last(a, MessageType::StopCCN), nullptr);
+  EXPECT_EQ(last(b, MessageType::StopCCN), nullptr);
+  EXPECT_EQ(ra.call_count(), 1u);
+  EXPECT_EQ(session(a.gw_sid), nullptr);
+  EXPECT_NE(session(b.gw_sid), nullptr);
+  EXPECT_TRUE(logged("[L2TP] TUNNEL[1] is no longer configured for L2TP"));
+  // `tunnel disable 2` ends the other.
+  reload(replaced(cfg, " tunnel enable 2", " tunnel disable 2"));
+  EXPECT_EQ(ra.counters().reload_disconnects, 2u);
+  EXPECT_NE(last(b, MessageType::StopCCN), nullptr);
+  EXPECT_EQ(ra.call_count(), 0u);
+  EXPECT_TRUE(fake.sessions().empty());
+}
+
 TEST_F(RemoteAccessTest, HangUpRemovesEveryRecordAtOnceAndReturnsTheAddress) {
   Client a = client(3, kClientA);
   dial(a);
