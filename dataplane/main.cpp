@@ -17,7 +17,11 @@
 #include <string>
 #include <vector>
 
+#include "common/ipv4_text.hpp"
 #include "common/tables/shared_tables.hpp"
+#include "controlplane/config/dataplane_settings.hpp"
+#include "controlplane/config/diagnostic.hpp"
+#include "controlplane/config/loader.hpp"
 #include "dataplane/dp_config.hpp"
 #include "dataplane/mbuf_meta.hpp"
 #include "dataplane/neighbor.hpp"
@@ -60,6 +64,59 @@ bool parse_prefix(const std::string& s, Ipv4Prefix* out, bool need_len) {
 
 void on_signal(int) { g_quit.store(true); }
 
+std::string format_prefix(const Ipv4Prefix& p) { return format_ipv4(p.addr) + "/" + std::to_string(p.len); }
+
+// `--config FILE`: the addresses, pools and bridge the controlplane's configuration gives
+// (controlplane/config/dataplane_settings.hpp). A flag the file also sets must agree with it.
+void apply_config_file(const std::string& path, bool wan_flag, bool lan_flag, bool wan_gw_flag,
+                       bool lan_gw_flag, bool pool_flag, const po::variables_map& vm,
+                       DataplaneConfig& cfg) {
+  namespace config = cp::config;
+  const config::LoadResult r = config::load_config_file(path);
+  for (const config::Diagnostic& d : r.diagnostics)
+    if (d.severity == config::Severity::Error) std::fprintf(stderr, "%s\n", config::format_diagnostic(d, path).c_str());
+  if (!r.ok()) die("--config " + path + ": the configuration does not load (errors above)");
+  std::optional<config::Ipv4Prefix> wan_hint;
+  if (wan_flag) wan_hint = config::Ipv4Prefix{config::Ipv4{cfg.wan.addr}, cfg.wan.len};
+  const config::DataplaneSettings s = config::dataplane_settings(*r.config, wan_hint);
+  for (const std::string& e : s.errors) die(path + ":" + e);
+  auto at = [&](uint32_t line) { return path + ":" + std::to_string(line); };
+  auto prefix = [&](const auto& from, bool flag, Ipv4Prefix& target, const char* flag_name, const char* what) {
+    if (!from) return;
+    const Ipv4Prefix p{from->value.address.value, from->value.length};
+    if (flag && (p.addr != target.addr || p.len != target.len))
+      die(std::string(flag_name) + " " + format_prefix(target) + " contradicts " + at(from->line) + ": " + what +
+          " " + format_prefix(p));
+    target = p;
+  };
+  prefix(s.lan, lan_flag, cfg.lan, "--lan-addr", "the LAN address is");
+  prefix(s.wan, wan_flag, cfg.wan, "--wan-addr", "the WAN (lan2) address is");
+  auto gateway = [&](const auto& from, bool flag, uint32_t& target, const char* flag_name) {
+    if (!from) return;
+    if (flag && target != from->value.value)
+      die(std::string(flag_name) + " " + format_ipv4(target) + " contradicts " + at(from->line) +
+          ": the gateway is " + format_ipv4(from->value.value));
+    target = from->value.value;
+  };
+  gateway(s.wan_gateway, wan_gw_flag, cfg.wan_gateway, "--wan-gateway");
+  gateway(s.lan_gateway, lan_gw_flag, cfg.lan_gateway, "--lan-gateway");
+  if (s.lan_proxy_arp) {
+    if (vm.count("no-proxy-arp") && s.lan_proxy_arp->value)
+      die("--no-proxy-arp contradicts " + at(s.lan_proxy_arp->line) + ": proxyarp on");
+    cfg.lan_proxy_arp = s.lan_proxy_arp->value;
+  } else if (!vm.count("no-proxy-arp")) {
+    cfg.lan_proxy_arp = false;  // Yamaha's default: `ip lan1 proxyarp off`
+  }
+  if (s.bridge_lan) cfg.bridge_lan = true;
+  if (!s.pools.empty()) {
+    if (pool_flag) die("--pool and " + path + "'s `ip pp remote address pool` both give the pools: keep one");
+    if (s.pools.size() > tables::kMaxPools)
+      die(path + ": more than " + std::to_string(tables::kMaxPools) + " disjoint address pools");
+    for (const config::Ipv4Range& p : s.pools)
+      cfg.sizes.pools[cfg.sizes.n_pools++] = tables::PoolRange{p.first.value, p.last.value - p.first.value + 1};
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,7 +147,7 @@ parse:
       "EAL options (e.g. -l 0-2 --vdev net_af_packet0,iface=wan0,qpairs=3 --file-prefix X)\n"
       "select lcores and ports; the first lcore runs the slowpath, the others are workers.\n"
       "Options");
-  std::string wan_s, lan_s, wan_gw_s, lan_gw_s;
+  std::string wan_s, lan_s, wan_gw_s, lan_gw_s, config_path;
   std::vector<std::string> pools_s;
   DataplaneConfig cfg;
   uint32_t max_sessions = 4096;
@@ -99,8 +156,13 @@ parse:
       ("help,h", "show this help")
       ("wan-port", po::value<uint16_t>(&cfg.wan_port)->default_value(0), "DPDK port id of the WAN (client side)")
       ("lan-port", po::value<uint16_t>(&cfg.lan_port)->default_value(1), "DPDK port id of the LAN")
-      ("wan-addr", po::value<std::string>(&wan_s)->required(), "our WAN address and prefix, e.g. 203.0.113.1/24")
-      ("lan-addr", po::value<std::string>(&lan_s)->required(), "our LAN address and prefix, e.g. 192.0.2.1/24 (`ip lan1 address`)")
+      ("config", po::value<std::string>(&config_path),
+       "the configuration file the controlplane loads (Yamaha RTX syntax): the LAN address "
+       "(`ip lan1 address`, or `ip bridge1 address` with `bridge member bridge1 lan1 ...`), "
+       "proxy ARP, the WAN address (`ip lan2 address`), gateways (`ip route ... gateway`) and "
+       "the pools (`ip pp remote address pool`) come from it; flags that say the same must agree")
+      ("wan-addr", po::value<std::string>(&wan_s), "our WAN address and prefix, e.g. 203.0.113.1/24 (or `ip lan2 address` in --config)")
+      ("lan-addr", po::value<std::string>(&lan_s), "our LAN address and prefix, e.g. 192.0.2.1/24 (or `ip lan1 address` in --config)")
       ("wan-gateway", po::value<std::string>(&wan_gw_s), "next hop for clients outside the WAN subnet")
       ("lan-gateway", po::value<std::string>(&lan_gw_s), "next hop for LAN destinations outside the LAN subnet")
       ("pool", po::value<std::vector<std::string>>(&pools_s)->composing(),
@@ -140,21 +202,34 @@ parse:
   } catch (const po::error& e) {
     die(std::string(e.what()) + " (see --help)");
   }
-  if (!parse_prefix(wan_s, &cfg.wan, true) || cfg.wan.len < NeighborTable::kMinPrefix)
-    die("--wan-addr: expected A.B.C.D/LEN with LEN 16..32, got '" + wan_s + "'");
-  if (!parse_prefix(lan_s, &cfg.lan, true) || cfg.lan.len < NeighborTable::kMinPrefix)
-    die("--lan-addr: expected A.B.C.D/LEN with LEN 16..32, got '" + lan_s + "'");
+  if (!wan_s.empty() && !parse_prefix(wan_s, &cfg.wan, true))
+    die("--wan-addr: expected A.B.C.D/LEN, got '" + wan_s + "'");
+  if (!lan_s.empty() && !parse_prefix(lan_s, &cfg.lan, true))
+    die("--lan-addr: expected A.B.C.D/LEN, got '" + lan_s + "'");
   Ipv4Prefix gw;
   if (!wan_gw_s.empty()) {
-    if (!parse_prefix(wan_gw_s, &gw, false) || !cfg.wan.contains(gw.addr)) die("--wan-gateway: not an address on the WAN subnet: '" + wan_gw_s + "'");
+    if (!parse_prefix(wan_gw_s, &gw, false)) die("--wan-gateway: not an address: '" + wan_gw_s + "'");
     cfg.wan_gateway = gw.addr;
   }
   if (!lan_gw_s.empty()) {
-    if (!parse_prefix(lan_gw_s, &gw, false) || !cfg.lan.contains(gw.addr)) die("--lan-gateway: not an address on the LAN subnet: '" + lan_gw_s + "'");
+    if (!parse_prefix(lan_gw_s, &gw, false)) die("--lan-gateway: not an address: '" + lan_gw_s + "'");
     cfg.lan_gateway = gw.addr;
   }
   cfg.lan_proxy_arp = !vm.count("no-proxy-arp");
   cfg.bridge_lan = vm.count("bridge-lan") != 0;
+  if (!config_path.empty())
+    apply_config_file(config_path, !wan_s.empty(), !lan_s.empty(), !wan_gw_s.empty(), !lan_gw_s.empty(),
+                      !pools_s.empty(), vm, cfg);
+  if (cfg.wan.len == 0) die("no WAN address: give --wan-addr, or `ip lan2 address` in --config");
+  if (cfg.lan.len == 0) die("no LAN address: give --lan-addr, or `ip lan1 address` in --config");
+  if (cfg.wan.len < NeighborTable::kMinPrefix || cfg.wan.len > 32)
+    die("the WAN prefix " + format_prefix(cfg.wan) + ": the length must be 16..32");
+  if (cfg.lan.len < NeighborTable::kMinPrefix || cfg.lan.len > 32)
+    die("the LAN prefix " + format_prefix(cfg.lan) + ": the length must be 16..32");
+  if (cfg.wan_gateway != 0 && !cfg.wan.contains(cfg.wan_gateway))
+    die("the WAN gateway " + format_ipv4(cfg.wan_gateway) + " is not on the WAN subnet " + format_prefix(cfg.wan));
+  if (cfg.lan_gateway != 0 && !cfg.lan.contains(cfg.lan_gateway))
+    die("the LAN gateway " + format_ipv4(cfg.lan_gateway) + " is not on the LAN subnet " + format_prefix(cfg.lan));
   if (cfg.wan_mtu < 576) die("--wan-mtu: at least 576 (RFC 791), got " + std::to_string(cfg.wan_mtu));
   if (max_pseudowires > tables::kMaxPseudowires)
     die("--max-pseudowires: at most " + std::to_string(tables::kMaxPseudowires));
@@ -285,6 +360,13 @@ parse:
   shared.tables.header().lan_addr = cfg.lan.addr;
   shared.tables.header().dataplane_epoch.store(rte_get_tsc_cycles());
   shared.tables.header().dataplane_ready.store(1);
+  std::string pools;
+  for (uint32_t i = 0; i < cfg.sizes.n_pools; ++i)
+    pools += " " + format_ipv4(cfg.sizes.pools[i].base) + "-" +
+             format_ipv4(cfg.sizes.pools[i].base + cfg.sizes.pools[i].size - 1);
+  std::printf("l2tpgw-dataplane: WAN %s, LAN %s%s%s, pools:%s\n", format_prefix(cfg.wan).c_str(),
+              format_prefix(cfg.lan).c_str(), cfg.lan_proxy_arp ? " proxyarp" : "",
+              cfg.bridge_lan ? " bridged (bridge1)" : "", pools.empty() ? " none" : pools.c_str());
   std::printf("l2tpgw-dataplane: ready\n");
   std::fflush(stdout);
 

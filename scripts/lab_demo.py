@@ -58,7 +58,7 @@ def demo(app: Appliance, vm: vmlab.Vm, args: argparse.Namespace) -> None:
     client = Client(vm)
     print("client VM: preparing strongSwan, xl2tpd and pppd", flush=True)
     client.prepare()
-    app.start_dataplane()
+    app.start_dataplane(config_auth=args.auth)
     print(f"dataplane: running (pid {app.dp.p.pid}), log {app.dp.log_path}", flush=True)
     app.start_controlplane(args.auth)
     print(f"controlplane: attached, configuration {app.cfg}, log {app.cp.log_path}",

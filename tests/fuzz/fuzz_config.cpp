@@ -5,13 +5,16 @@
 //    come in line order and name lines of the input;
 //  - a loaded configuration printed with its secrets and loaded again is the same
 //    configuration, printing it again gives the same text, and the reload diff is empty;
-//  - the masked print loads only when it holds no masked secret.
+//  - the masked print loads only when it holds no masked secret;
+//  - what the dataplane takes from it (dataplane_settings) has disjoint ascending pools that
+//    hold no address outside the pps' pools, and every error names a line of the input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "controlplane/config/dataplane_settings.hpp"
 #include "controlplane/config/diff.hpp"
 #include "controlplane/config/loader.hpp"
 #include "controlplane/config/printer.hpp"
@@ -42,5 +45,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string masked = print_config(cfg);
   const bool has_mask = masked.find(kSecretMask) != std::string::npos;
   if (load_config(masked).ok() == has_mask) std::abort();
+
+  const DataplaneSettings ds = dataplane_settings(cfg, Ipv4Prefix{Ipv4{0xcb007101}, 24});
+  uint64_t covered = 0, pooled = 0;
+  for (size_t i = 0; i < ds.pools.size(); ++i) {
+    if (ds.pools[i].last < ds.pools[i].first) std::abort();
+    if (i > 0 && uint64_t{ds.pools[i].first.value} <= uint64_t{ds.pools[i - 1].last.value} + 1) std::abort();
+    covered += uint64_t{ds.pools[i].last.value} - ds.pools[i].first.value + 1;
+  }
+  for (const auto& [id, pp] : cfg.pps)
+    for (const Ipv4Range& p : pp.remote_address.value.pool) pooled += uint64_t{p.last.value} - p.first.value + 1;
+  if (covered > pooled) std::abort();  // merging never invents an address
+  for (const std::string& e : ds.errors) {
+    const unsigned long line = std::strtoul(e.c_str(), nullptr, 10);
+    if (line == 0 || line > lines) std::abort();
+  }
   return 0;
 }

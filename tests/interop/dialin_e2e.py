@@ -375,16 +375,24 @@ class Appliance:
             host(["ip", "-n", ns, "link", "set", dev, "up"])
         host(["ip", "-n", self.lan.name, "addr", "add", f"{LAN_HOST}/24", "dev", self.lanif])
 
-    def start_dataplane(self, extra_args: list[str] | None = None) -> None:
+    def start_dataplane(self, extra_args: list[str] | None = None,
+                        config_auth: str | None = None) -> None:
+        """With `config_auth`, the dataplane takes its LAN address, proxy ARP and pool from
+        the configuration file the controlplane will load (`--config`), and only the WAN
+        address from a flag (seed 000's uplink is PPPoE, which l2tpgw does not have)."""
         cpus = os.cpu_count() or 1
+        if config_auth:
+            self.cfg = self.write_config(config_auth)
+            addressing = ["--config", str(self.cfg), "--wan-addr", f"{DUT_WAN}/24"]
+        else:
+            addressing = ["--wan-addr", f"{DUT_WAN}/24", "--lan-addr", f"{DUT_LAN}/24",
+                          "--pool", f"{POOL_FIRST}-{POOL_LAST}"]
         self.dp = Proc("dataplane", self.dut.cmd([
             str(self.builddir / DATAPLANE), "--no-pci", "--file-prefix", self.prefix,
             "--lcores", f"0@0,1@{1 % cpus}",
             "--vdev", f"net_af_packet0,iface={self.tap},qpairs=2",
             "--vdev", f"net_af_packet1,iface={self.dplan},qpairs=2",
-            "--",
-            "--wan-addr", f"{DUT_WAN}/24", "--lan-addr", f"{DUT_LAN}/24",
-            "--pool", f"{POOL_FIRST}-{POOL_LAST}", "--max-sessions", "64",
+            "--", *addressing, "--max-sessions", "64",
             # The worker shares its CPU with qemu's TCG thread and other tests: back off.
             "--idle-sleep-us", "100"] + (extra_args or [])), self.logdir)
         self.dp.wait_for_output(READY_LINE, TIMEOUT_READY)
@@ -1449,7 +1457,7 @@ def main() -> int:
                     vm.wait_for("grep -q 'listening on' /tmp/tcpdump.log", timeout=20)
                 t0 = time.monotonic()
                 def appliance() -> None:
-                    app.start_dataplane()
+                    app.start_dataplane(config_auth="chap")
                     app.start_controlplane("chap")
                 ok = ok and res.case("setup: dataplane ready, controlplane attached with the "
                                      "seed-style configuration", appliance)

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// dataplane_settings: what `l2tpgw-dataplane --config` takes from the seeds' configurations.
+#include "controlplane/config/dataplane_settings.hpp"
+
+#include <gtest/gtest.h>
+
+#include "controlplane/config/values.hpp"
+#include "tests/unit/controlplane/config/config_test_util.hpp"
+
+namespace l2tpgw::cp::config {
+namespace {
+
+using test::load_fixture;
+
+Ipv4 ip(const char* s) { return *parse_ipv4(s); }
+Ipv4Prefix prefix(const char* s) { return *parse_ipv4_prefix(s); }
+
+DataplaneSettings settings_of(const std::string& text, std::optional<Ipv4Prefix> wan_hint = {}) {
+  LoadResult r = load_config(text);
+  EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].message);
+  return r.ok() ? dataplane_settings(*r.config, wan_hint) : DataplaneSettings{};
+}
+
+TEST(DataplaneSettings, Seed000MultipleClients) {
+  LoadResult r = load_fixture("000_multiple_clients_filled.txt");
+  ASSERT_TRUE(r.ok());
+  DataplaneSettings s = dataplane_settings(*r.config);
+  EXPECT_TRUE(s.errors.empty());
+  ASSERT_TRUE(s.lan);
+  EXPECT_EQ(s.lan->value, prefix("192.168.100.1/24"));
+  EXPECT_EQ(s.lan->line, 6u);
+  ASSERT_TRUE(s.lan_proxy_arp);
+  EXPECT_TRUE(s.lan_proxy_arp->value);
+  EXPECT_EQ(s.lan_proxy_arp->line, 7u);
+  EXPECT_FALSE(s.wan) << "the uplink is PPPoE on lan2: no static WAN address";
+  EXPECT_FALSE(s.wan_gateway) << "`ip route default gateway pp 1` is no address";
+  EXPECT_FALSE(s.bridge_lan);
+  ASSERT_EQ(s.pools.size(), 1u);
+  EXPECT_EQ(s.pools[0], (Ipv4Range{ip("192.168.100.10"), ip("192.168.100.20")}));
+}
+
+TEST(DataplaneSettings, Seed001BridgedLanAndStaticWan) {
+  LoadResult r = load_fixture("001_yamaha01_all_steps.txt");
+  ASSERT_TRUE(r.ok());
+  DataplaneSettings s = dataplane_settings(*r.config);
+  EXPECT_TRUE(s.errors.empty()) << s.errors.front();
+  ASSERT_TRUE(s.bridge_lan);
+  EXPECT_TRUE(s.bridge_lan->value);
+  ASSERT_TRUE(s.lan) << "the bridged LAN's address is bridge1's";
+  EXPECT_EQ(s.lan->value, prefix("192.168.100.1/24"));
+  ASSERT_TRUE(s.lan_proxy_arp);
+  EXPECT_TRUE(s.lan_proxy_arp->value) << "ip bridge1 proxyarp on";
+  ASSERT_TRUE(s.wan);
+  EXPECT_EQ(s.wan->value, prefix("192.168.1.1/24"));
+  ASSERT_TRUE(s.wan_gateway);
+  EXPECT_EQ(s.wan_gateway->value, ip("192.168.1.2"));
+  EXPECT_FALSE(s.lan_gateway);
+  EXPECT_TRUE(s.pools.empty());
+}
+
+TEST(DataplaneSettings, UnsetProxyArpIsLeftToTheDefault) {
+  DataplaneSettings s = settings_of("ip lan1 address 192.0.2.1/24\n");
+  ASSERT_TRUE(s.lan);
+  EXPECT_FALSE(s.lan_proxy_arp);
+}
+
+TEST(DataplaneSettings, PoolsOfEveryPpMergeIntoDisjointRanges) {
+  DataplaneSettings s = settings_of(
+      "ip lan1 address 192.0.2.1/24\n"
+      "pp select anonymous\n"
+      " ip pp remote address pool 192.0.2.100-192.0.2.149 192.0.2.200-192.0.2.209\n"
+      "pp select 2\n"
+      " ip pp remote address pool 192.0.2.150-192.0.2.159\n"
+      "pp select 3\n"
+      " ip pp remote address pool 192.0.2.20-192.0.2.29\n");
+  ASSERT_EQ(s.pools.size(), 3u);
+  EXPECT_EQ(s.pools[0], (Ipv4Range{ip("192.0.2.20"), ip("192.0.2.29")}));
+  EXPECT_EQ(s.pools[1], (Ipv4Range{ip("192.0.2.100"), ip("192.0.2.159")})) << "adjacent ranges are one";
+  EXPECT_EQ(s.pools[2], (Ipv4Range{ip("192.0.2.200"), ip("192.0.2.209")}));
+}
+
+TEST(DataplaneSettings, GatewaysGoToThePortWhoseSubnetHoldsThem) {
+  DataplaneSettings s = settings_of(
+      "ip lan1 address 192.0.2.1/24\n"
+      "ip route default gateway 203.0.113.254\n"
+      "ip route 198.51.100.0/24 gateway 192.0.2.254\n",
+      prefix("203.0.113.1/24"));
+  EXPECT_TRUE(s.errors.empty());
+  ASSERT_TRUE(s.wan_gateway) << "on the --wan-addr subnet";
+  EXPECT_EQ(s.wan_gateway->value, ip("203.0.113.254"));
+  EXPECT_EQ(s.wan_gateway->line, 2u);
+  ASSERT_TRUE(s.lan_gateway);
+  EXPECT_EQ(s.lan_gateway->value, ip("192.0.2.254"));
+}
+
+TEST(DataplaneSettings, AGatewayNoPortReachesOrASecondNextHopIsAnErrorNamingItsLine) {
+  DataplaneSettings s = settings_of(
+      "ip lan1 address 192.0.2.1/24\n"
+      "ip route default gateway 203.0.113.254\n"
+      "ip route 198.51.100.0/24 gateway 192.0.2.254\n"
+      "ip route 10.0.0.0/8 gateway 192.0.2.253\n");
+  // Routes come in destination order: the default first, then 10/8 (line 4), then line 3.
+  ASSERT_EQ(s.errors.size(), 2u);
+  EXPECT_EQ(s.errors[0].rfind("2: ", 0), 0u) << s.errors[0];
+  EXPECT_NE(s.errors[0].find("neither the LAN nor the WAN"), std::string::npos) << s.errors[0];
+  EXPECT_EQ(s.errors[1].rfind("3: ", 0), 0u) << s.errors[1];
+  EXPECT_NE(s.errors[1].find("192.0.2.253 (line 4) is already"), std::string::npos) << s.errors[1];
+}
+
+}  // namespace
+}  // namespace l2tpgw::cp::config
