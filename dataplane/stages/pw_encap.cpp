@@ -31,7 +31,7 @@ void pw_encap(WorkerCtx& w, Burst& b) {
       continue;
     }
     const uint32_t frame_len = m->data_len;
-    const uint16_t sublayer = (r.flags & tables::kPwDefaultSublayer) ? 4 : 0;
+    const uint16_t sublayer = (r.flags & tables::kPwTxSublayer) ? 4 : 0;
     const uint16_t l2tp_len = static_cast<uint16_t>(wire::kL2tpv3DataHeaderLen + r.peer_cookie_len + sublayer);
     auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, static_cast<uint16_t>(8 + l2tp_len)));
     if (!p) { b.drop(i, DropReason::NoHeadroom); continue; }
