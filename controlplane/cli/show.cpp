@@ -312,6 +312,7 @@ std::string show_counters(const CounterSnapshot& c) {
   out += "Injected by the controlplane (since it started)\n";
   appendf(out, "  %-26s %llu\n", "raw", ull(c.inject.raw));
   appendf(out, "  %-26s %llu\n", "esp", ull(c.inject.esp));
+  appendf(out, "  %-26s %llu\n", "udp", ull(c.inject.udp));
   appendf(out, "  %-26s %llu\n", "failed",
           ull(c.inject.no_sa + c.inject.no_worker + c.inject.ring_full + c.inject.alloc_failed + c.inject.too_big));
   appendf(out, "Dataplane events received: %llu\n", ull(c.events));

@@ -74,4 +74,20 @@ InjectResult Injector::send_esp(rte_mbuf* m, uint32_t sa_slot) {
   return r;
 }
 
+InjectResult Injector::send_udp(rte_mbuf* m, uint32_t src, uint32_t dst, uint8_t worker) {
+  if (worker >= tables_.n_workers() || rings_[worker] == nullptr) {
+    counters_.no_worker++;
+    rte_pktmbuf_free(m);
+    return InjectResult::NoSuchWorker;
+  }
+  PktMeta& md = meta(m);
+  std::memset(&md, 0, sizeof(md));
+  md.outer_src = src;
+  md.outer_dst = dst;
+  md.resume = static_cast<uint8_t>(InjectNext::UdpWan);
+  const InjectResult r = enqueue(m, worker);
+  if (r == InjectResult::Ok) counters_.udp++;
+  return r;
+}
+
 }  // namespace l2tpgw::cp
