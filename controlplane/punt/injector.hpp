@@ -76,6 +76,9 @@ class Injector {
 
  private:
   InjectResult enqueue(rte_mbuf* m, uint8_t worker);
+  // `m`'s PktMeta, cleared, when `worker` has an inject ring; else frees `m`, counts
+  // no_worker and returns nullptr.
+  PktMeta* meta_for_worker(rte_mbuf* m, uint8_t worker);
 
   rte_mempool* pool_;
   std::array<rte_ring*, tables::kMaxWorkers> rings_;
