@@ -8,6 +8,20 @@
 
 namespace l2tpgw::cp::bridge {
 
+namespace {
+
+// The LCCE's settings in the daemon. collision_window: a SCCRQ that lost the tie breaker can
+// trail our connection by a round trip and one retransmission (1 s), not by the LCCE's
+// default 10 s, while a peer that restarts soon after connecting (a rebooted router, a killed
+// process) would be refused that long; 3 s keeps the first apart from the second.
+l2tp::v3::Lcce::Config lcce_config() {
+  l2tp::v3::Lcce::Config c;
+  c.collision_window = std::chrono::seconds(3);
+  return c;
+}
+
+}  // namespace
+
 BridgeService::BridgeService() = default;
 
 BridgeService::~BridgeService() { detach(); }
@@ -29,7 +43,7 @@ PuntHandler BridgeService::l2tp_handler(PuntHandler l2tpv2) {
 
 void BridgeService::attach(DaemonServices& s) {
   services_ = &s;
-  l2l_ = std::make_unique<LanToLan>(s.installer, static_cast<LanToLanLink&>(*this), s.wan_addr);
+  l2l_ = std::make_unique<LanToLan>(s.installer, static_cast<LanToLanLink&>(*this), s.wan_addr, lcce_config());
   if (cfg_) l2l_->set_config(*cfg_, EventLoop::now());
   l2l_->adopt_installed(EventLoop::now());
   rearm();
