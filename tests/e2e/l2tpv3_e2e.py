@@ -14,7 +14,8 @@
 # Version L2TPv3, established, Circuit Status local:UP peer:UP, both sides); LAN hosts ping
 # each other across the bridge (ARP broadcasts cross); a 1472-byte-payload ping crosses; a
 # peer restart (A's controlplane and dataplane killed by PID, then started again) is healed by
-# always-on with no operator; a wrong tunnel password refuses the connection (LCCE counters).
+# always-on with no operator; a controlplane-only restart keeps the pseudowire forwarding
+# until the new session replaces it; a wrong tunnel password refuses the connection (LCCE counters).
 # Needs root and hugepages; exits 77 without them.
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import os
 import re
 import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -120,14 +120,10 @@ class Appliance(pw.Side):
 
 
 def main() -> int:
-    if os.geteuid() != 0:
-        print("l2tpv3_e2e: needs root")
+    setup = pw.two_sided_test("l2tpv3_e2e")
+    if setup is None:
         return SKIP
-    builddir = Path(sys.argv[sys.argv.index("--builddir") + 1]).resolve()
-    tag = str(os.getpid())
-    logdir = Path(tempfile.mkdtemp(prefix=f"l2tpv3-{tag}-",
-                                   dir=builddir / "e2e-logs" if (builddir / "e2e-logs").is_dir()
-                                   else None))
+    builddir, tag, logdir = setup
     a = Appliance("a", "b", tag, builddir, logdir)
     b = Appliance("b", "a", tag, builddir, logdir)
     res = Results()
@@ -175,6 +171,28 @@ def main() -> int:
                 raise TestFailure(f"A's `show status l2tp` shows no received frames:\n{a.status()}")
         res.case("the dataplane's L2TPv3 counters, the LCCE's `show counters` and the session's "
                  "packet counts moved", counters)
+
+        def controlplane_restart() -> None:
+            # Only B's controlplane dies: its pseudowire stays in the tables and forwards.
+            assert b.cp is not None
+            os.kill(b.cp.pid, signal.SIGKILL)
+            b.cp.p.wait(timeout=30)
+            pw.ping(a, b)
+            killed = time.monotonic()
+            b.start_controlplane()
+            b.cp.wait_for_output(r"pseudowire session \d+ from the previous controlplane keeps "
+                                 r"forwarding", UP_TIMEOUT)
+            for s in (a, b):
+                wait_until(s.up, UP_TIMEOUT, f"{s.name}'s tunnel after B's controlplane restart",
+                           interval=0.2)
+            b.cp.wait_for_output(r"bridged with lan1", UP_TIMEOUT)
+            figures["cp_back"] = time.monotonic() - killed
+            if b.lcce_counter("pw_replaced") != 1:
+                raise TestFailure("B's new session did not replace the adopted pseudowire")
+            pw.ping(b, a)
+        res.case("controlplane restart: B's controlplane killed by PID; the pseudowire keeps "
+                 "forwarding, the new controlplane adopts it and replaces it with its new "
+                 "session", controlplane_restart)
 
         def restart() -> None:
             a.kill()

@@ -85,6 +85,14 @@ struct Lab {
       s->l2l->on_control(std::span<const uint8_t>(d.udp).subspan(8), l2tp::L2tpPeer{d.src, sport, 0}, now);
     }
   }
+  // Both with seed 001, run until the pseudowire is up on each side.
+  void up() {
+    a.start(seed001(kWanA), now);
+    b.start(seed001(kWanB), now);
+    run(seconds(10));
+    ASSERT_EQ(a.installer.pseudowires().size(), 1u);
+    ASSERT_EQ(b.installer.pseudowires().size(), 1u);
+  }
   // Runs both for `span` in 100 ms steps, firing their timers.
   void run(Duration span) {
     const TimePoint end = now + span;
@@ -185,10 +193,8 @@ TEST(LanToLan, SessionOfATunnelOutsideBridge1IsNotInstalled) {
 
 TEST(LanToLan, ReloadWithoutTheTunnelRemovesItsPseudowire) {
   Lab lab;
-  lab.a.start(seed001(kWanA), lab.now);
-  lab.b.start(seed001(kWanB), lab.now);
-  lab.run(seconds(10));
-  ASSERT_EQ(lab.a.installer.pseudowires().size(), 1u);
+  lab.up();
+  if (::testing::Test::HasFatalFailure()) return;
   // The same configuration again changes nothing.
   lab.a.installer.clear_calls();
   lab.a.l2l->set_config(parse(seed001(kWanA)), lab.now);
@@ -203,10 +209,8 @@ TEST(LanToLan, ReloadWithoutTheTunnelRemovesItsPseudowire) {
 
 TEST(LanToLan, RestartAdoptsThePseudowireUntilTheNewSessionReplacesIt) {
   Lab lab;
-  lab.a.start(seed001(kWanA), lab.now);
-  lab.b.start(seed001(kWanB), lab.now);
-  lab.run(seconds(10));
-  ASSERT_EQ(lab.a.installer.pseudowires().size(), 1u);
+  lab.up();
+  if (::testing::Test::HasFatalFailure()) return;
   const uint32_t old_a = lab.a.installer.pseudowires()[0].session_id;
   const uint32_t old_b = lab.b.installer.pseudowires()[0].session_id;
   // A static pseudowire (l2tpgw-sessionctl) to someone else: never touched.
