@@ -76,7 +76,13 @@ inline PktMeta& meta(rte_mbuf* m) { return *static_cast<PktMeta*>(rte_mbuf_to_pr
 //               IPv4 header and Ethernet (resolving the next hop). Enqueue it on the SA's
 //               owner worker's ring: another worker drops it as EspNoOutboundSa.
 //   TxWan/TxLan data = a complete Ethernet frame, transmitted as it is.
-enum class InjectNext : uint8_t { EspEncrypt = 7, TxWan = 8, TxLan = 9 };
+//   UdpWan      data = a UDP datagram (header included) to send in the clear from outer_src
+//               (0: the WAN address) to outer_dst (host order): the worker adds the IPv4
+//               header and Ethernet (resolving the next hop) and sends it on the WAN port
+//               (`l2tpv3-raw` control messages, which no received frame tells the way back
+//               for: an always-on initiator speaks first). Not a node: the worker turns it
+//               into TxWan when it dequeues it. Any worker's ring.
+enum class InjectNext : uint8_t { EspEncrypt = 7, TxWan = 8, TxLan = 9, UdpWan = 64 };
 
 // The dataplane-events ring (kEventRingName) carries 8-byte elements: kind << 32 | argument.
 enum class DpEventKind : uint32_t {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "controlplane/access/access_service.hpp"
+#include "controlplane/bridge/bridge_service.hpp"
 #include "controlplane/config/check_config.hpp"
 #include "controlplane/daemon/config_store.hpp"
 #include "controlplane/daemon/daemon.hpp"
@@ -42,9 +43,12 @@ int main(int argc, char** argv) {
   l2tpgw::cp::ike::IkeService ike;
   // Remote access (issue 5): L2TP control and PPP on the SA pairs IKE installs.
   l2tpgw::cp::access::AccessService access;
+  // LAN-to-LAN (issue 6): the L2TPv3 tunnels of the configuration as bridge1's pseudowires.
+  l2tpgw::cp::bridge::BridgeService bridge;
   if (store.running()) {
     ike.set_config(*store.running());
     access.set_config(*store.running());
+    bridge.set_config(*store.running());
   }
   auto pair_of = [](const l2tpgw::cp::ike::ChildSaEvent& e) {
     return l2tpgw::cp::access::IpsecPair{e.peer_index, e.slot_in, e.slot_out};
@@ -56,28 +60,36 @@ int main(int argc, char** argv) {
   access.set_drop_peer([&ike](uint32_t peer_index) { ike.delete_peer(peer_index, "L2TP peer unreachable"); });
   l2tpgw::cp::DaemonHooks hooks;
   hooks.config = store.hooks(opt.config_path);
-  hooks.config.load = [&store, &ike, &access, load = hooks.config.load](const std::string& path) {
+  hooks.config.load = [&store, &ike, &access, &bridge, load = hooks.config.load](const std::string& path) {
     l2tpgw::cp::Reply r = load(path);
     if (r.status == l2tpgw::cp::ReplyStatus::Ok && store.running()) {
       ike.set_config(*store.running());
       access.set_config(*store.running());
+      bridge.set_config(*store.running());
     }
     return r;
   };
   hooks.punt.ike = ike.punt_handler();
-  hooks.punt.l2tp_control = access.l2tp_handler();
+  // L2TPv3 control to the LCCE, L2TPv2 on to the LNS.
+  hooks.punt.l2tp_control = bridge.l2tp_handler(access.l2tp_handler());
   hooks.punt.ppp_control = access.ppp_handler();
-  hooks.annotate_show = [&access](l2tpgw::cp::ShowSnapshot& s) { access.annotate(s); };
-  hooks.annotate_counters = [&ike, &access](l2tpgw::cp::CounterSnapshot& c) {
+  hooks.annotate_show = [&access, &bridge](l2tpgw::cp::ShowSnapshot& s) {
+    access.annotate(s);
+    bridge.annotate(s);
+  };
+  hooks.annotate_counters = [&ike, &access, &bridge](l2tpgw::cp::CounterSnapshot& c) {
     ike.annotate(c);
     access.annotate(c);
+    bridge.annotate(c);
   };
   // IKE first: the SA pairs it already holds are announced to remote access as they come up.
-  hooks.on_attach = [&ike, &access](l2tpgw::cp::DaemonServices& s) {
+  hooks.on_attach = [&ike, &access, &bridge](l2tpgw::cp::DaemonServices& s) {
     access.attach(s);
     ike.attach(s);
+    bridge.attach(s);
   };
-  hooks.on_detach = [&ike, &access] {
+  hooks.on_detach = [&ike, &access, &bridge] {
+    bridge.detach();
     ike.detach();
     access.detach();
   };

@@ -108,7 +108,12 @@ constexpr uint32_t pw_slot(uint32_t session_id) { return session_id & kPwSlotMas
 constexpr uint32_t make_pw_session_id(uint32_t tag, uint32_t slot) { return (tag << kPwSlotBits) | slot; }
 inline constexpr uint8_t kMaxCookieLen = 8;  // RFC 3931 §4.1: 0, 4 or 8 octets
 
-inline constexpr uint8_t kPwDefaultSublayer = 0x01;  // RFC 3931 §4.6 Default L2-Specific Sublayer
+// RFC 3931 §4.6 Default L2-Specific Sublayer, per direction: an LCCE negotiates each one on
+// its own (§5.4.4, the L2-Specific Sublayer AVP says what the sender of the AVP wants to
+// receive), so the data messages we send may carry it while those we receive do not.
+inline constexpr uint8_t kPwTxSublayer = 0x01;  // we put it in the data messages we send
+inline constexpr uint8_t kPwRxSublayer = 0x02;  // the peer puts it in those it sends us
+inline constexpr uint8_t kPwDefaultSublayer = kPwTxSublayer | kPwRxSublayer;  // both ways
 
 // One L2TPv3 session carrying an Ethernet pseudowire (RFC 3931 §4.1.2.1 over UDP, RFC 4719),
 // indexed by the slot in our Session ID. writer: CP; readers: workers (RCU). `sa_out` is
@@ -127,7 +132,7 @@ struct alignas(64) PseudowireRecord {
   uint8_t peer_cookie_len;       // the cookie we send
   uint8_t owner_worker;
   uint8_t bridge;                // `bridge member bridgeN ... tunnelM`: N
-  uint8_t flags;                 // kPwDefaultSublayer
+  uint8_t flags;                 // kPwTxSublayer, kPwRxSublayer
   uint8_t reserved0[3];
   uint8_t local_cookie[kMaxCookieLen];
   uint8_t peer_cookie[kMaxCookieLen];

@@ -63,7 +63,7 @@ struct PseudowireParams {
   std::span<const uint8_t> local_cookie;   // 0, 4 or 8 bytes the peer sends us
   std::span<const uint8_t> peer_cookie;    // 0, 4 or 8 bytes we send
   uint8_t bridge = 1;             // at most kMaxBridgePseudowires in bridge 1
-  uint8_t flags = 0;              // kPwDefaultSublayer
+  uint8_t flags = 0;              // kPwTxSublayer, kPwRxSublayer (kPwDefaultSublayer: both)
 };
 
 class TableWriter {

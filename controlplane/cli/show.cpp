@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `show` renderers (layouts from the seeds, field by field).
 #include "controlplane/cli/show.hpp"
+#include "controlplane/l2tp/v3/status.hpp"
 
 #include <algorithm>
 #include <cstdarg>
@@ -199,9 +200,10 @@ std::string show_status_l2tp(const ShowSnapshot& s, std::optional<uint16_t> tunn
   }
   size_t n_sessions = 0;
   for (const auto& [id, r] : rows) n_sessions += r.sessions.size();
+  for (const l2tp::v3::LcceTunnelStatus& t : s.l2tpv3) n_sessions += t.sessions.size();
   std::string out = "------------------- L2TP INFORMATION -------------------\n";
   appendf(out, "Number of control table using Tunnel Control: %zu, Session Control: %zu\n",
-          rows.size(), n_sessions);
+          rows.size() + s.l2tpv3.size(), n_sessions);
   for (const auto& [id, r] : rows) {
     if (tunnel && r.number != *tunnel) continue;
     out += "\n";
@@ -230,6 +232,13 @@ std::string show_status_l2tp(const ShowSnapshot& s, std::optional<uint16_t> tunn
       appendf(out, "Received: %llu packets [%llu octets]\n", ull(u.rx_packets), ull(u.rx_octets));
       appendf(out, "Transmitted: %llu packets [%llu octets]\n", ull(u.tx_packets), ull(u.tx_octets));
     }
+  }
+  // L2TPv3 tunnels as seed 001 prints them ("TUNNEL[1]:", "Version: L2TPv3", the circuit
+  // status); numbered by their `tunnel select N`, as the L2TPv2 ones are.
+  for (const l2tp::v3::LcceTunnelStatus& t : s.l2tpv3) {
+    if (tunnel && t.interface != *tunnel) continue;
+    out += "\n";
+    out += l2tp::v3::format_tunnel_status(t);
   }
   return out;
 }
@@ -312,6 +321,7 @@ std::string show_counters(const CounterSnapshot& c) {
   out += "Injected by the controlplane (since it started)\n";
   appendf(out, "  %-26s %llu\n", "raw", ull(c.inject.raw));
   appendf(out, "  %-26s %llu\n", "esp", ull(c.inject.esp));
+  appendf(out, "  %-26s %llu\n", "udp", ull(c.inject.udp));
   appendf(out, "  %-26s %llu\n", "failed",
           ull(c.inject.no_sa + c.inject.no_worker + c.inject.ring_full + c.inject.alloc_failed + c.inject.too_big));
   appendf(out, "Dataplane events received: %llu\n", ull(c.events));

@@ -21,6 +21,7 @@
 #include "common/drop_reason.hpp"
 #include "controlplane/install/installer.hpp"
 #include "controlplane/l2tp/lns.hpp"
+#include "controlplane/l2tp/v3/lcce.hpp"
 #include "controlplane/punt/classify.hpp"
 #include "controlplane/punt/injector.hpp"
 #include "controlplane/punt/punt_channel.hpp"
@@ -38,6 +39,8 @@ struct ShowSnapshot {
   // interface); empty without an LNS, and after a restart for what the previous process
   // installed. Tunnels the LNS holds that are not installed yet are shown from it alone.
   std::vector<l2tp::L2tpTunnelStatus> l2tp;
+  // The L2TPv3 LCCE's tunnels (seed 001's layout, after the L2TPv2 ones); empty without one.
+  std::vector<l2tp::v3::LcceTunnelStatus> l2tpv3;
   // What PPP negotiated, by our session id (`show status pp`'s option lines and user).
   struct PpView {
     std::string lcp;       // "LCP Local: CHAP Magic-Number MRU, Remote: Magic-Number MRU"

@@ -307,7 +307,7 @@ void Daemon::finish_attach() {
   for (const InstalledSession& s : sessions)
     logf(LogLevel::Info, "[CP] installed: TUNNEL[%u] session %u client %s", s.tunnel_id, s.id, format_ipv4(s.client_addr).c_str());
   if (hooks_.on_attach) {
-    services_.emplace(DaemonServices{loop_, *installer_, *injector_});
+    services_.emplace(DaemonServices{loop_, *installer_, *injector_, h.wan_addr});
     hooks_.on_attach(*services_);
   }
   last_punt_ = EventLoop::now();

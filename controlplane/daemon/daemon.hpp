@@ -26,6 +26,7 @@ struct DaemonServices {
   EventLoop& loop;
   Installer& installer;
   Injector& injector;
+  uint32_t wan_addr = 0;  // host order: the dataplane's own WAN address (ShmHeader::wan_addr)
 };
 
 struct DaemonHooks {

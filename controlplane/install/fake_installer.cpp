@@ -275,4 +275,80 @@ std::vector<InstalledSession> FakeInstaller::sessions() const {
   return out;
 }
 
+Outcome<uint32_t> FakeInstaller::reserve_pw_session_id() {
+  std::string why;
+  if (take_failure(Op::ReservePwSessionId, &why)) return Outcome<uint32_t>::fail(why);
+  std::set<uint32_t> used;
+  for (const auto& [id, pw] : pws_) used.insert(tables::pw_slot(id));
+  for (uint32_t id : reserved_pws_) used.insert(tables::pw_slot(id));
+  const uint32_t slot = free_id(used);
+  if (!slot) {
+    calls_.push_back({Op::ReservePwSessionId, 0});
+    return Outcome<uint32_t>::fail("pseudowire table full");
+  }
+  const uint32_t id = tables::make_pw_session_id(next_tag_++ & 0xffff, slot);
+  reserved_pws_.insert(id);
+  calls_.push_back({Op::ReservePwSessionId, id});
+  return {id, {}};
+}
+
+bool FakeInstaller::release_pw_session_id(uint32_t id) {
+  std::string why;
+  if (take_failure(Op::ReleasePwSessionId, &why)) return false;
+  const bool ok = reserved_pws_.erase(id) != 0;
+  calls_.push_back({Op::ReleasePwSessionId, ok ? id : 0});
+  return ok;
+}
+
+Outcome<uint32_t> FakeInstaller::add_pseudowire(const tables::PseudowireParams& p) {
+  std::string why;
+  if (take_failure(Op::AddPseudowire, &why)) return Outcome<uint32_t>::fail(why);
+  auto refuse = [&](const char* e) {
+    calls_.push_back({Op::AddPseudowire, 0});
+    return Outcome<uint32_t>::fail(e);
+  };
+  auto bad_cookie = [](size_t n) { return n != 0 && n != 4 && n != 8; };
+  if (bad_cookie(p.local_cookie.size()) || bad_cookie(p.peer_cookie.size()))
+    return refuse("cookies are 0, 4 or 8 bytes (RFC 3931 §4.1)");
+  if (p.peer_session_id == 0) return refuse("peer session id 0 is reserved (RFC 3931 §4.1)");
+  if (p.peer_index != 0 && p.sa_out == 0) return refuse("a pseudowire bound to an IPsec peer needs its outbound SA");
+  uint32_t id = p.session_id;
+  if (id != 0) {
+    if (!reserved_pws_.erase(id)) return refuse("L2TPv3 session id was not reserved with reserve_pw_session_id");
+  } else {
+    auto r = reserve_pw_session_id();
+    if (!r) return refuse("pseudowire table full");
+    reserved_pws_.erase(r.value);
+    id = r.value;
+  }
+  Pseudowire& pw = pws_[id];
+  pw.record = InstalledPseudowire{id, p.peer_session_id, p.peer_index, p.sa_out, p.local_addr, p.peer_addr,
+                                  p.local_port, p.peer_port, static_cast<uint8_t>(p.local_cookie.size()),
+                                  static_cast<uint8_t>(p.peer_cookie.size()), p.bridge, p.flags, 0};
+  pw.local_cookie.assign(p.local_cookie.begin(), p.local_cookie.end());
+  pw.peer_cookie.assign(p.peer_cookie.begin(), p.peer_cookie.end());
+  calls_.push_back({Op::AddPseudowire, id});
+  return {id, {}};
+}
+
+bool FakeInstaller::del_pseudowire(uint32_t id) {
+  std::string why;
+  if (take_failure(Op::DelPseudowire, &why)) return false;
+  const bool ok = pws_.erase(id) != 0;
+  calls_.push_back({Op::DelPseudowire, ok ? id : 0});
+  return ok;
+}
+
+std::optional<SessionUsage> FakeInstaller::query_pseudowire(uint32_t id) const {
+  if (!pws_.contains(id)) return std::nullopt;
+  auto it = pw_usage_.find(id);
+  return it == pw_usage_.end() ? SessionUsage{} : it->second;
+}
+
+std::vector<InstalledPseudowire> FakeInstaller::pseudowires() const {
+  std::vector<InstalledPseudowire> out;
+  for (const auto& [id, pw] : pws_) out.push_back(pw.record);
+  return out;
+}
+
 }  // namespace l2tpgw::cp

@@ -19,7 +19,8 @@ class FakeInstaller final : public Installer {
   enum class Op : uint8_t {
     AllocSpi, ReleaseSpi, AddSa, DelSa, ReserveTunnelId, ReleaseTunnelId, ReserveSessionId,
     ReleaseSessionId, AddTunnel, UpdateTunnelSaOut, DelTunnel, AddSession, DelSession,
-    RetireSession, RetireTunnel
+    RetireSession, RetireTunnel, ReservePwSessionId, ReleasePwSessionId, AddPseudowire,
+    DelPseudowire
   };
   struct Call {
     Op op;
@@ -47,6 +48,13 @@ class FakeInstaller final : public Installer {
   bool retire_session(uint16_t session_id) override;
   std::optional<SessionUsage> query_session(uint16_t session_id) const override;
 
+  Outcome<uint32_t> reserve_pw_session_id() override;
+  bool release_pw_session_id(uint32_t id) override;
+  Outcome<uint32_t> add_pseudowire(const tables::PseudowireParams& p) override;
+  bool del_pseudowire(uint32_t id) override;
+  std::optional<SessionUsage> query_pseudowire(uint32_t id) const override;
+  std::vector<InstalledPseudowire> pseudowires() const override;
+
   std::vector<InstalledSa> sas() const override;
   std::vector<InstalledTunnel> tunnels() const override;
   std::vector<InstalledSession> sessions() const override;
@@ -58,6 +66,14 @@ class FakeInstaller final : public Installer {
   void fail_next(Op op, std::string why = "injected failure") { failures_[op] = std::move(why); }
   void set_sa_usage(uint32_t slot, SaUsage u) { sa_usage_[slot] = u; }
   void set_session_usage(uint16_t id, SessionUsage u) { session_usage_[id] = u; }
+  void set_pseudowire_usage(uint32_t id, SessionUsage u) { pw_usage_[id] = u; }
+  // What add_pseudowire was given, cookies included, by our Session ID.
+  struct Pseudowire {
+    InstalledPseudowire record;
+    std::vector<uint8_t> local_cookie, peer_cookie;
+  };
+  const std::map<uint32_t, Pseudowire>& pseudowire_params() const { return pws_; }
+  const std::set<uint32_t>& reserved_pw_session_ids() const { return reserved_pws_; }
   const std::vector<Call>& calls() const { return calls_; }
   void clear_calls() { calls_.clear(); }
 
@@ -73,6 +89,9 @@ class FakeInstaller final : public Installer {
   std::set<uint32_t> reserved_tunnels_, reserved_sessions_;  // from reserve_*_id
   std::map<uint32_t, SaUsage> sa_usage_;
   std::map<uint16_t, SessionUsage> session_usage_;
+  std::map<uint32_t, Pseudowire> pws_;         // by our Session ID
+  std::set<uint32_t> reserved_pws_;            // from reserve_pw_session_id
+  std::map<uint32_t, SessionUsage> pw_usage_;
   std::map<Op, std::string> failures_;
   std::vector<Call> calls_;
   uint32_t next_tag_ = 1;

@@ -66,6 +66,20 @@ struct InstalledSession {
   uint32_t installed_at = 0;    // Unix seconds, 0 = unknown
 };
 
+// One L2TPv3 Ethernet pseudowire (RFC 3931, RFC 4719), cookies left out.
+struct InstalledPseudowire {
+  uint32_t session_id = 0;      // ours (its slot in the low bits)
+  uint32_t peer_session_id = 0;
+  uint32_t peer_index = 0;      // 0 = plain L2TPv3 (`l2tpv3-raw`)
+  uint32_t sa_out = 0;
+  uint32_t local_addr = 0, peer_addr = 0;  // host order
+  uint16_t local_port = 0, peer_port = 0;
+  uint8_t local_cookie_len = 0, peer_cookie_len = 0;
+  uint8_t bridge = 0;
+  uint8_t flags = 0;            // tables::kPw*Sublayer
+  uint8_t owner_worker = 0;
+};
+
 // query_sa: what RFC 4301 §4.4.2.1 lifetimes are measured with.
 struct SaUsage {
   uint64_t packets = 0, octets = 0;
@@ -109,6 +123,20 @@ class Installer {
   // session goes on, and add_session with p.id may install it again.
   virtual bool retire_session(uint16_t session_id) = 0;
   virtual std::optional<SessionUsage> query_session(uint16_t session_id) const = 0;
+
+  // --- L2TPv3 Ethernet pseudowires (TableWriter's *_pseudowire, *_pw_session_id). An LCCE
+  // announces its Local Session ID in ICRQ/ICRP before the session is up: reserve it, then
+  // add_pseudowire with p.session_id set, or release it. The defaults refuse: an installer
+  // for tests of other machines need not know pseudowires.
+  virtual Outcome<uint32_t> reserve_pw_session_id() { return Outcome<uint32_t>::fail("no pseudowires here"); }
+  virtual bool release_pw_session_id(uint32_t /*session_id*/) { return false; }
+  virtual Outcome<uint32_t> add_pseudowire(const tables::PseudowireParams&) {
+    return Outcome<uint32_t>::fail("no pseudowires here");
+  }
+  virtual bool del_pseudowire(uint32_t /*session_id*/) { return false; }
+  // Frames and octets from the peer (rx) and to it (tx).
+  virtual std::optional<SessionUsage> query_pseudowire(uint32_t /*session_id*/) const { return std::nullopt; }
+  virtual std::vector<InstalledPseudowire> pseudowires() const { return {}; }
 
   // --- What is installed now; after a restart, what the previous controlplane left.
   virtual std::vector<InstalledSa> sas() const = 0;

@@ -40,6 +40,52 @@ Outcome<uint16_t> ShmInstaller::add_session(const tables::SessionParams& p) {
   return id ? Outcome<uint16_t>{id, {}} : Outcome<uint16_t>::fail(err);
 }
 
+Outcome<uint32_t> ShmInstaller::reserve_pw_session_id() {
+  std::string err;
+  const uint32_t id = w_.reserve_pw_session_id(&err);
+  return id ? Outcome<uint32_t>{id, {}} : Outcome<uint32_t>::fail(err);
+}
+
+Outcome<uint32_t> ShmInstaller::add_pseudowire(const tables::PseudowireParams& p) {
+  std::string err;
+  const uint32_t id = w_.add_pseudowire(p, &err);
+  return id ? Outcome<uint32_t>{id, {}} : Outcome<uint32_t>::fail(err);
+}
+
+std::optional<SessionUsage> ShmInstaller::query_pseudowire(uint32_t id) const {
+  const tables::SharedTables& t = w_.tables();
+  const uint32_t slot = tables::pw_slot(id);
+  if (slot == 0 || slot >= t.pw_slots()) return std::nullopt;
+  const tables::PseudowireRecord& r = t.pseudowire(slot);
+  if (!tables::published(r) || r.local_session_id != id) return std::nullopt;
+  const tables::SessionCounters& c = t.pw_counters(slot);
+  return SessionUsage{c.rx_packets, c.rx_octets, c.tx_packets, c.tx_octets};
+}
+
+std::vector<InstalledPseudowire> ShmInstaller::pseudowires() const {
+  const tables::SharedTables& t = w_.tables();
+  std::vector<InstalledPseudowire> out;
+  for (uint32_t id : w_.installed_pseudowires()) {
+    const tables::PseudowireRecord& r = t.pseudowire(tables::pw_slot(id));
+    InstalledPseudowire x;
+    x.session_id = id;
+    x.peer_session_id = r.peer_session_id;
+    x.peer_index = r.peer_index;
+    x.sa_out = r.sa_out.load(std::memory_order_relaxed);
+    x.local_addr = r.local_addr;
+    x.peer_addr = r.peer_addr;
+    x.local_port = r.local_port;
+    x.peer_port = r.peer_port;
+    x.local_cookie_len = r.local_cookie_len;
+    x.peer_cookie_len = r.peer_cookie_len;
+    x.bridge = r.bridge;
+    x.flags = r.flags;
+    x.owner_worker = r.owner_worker;
+    out.push_back(x);
+  }
+  return out;
+}
+
 std::optional<SaUsage> ShmInstaller::query_sa(uint32_t slot) const {
   const tables::SharedTables& t = w_.tables();
   if (slot == 0 || slot >= t.sa_slots() || !tables::published(t.sa(slot))) return std::nullopt;

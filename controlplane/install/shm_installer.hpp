@@ -35,6 +35,13 @@ class ShmInstaller final : public Installer {
   bool retire_session(uint16_t session_id) override { return w_.retire_session(session_id); }
   std::optional<SessionUsage> query_session(uint16_t session_id) const override;
 
+  Outcome<uint32_t> reserve_pw_session_id() override;
+  bool release_pw_session_id(uint32_t id) override { return w_.release_pw_session_id(id); }
+  Outcome<uint32_t> add_pseudowire(const tables::PseudowireParams& p) override;
+  bool del_pseudowire(uint32_t id) override { return w_.del_pseudowire(id); }
+  std::optional<SessionUsage> query_pseudowire(uint32_t id) const override;
+  std::vector<InstalledPseudowire> pseudowires() const override;
+
   std::vector<InstalledSa> sas() const override;
   std::vector<InstalledTunnel> tunnels() const override;
   std::vector<InstalledSession> sessions() const override;

@@ -88,6 +88,18 @@ wire::Result<wire::L2tpHeader> inner_l2tp(std::span<const uint8_t> data, uint32_
 
 PuntInfo classify_l2tp_control(PuntInfo info, std::span<const uint8_t> data) {
   uint32_t off = 0;
+  // RFC 3931 §3.2.1 over UDP: an L2TPv3 control message (version 3, T set) goes whole to
+  // the LCCE, whose codec checks the rest (Length, the AVPs, the digest).
+  if (auto udp = wire::decode_udp(ByteReader(data)); udp && udp->dst_port == wire::kPortL2tp) {
+    const std::span<const uint8_t> l2tp = sub(data, 8, udp->length - 8u);
+    if (auto v3 = wire::decode_l2tpv3(ByteReader(l2tp)); v3 && v3->control) {
+      info.cls = PuntClass::L2tpControl;
+      info.l2tp_peer_port = udp->src_port;
+      info.payload_off = 8;
+      info.payload_len = static_cast<uint32_t>(l2tp.size());
+      return info;
+    }
+  }
   auto l2 = inner_l2tp(data, &off, &info.l2tp_peer_port);
   if (!l2) return malformed(info, l2.error());
   if (!wire::l2tp_is_control(l2->flags)) return malformed(info, ParseError::BadFlags);

@@ -38,15 +38,21 @@ InjectResult Injector::enqueue(rte_mbuf* m, uint8_t worker) {
   return InjectResult::Ok;
 }
 
-InjectResult Injector::send_raw(rte_mbuf* m, TxPort port, uint8_t worker) {
+PktMeta* Injector::meta_for_worker(rte_mbuf* m, uint8_t worker) {
   if (worker >= tables_.n_workers() || rings_[worker] == nullptr) {
     counters_.no_worker++;
     rte_pktmbuf_free(m);
-    return InjectResult::NoSuchWorker;
+    return nullptr;
   }
   PktMeta& md = meta(m);
   std::memset(&md, 0, sizeof(md));  // the private area is not cleared by the pool
-  md.resume = static_cast<uint8_t>(port == TxPort::Wan ? InjectNext::TxWan : InjectNext::TxLan);
+  return &md;
+}
+
+InjectResult Injector::send_raw(rte_mbuf* m, TxPort port, uint8_t worker) {
+  PktMeta* md = meta_for_worker(m, worker);
+  if (!md) return InjectResult::NoSuchWorker;
+  md->resume = static_cast<uint8_t>(port == TxPort::Wan ? InjectNext::TxWan : InjectNext::TxLan);
   const InjectResult r = enqueue(m, worker);
   if (r == InjectResult::Ok) counters_.raw++;
   return r;
@@ -71,6 +77,17 @@ InjectResult Injector::send_esp(rte_mbuf* m, uint32_t sa_slot) {
   md.resume = static_cast<uint8_t>(InjectNext::EspEncrypt);
   const InjectResult r = enqueue(m, sa.owner_worker);
   if (r == InjectResult::Ok) counters_.esp++;
+  return r;
+}
+
+InjectResult Injector::send_udp(rte_mbuf* m, uint32_t src, uint32_t dst, uint8_t worker) {
+  PktMeta* md = meta_for_worker(m, worker);
+  if (!md) return InjectResult::NoSuchWorker;
+  md->outer_src = src;
+  md->outer_dst = dst;
+  md->resume = static_cast<uint8_t>(InjectNext::UdpWan);
+  const InjectResult r = enqueue(m, worker);
+  if (r == InjectResult::Ok) counters_.udp++;
   return r;
 }
 

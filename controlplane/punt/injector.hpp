@@ -39,7 +39,7 @@ constexpr const char* to_string(InjectResult r) {
 enum class TxPort : uint8_t { Wan, Lan };
 
 struct InjectCounters {
-  uint64_t raw = 0, esp = 0;
+  uint64_t raw = 0, esp = 0, udp = 0;
   uint64_t no_sa = 0, no_worker = 0, ring_full = 0, alloc_failed = 0, too_big = 0;
 };
 
@@ -67,10 +67,18 @@ class Injector {
   // SA's peer (its current NAT-T address). Always takes ownership.
   InjectResult send_esp(rte_mbuf* m, uint32_t sa_slot);
 
+  // `m` holds a UDP datagram, header included, to send in the clear from `src` (0: the WAN
+  // address) to `dst` (host order) on the WAN port (InjectNext::UdpWan): worker `worker`
+  // adds IPv4 and Ethernet, resolving the next hop by ARP. Always takes ownership.
+  InjectResult send_udp(rte_mbuf* m, uint32_t src, uint32_t dst, uint8_t worker);
+
   const InjectCounters& counters() const { return counters_; }
 
  private:
   InjectResult enqueue(rte_mbuf* m, uint8_t worker);
+  // `m`'s PktMeta, cleared, when `worker` has an inject ring; else frees `m`, counts
+  // no_worker and returns nullptr.
+  PktMeta* meta_for_worker(rte_mbuf* m, uint8_t worker);
 
   rte_mempool* pool_;
   std::array<rte_ring*, tables::kMaxWorkers> rings_;

@@ -93,7 +93,13 @@ void bridge(WorkerCtx& w, Burst& b) {
       b.drop(i, DropReason::BridgeFiltered);
       continue;
     }
-    const BridgePort out = dp.macs->lookup(mac_to_u64(frame), now);
+    BridgePort out = dp.macs->lookup(mac_to_u64(frame), now);
+    // Learned on a pseudowire that has gone since (its session ended, or the controlplane
+    // replaced it with a new session): the address is unknown again, as 802.1D §7.9 flushes
+    // a port's entries when the port leaves, until a frame from it is learned anew.
+    if (out != kBridgePortNone && out != kBridgePortLan &&
+        (out >= dp.tables.pw_slots() || !tables::published(dp.tables.pseudowire(out))))
+      out = kBridgePortNone;
     if (out == kBridgePortNone) {
       flood(w, b, i, in);
     } else if (out == in) {

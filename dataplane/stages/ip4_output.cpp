@@ -5,6 +5,7 @@
 #include "dataplane/stages/ip4_output.hpp"
 
 #include <rte_cycles.h>
+#include <rte_ip.h>
 
 #include "common/byte_reader.hpp"
 #include "common/wire/ipv4.hpp"
@@ -157,6 +158,29 @@ bool ip4_mtu_exceeded(WorkerCtx& w, Burst& b, uint16_t i, uint16_t mtu, Egress e
   w.count(Counter::Ipv4Fragmented);
   w.count(Counter::Ipv4FragmentsCreated, plan.count);
   return true;
+}
+
+void udp4_wan_output(WorkerCtx& w, Burst& b, uint16_t i, uint32_t src, uint32_t dst) {
+  const DataplaneConfig& cfg = *w.dp->cfg;
+  rte_mbuf* m = b.pkts[i];
+  auto* ip = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, 20));
+  if (!ip) { b.drop(i, DropReason::NoHeadroom); return; }
+  auto* h = reinterpret_cast<rte_ipv4_hdr*>(ip);
+  h->version_ihl = RTE_IPV4_VHL_DEF;
+  h->type_of_service = 0;
+  h->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(m->data_len));
+  h->packet_id = rte_cpu_to_be_16(static_cast<uint16_t>(w.ip_id++));
+  h->fragment_offset = 0;  // DF clear: the datagram must cross whatever the path MTU is
+  h->time_to_live = 64;
+  h->next_proto_id = wire::kIpProtoUdp;
+  h->src_addr = rte_cpu_to_be_32(src);
+  h->dst_addr = rte_cpu_to_be_32(dst);
+  h->hdr_checksum = 0;
+  h->hdr_checksum = rte_ipv4_cksum(h);
+  const uint32_t next_hop = cfg.wan.contains(dst) || !cfg.wan_gateway ? dst : cfg.wan_gateway;
+  if (m->data_len > cfg.wan_mtu && !ip4_mtu_exceeded(w, b, i, cfg.wan_mtu, Egress::Wan, next_hop))
+    return;
+  finish_ether_output(b, i, ether_output(w, m, next_hop, true), Next::TxWan);
 }
 
 }  // namespace l2tpgw::dp

@@ -44,4 +44,12 @@ int spawn_copy(WorkerCtx& w, rte_mbuf* m);
 bool ip4_mtu_exceeded(WorkerCtx& w, Burst& b, uint16_t i, uint16_t mtu, Egress egress,
                       uint32_t next_hop);
 
+// Packet i of `b`, a UDP datagram (header included) of ours, leaves by the WAN port in an
+// IPv4 header from `src` to `dst` (host order; DF clear, TTL 64), cut into fragments when it
+// exceeds the WAN MTU, towards `dst` on the WAN subnet or else the WAN gateway (ARP resolved
+// or held as ether_output does). Used by pw_encap (`l2tpv3-raw` data) and for the L2TPv3
+// control messages the controlplane injects (InjectNext::UdpWan). Drops it as NoHeadroom,
+// ArpUnresolved or as ip4_mtu_exceeded says.
+void udp4_wan_output(WorkerCtx& w, Burst& b, uint16_t i, uint32_t src, uint32_t dst);
+
 }  // namespace l2tpgw::dp

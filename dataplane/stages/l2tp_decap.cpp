@@ -47,7 +47,7 @@ void l2tpv3_input(WorkerCtx& w, Burst& b, uint16_t i, uint16_t udp_len) {
     b.handoff(i, r.owner_worker);
     return;
   }
-  const uint32_t sublayer = (r.flags & tables::kPwDefaultSublayer) ? 4 : 0;
+  const uint32_t sublayer = (r.flags & tables::kPwRxSublayer) ? 4 : 0;
   const uint32_t hdr = 8 + wire::kL2tpv3DataHeaderLen + r.local_cookie_len + sublayer;
   if (udp_len < hdr + RTE_ETHER_HDR_LEN) { b.drop(i, DropReason::L2tpMalformed); return; }
   // §4.1: "the cookie ... MUST be checked"; a wrong one is discarded.

@@ -5,8 +5,6 @@
 // l2tpv3`) it goes on to esp_encrypt with the pseudowire's outbound SA; plain
 // (`l2tpv3-raw`) it gets its outer IPv4 header here, is fragmented to the WAN MTU (the frame
 // stays whole for the peer to reassemble) and leaves by the WAN port.
-#include <rte_ip.h>
-
 #include "common/wire/ipv4.hpp"
 #include "common/wire/l2tp.hpp"
 #include "dataplane/stages/ip4_output.hpp"
@@ -31,7 +29,7 @@ void pw_encap(WorkerCtx& w, Burst& b) {
       continue;
     }
     const uint32_t frame_len = m->data_len;
-    const uint16_t sublayer = (r.flags & tables::kPwDefaultSublayer) ? 4 : 0;
+    const uint16_t sublayer = (r.flags & tables::kPwTxSublayer) ? 4 : 0;
     const uint16_t l2tp_len = static_cast<uint16_t>(wire::kL2tpv3DataHeaderLen + r.peer_cookie_len + sublayer);
     auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, static_cast<uint16_t>(8 + l2tp_len)));
     if (!p) { b.drop(i, DropReason::NoHeadroom); continue; }
@@ -61,25 +59,7 @@ void pw_encap(WorkerCtx& w, Burst& b) {
       b.next[i] = Next::EspEncrypt;
       continue;
     }
-    auto* ip = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, 20));
-    if (!ip) { b.drop(i, DropReason::NoHeadroom); continue; }
-    auto* h = reinterpret_cast<rte_ipv4_hdr*>(ip);
-    h->version_ihl = RTE_IPV4_VHL_DEF;
-    h->type_of_service = 0;
-    h->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(m->data_len));
-    h->packet_id = rte_cpu_to_be_16(static_cast<uint16_t>(w.ip_id++));
-    h->fragment_offset = 0;  // DF clear: the frame must cross whatever the path MTU is
-    h->time_to_live = 64;
-    h->next_proto_id = wire::kIpProtoUdp;
-    h->src_addr = rte_cpu_to_be_32(r.local_addr ? r.local_addr : cfg.wan.addr);
-    h->dst_addr = rte_cpu_to_be_32(r.peer_addr);
-    h->hdr_checksum = 0;
-    h->hdr_checksum = rte_ipv4_cksum(h);
-    const uint32_t next_hop = cfg.wan.contains(r.peer_addr) || !cfg.wan_gateway ? r.peer_addr
-                                                                                 : cfg.wan_gateway;
-    if (m->data_len > cfg.wan_mtu && !ip4_mtu_exceeded(w, b, i, cfg.wan_mtu, Egress::Wan, next_hop))
-      continue;
-    finish_ether_output(b, i, ether_output(w, m, next_hop, true), Next::TxWan);
+    udp4_wan_output(w, b, i, r.local_addr ? r.local_addr : cfg.wan.addr, r.peer_addr);
   }
 }
 

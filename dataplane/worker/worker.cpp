@@ -10,6 +10,8 @@
 #include <atomic>
 
 #include "dataplane/mbuf_meta.hpp"
+#include "dataplane/stages/ip4_output.hpp"
+#include "dataplane/stages/stage_util.hpp"
 #include "dataplane/worker/idle_backoff.hpp"
 
 namespace l2tpgw::dp {
@@ -213,6 +215,16 @@ int worker_main(void* arg) {
       busy = true;
       for (uint16_t i = 0; i < b.n; ++i) {
         PktMeta& md = meta(b.pkts[i]);
+        if (md.resume == static_cast<uint8_t>(InjectNext::UdpWan)) {
+          b.next[i] = Next::Drop;
+          if (b.pkts[i]->data_len < 8 || md.outer_dst == 0 || !make_contiguous(b.pkts[i])) {
+            b.drop(i, DropReason::InjectMalformed);
+            continue;
+          }
+          w.count(Counter::InjectRaw);
+          udp4_wan_output(w, b, i, md.outer_src ? md.outer_src : cfg.wan.addr, md.outer_dst);
+          continue;
+        }
         const Next n = static_cast<Next>(md.resume);
         // The other process's slot is a claim: the stages index tables with it.
         const bool slot_ok = n != Next::EspEncrypt || md.sa_slot < dp.tables.sa_slots();

@@ -127,15 +127,25 @@ def ping(src: Side, dst: Side, size: int = 56, count: int = 3) -> str:
     return p.stdout
 
 
-def main() -> int:
+def two_sided_test(name: str) -> tuple[Path, str, Path] | None:
+    """The build directory (--builddir), a tag for this run's names and its log directory;
+    None when not root (the caller exits SKIP)."""
     if os.geteuid() != 0:
-        print("pseudowire_e2e: needs root")
-        return SKIP
+        print(f"{name}: needs root")
+        return None
     builddir = Path(sys.argv[sys.argv.index("--builddir") + 1]).resolve()
     tag = str(os.getpid())
-    logdir = Path(tempfile.mkdtemp(prefix=f"pseudowire-{tag}-",
+    logdir = Path(tempfile.mkdtemp(prefix=f"{name.removesuffix('_e2e')}-{tag}-",
                                    dir=builddir / "e2e-logs" if (builddir / "e2e-logs").is_dir()
                                    else None))
+    return builddir, tag, logdir
+
+
+def main() -> int:
+    setup = two_sided_test("pseudowire_e2e")
+    if setup is None:
+        return SKIP
+    builddir, tag, logdir = setup
     a, b = Side("a", tag, builddir, logdir), Side("b", tag, builddir, logdir)
     res = Results()
     t0 = time.monotonic()

@@ -117,6 +117,28 @@ TEST(Show, StatusL2tpWithWhatTheLnsKnows) {
   EXPECT_NE(other.find("Tunnel has 0 sessions.\n"), std::string::npos) << other;
 }
 
+TEST(Show, StatusL2tpListsTheL2tpv3TunnelsAfterTheL2tpv2Ones) {
+  const FakeInstaller f = one_client();
+  ShowSnapshot snap = take_snapshot(f, kWan, kLan, kNow);
+  l2tp::v3::LcceTunnelStatus v3;
+  v3.interface = 2;  // TUNNEL[1] is the installed L2TPv2 tunnel's number
+  v3.state = "established";
+  v3.ccid = 51998;
+  v3.peer_ccid = 27105;
+  v3.local_addr = kWan;
+  v3.peer = {0xc6336402, 1701, 0};
+  v3.sessions.push_back({"established", 38520, 25157, true, true, 56, 0, 0, 0, 0});
+  snap.l2tpv3 = {v3};
+  const std::string all = show_status_l2tp(snap, std::nullopt);
+  EXPECT_NE(all.find("Tunnel Control: 2, Session Control: 2\n"), std::string::npos) << all;
+  EXPECT_LT(all.find("Version: L2TPv2"), all.find("Version: L2TPv3")) << all;
+  const std::string one = show_status_l2tp(snap, 2);
+  EXPECT_EQ(one.find("Version: L2TPv2"), std::string::npos) << one;
+  EXPECT_NE(one.find("\nTUNNEL[2]:\nTunnel State: established\nVersion: L2TPv3\nLocal Tunnel ID: 51998\n"),
+            std::string::npos) << one;
+  EXPECT_NE(one.find("Circuit Status local:UP peer:UP\n56 seconds connection.\n"), std::string::npos) << one;
+}
+
 TEST(Show, StatusPpFollowsTheSeedLineByLine) {
   const FakeInstaller f = one_client();
   const auto out = show_status_pp(take_snapshot(f, kWan, kLan, kNow), false, 1);

@@ -98,10 +98,28 @@ TEST(PuntClassify, L2tpControlRefusals) {
   // A data message is not a control message; nor is a message to another port.
   EXPECT_EQ(classify(PuntKind::L2tpControl, ppp_ctl(wire::kPppLcp)).cls, PuntClass::Malformed);
   EXPECT_EQ(classify(PuntKind::L2tpControl, udp(1701, 1702, l2tp_control(5, 0, {}))).cls, PuntClass::Malformed);
-  // L2TPv3 header version.
-  Bytes v3 = l2tp_ctl();
-  v3[8 + 1] = 0x03;
-  EXPECT_EQ(classify(PuntKind::L2tpControl, v3).cls, PuntClass::Malformed);
+  // Neither L2TPv2 nor L2TPv3.
+  Bytes v4 = l2tp_ctl();
+  v4[8 + 1] = 0x04;
+  EXPECT_EQ(classify(PuntKind::L2tpControl, v4).cls, PuntClass::Malformed);
+  // An L2TPv3 data message (T clear) is not a control message either.
+  EXPECT_EQ(classify(PuntKind::L2tpControl, udp(1701, 1701, Bytes{0, 3, 0, 0, 0, 0, 0, 9})).cls,
+            PuntClass::Malformed);
+}
+
+// RFC 3931 §3.2.1 over UDP (`tunnel encapsulation l2tpv3-raw`): the whole message goes to the
+// LCCE, which decodes it itself; the peer's port is the UDP source port.
+Bytes l2tpv3_ctl() {
+  return udp(1702, 1701, Bytes{0xc8, 0x03, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0});  // ZLB, CCID 0
+}
+
+TEST(PuntClassify, L2tpv3ControlGoesWholeToTheLcce) {
+  const PuntInfo i = classify(PuntKind::L2tpControl, l2tpv3_ctl());
+  ASSERT_EQ(i.cls, PuntClass::L2tpControl);
+  EXPECT_EQ(i.payload_off, 8u);
+  EXPECT_EQ(i.payload_len, 12u);
+  EXPECT_EQ(i.l2tp_peer_port, 1702);
+  EXPECT_EQ(i.peer_addr, kPeer);
 }
 
 TEST(PuntClassify, PppControlByProtocol) {
@@ -155,6 +173,7 @@ TEST(PuntClassify, TruncationAtEveryByte) {
       {PuntKind::Ike, ike500(8)},
       {PuntKind::Ike, ike4500(8)},
       {PuntKind::L2tpControl, l2tp_ctl()},
+      {PuntKind::L2tpControl, l2tpv3_ctl()},
       {PuntKind::PppControl, ppp_ctl(wire::kPppLcp)},
       {PuntKind::ToSelf, cat({ether(), ipv4(1, 2, 17, udp(1, 2, Bytes(5, 0)))})},
       {PuntKind::ToSelfTunnel, ipv4(1, 2, 17, udp(1, 2, Bytes(5, 0)))},
