@@ -5,11 +5,13 @@
 # configuration (`tunnel encapsulation l2tpv3-raw`, `l2tp always-on on`, `l2tp tunnel auth on
 # PASSWORD`, keepalive, `bridge member bridge1 lan1 tunnel1`), on documentation addresses.
 #
-#   ns lanA (192.0.2.11/24) -- [appliance A, --bridge-lan] 198.51.100.1 ==WAN veth==
-#                              198.51.100.2 [appliance B, --bridge-lan] -- ns lanB (192.0.2.12/24)
+#   ns lanA (192.0.2.11/24) -- [appliance A] 198.51.100.1 ==WAN veth==
+#                              198.51.100.2 [appliance B] -- ns lanB (192.0.2.12/24)
 #
 # The namespaces and dataplanes are pseudowire_e2e.py's (the static-pseudowire test), with
-# this test's names; here nothing is installed by hand: the controlplanes do it.
+# this test's names; here nothing is installed by hand, and both processes of an appliance
+# read the one configuration file: the dataplane its addresses and bridge (`ip lan2 address`,
+# `ip bridge1 address`, `bridge member bridge1 lan1 tunnel1`), the controlplane the rest.
 # Checks: the control connection and the session come up by themselves (`show status l2tp`:
 # Version L2TPv3, established, Circuit Status local:UP peer:UP, both sides); LAN hosts ping
 # each other across the bridge (ARP broadcasts cross); a 1472-byte-payload ping crosses; a
@@ -43,6 +45,9 @@ def seed001(me: str, peer: str, password: str = PASSWORD) -> str:
     """Seed 001's YAMAHA01/02 blocks with this lab's addresses: the tunnel's endpoints are the
     WAN addresses (no NAT in front of us), the router ids the bridge addresses."""
     return "\n".join([
+        f"ip lan2 address {pw.WAN[me]}/24",
+        f"ip bridge1 address {pw.LAN_DP[me]}/24",
+        "ip bridge1 proxyarp on",
         "bridge member bridge1 lan1 tunnel1",
         "tunnel select 1",
         " tunnel encapsulation l2tpv3-raw",
@@ -135,7 +140,7 @@ def main() -> int:
 
         def start() -> None:
             for s in (a, b):
-                s.start()
+                s.start(s.config)
             started = time.monotonic()
             for s in (a, b):
                 s.start_controlplane()
@@ -197,7 +202,7 @@ def main() -> int:
         def restart() -> None:
             a.kill()
             killed = time.monotonic()
-            a.start()
+            a.start(a.config)
             a.start_controlplane()
             for s in (a, b):
                 wait_until(s.up, UP_TIMEOUT, f"{s.name}'s tunnel to come back after A's restart",

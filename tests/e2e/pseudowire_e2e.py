@@ -60,15 +60,19 @@ class Side:
     def ns_cmd(self, cmd: list[str]) -> list[str]:
         return ["ip", "netns", "exec", self.ns] + cmd
 
-    def start(self) -> None:
+    def start(self, config: Path | None = None) -> None:
+        """With `config`, the addresses and the bridge come from that configuration file
+        (`--config`: ip lan2 address, ip bridge1 address, bridge member bridge1 lan1 ...)."""
         cpus = os.cpu_count() or 1
+        addressing = (["--config", str(config)] if config else
+                      ["--wan-addr", f"{WAN[self.name]}/24", "--lan-addr",
+                       f"{LAN_DP[self.name]}/24", "--bridge-lan"])
         self.dp = Proc(f"dataplane-{self.name}", self.ns_cmd([
             str(self.builddir / DATAPLANE), "--no-pci", "--file-prefix", self.prefix,
             "--lcores", f"0@0,1@{1 % cpus}",
             "--vdev", f"net_af_packet0,iface={self.wan_if},qpairs=2",
             "--vdev", f"net_af_packet1,iface={self.lan_if},qpairs=2",
-            "--", "--wan-addr", f"{WAN[self.name]}/24", "--lan-addr", f"{LAN_DP[self.name]}/24",
-            "--max-sessions", "16", "--max-pseudowires", "4", "--bridge-lan",
+            "--", *addressing, "--max-sessions", "16", "--max-pseudowires", "4",
             "--idle-sleep-us", "100"]), self.logdir)
         self.dp.wait_for_output(r"^l2tpgw-dataplane: ready", 90)
 
