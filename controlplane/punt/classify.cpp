@@ -92,7 +92,9 @@ PuntInfo classify_l2tp_control(PuntInfo info, std::span<const uint8_t> data) {
   // the LCCE, whose codec checks the rest (Length, the AVPs, the digest).
   if (auto udp = wire::decode_udp(ByteReader(data)); udp && udp->dst_port == wire::kPortL2tp) {
     const std::span<const uint8_t> l2tp = sub(data, 8, udp->length - 8u);
-    if (auto v3 = wire::decode_l2tpv3(ByteReader(l2tp)); v3 && v3->control) {
+    // §3.2.1: flags, Length, Control Connection ID, Ns, Nr: 12 octets at the least.
+    constexpr size_t kControlHeaderLen = 12;
+    if (auto v3 = wire::decode_l2tpv3(ByteReader(l2tp)); v3 && v3->control && l2tp.size() >= kControlHeaderLen) {
       info.cls = PuntClass::L2tpControl;
       info.l2tp_peer_port = udp->src_port;
       info.payload_off = 8;

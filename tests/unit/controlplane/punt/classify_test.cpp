@@ -122,6 +122,13 @@ TEST(PuntClassify, L2tpv3ControlGoesWholeToTheLcce) {
   EXPECT_EQ(i.peer_addr, kPeer);
 }
 
+TEST(PuntClassify, L2tpv3ControlShorterThanItsHeaderIsNotHandedOn) {
+  // Flags, Length and the Control Connection ID, but no Ns/Nr (found by fuzz_punt_classify).
+  const PuntInfo i = classify(PuntKind::L2tpControl, udp(1702, 1701, Bytes{0x80, 0x03, 0, 8, 0, 0, 0, 1}));
+  EXPECT_NE(i.cls, PuntClass::L2tpControl);
+  EXPECT_EQ(i.payload_len, 0u);
+}
+
 TEST(PuntClassify, PppControlByProtocol) {
   const std::pair<uint16_t, PuntClass> cases[] = {
       {wire::kPppLcp, PuntClass::PppLcp},   {wire::kPppPap, PuntClass::PppAuth},
