@@ -20,6 +20,22 @@
 namespace l2tpgw::cp::ike {
 namespace {
 
+// The offer's transforms as text, for the NO-PROPOSAL-CHOSEN log line.
+std::string offered(const SaPayload& sa) {
+  std::string out;
+  for (const auto& p : sa.proposals) {
+    for (const auto& t : p.transforms) {
+      if (!out.empty()) out += ", ";
+      if (out.size() > 200) return out + "...";
+      auto s = decode_phase1_transform(t);
+      out += s ? describe(*s) : "unsupported transform " + std::to_string(t.number);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 // RFC 3947 §3.1: the NAT-T vendor IDs, best first.
 NatT natt_of(ByteView vid) {
   auto is = [&](const std::array<uint8_t, 16>& v) {
@@ -42,22 +58,6 @@ ByteView vid_of(NatT v) {
   }
   return {};
 }
-
-// The offer's transforms as text, for the NO-PROPOSAL-CHOSEN log line.
-std::string offered(const SaPayload& sa) {
-  std::string out;
-  for (const auto& p : sa.proposals) {
-    for (const auto& t : p.transforms) {
-      if (!out.empty()) out += ", ";
-      if (out.size() > 200) return out + "...";
-      auto s = decode_phase1_transform(t);
-      out += s ? describe(*s) : "unsupported transform " + std::to_string(t.number);
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 void IkeResponder::main_mode_1(const Endpoint& local, const Endpoint& peer,
                                const IsakmpHeader& h, ByteView message, TimePoint now) {
@@ -201,6 +201,7 @@ void IkeResponder::main_mode(IkeSa& sa, const Endpoint& local, const Endpoint& p
     resend(sa.local, sa.peer, sa.last_reply, sa.duplicate_replies);
     return;
   }
+  if (sa.initiator) return initiator_main_mode(sa, local, peer, h, message, now);
   switch (sa.state) {
     case MainModeState::Sa:
       // MM3 is not authenticated: it must come from where MM1 came from.
@@ -455,10 +456,11 @@ void IkeResponder::established(IkeSa& sa, TimePoint now, bool initial) {
   }
   ++counters_[IkeCounter::Phase1Established];
   logf(LogLevel::Info,
-       "[IKE] ISAKMP SA[%llu] established with %s (%s, lifetime %us, NAT-T %s%s, peering %u)",
+       "[IKE] ISAKMP SA[%llu] established with %s (%s, lifetime %us, NAT-T %s%s, peering %u%s)",
        static_cast<unsigned long long>(serial), endpoint_str(sa.peer).c_str(),
        describe(sa.suite).c_str(), lifetime, std::string(to_string(sa.natt)).c_str(),
-       sa.nat() ? " behind NAT" : "", sa.peer_index);
+       sa.nat() ? " behind NAT" : "", sa.peer_index, sa.initiator ? ", initiator" : "");
+  if (sa.initiator) initiator_established(sa, now);
 }
 
 // RFC 2407 §4.6.3.3: the peer has just rebooted and lost every SA with us: drop the ISAKMP and

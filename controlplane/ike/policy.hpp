@@ -19,6 +19,7 @@
 
 #include "common/crypto/esp_alg.hpp"
 #include "controlplane/ike/crypto.hpp"
+#include "controlplane/ike/proposal.hpp"
 #include "controlplane/ike/wire.hpp"
 
 namespace l2tpgw::cp::ike {
@@ -109,9 +110,36 @@ struct ResponderLimits {
   int max_duplicate_replies = 8;
 };
 
+// A peering this side starts itself (the initiator role, RFC 2409 §5 and §5.5): a LAN-to-LAN
+// tunnel whose `ipsec ike remote address G ADDRESS` names the peer. The pre-shared key, DPD,
+// NAT-T and lifetimes come from the peer's PeerPolicy (found by peer_addr); the offers from
+// `ipsec ike encryption|hash|group G` and the gateway's `ipsec sa policy` lines.
+struct Connection {
+  uint32_t gateway_id = 0;
+  uint32_t local_addr = 0;  // `ipsec ike local address G` (host order)
+  uint32_t peer_addr = 0;
+  // MM1's transforms in our order of preference (their lifetimes are what we ask for).
+  std::vector<Phase1Suite> ike_offers;
+  // QM1's proposals, one transform each; the encapsulation mode is set per exchange (UDP-
+  // encapsulated transport behind a NAT, RFC 3947 §5.1), the PFS group from pfs_group.
+  std::vector<EspSuite> esp_offers;
+  std::optional<DhGroup> pfs_group;  // `ipsec ike pfs G on`: the phase-1 group
+  // `ipsec auto refresh [G] on`: keep the SAs up, re-initiating after DPD found the peer dead
+  // or the peer deleted them; off: one attempt per initiate() call.
+  bool auto_refresh = true;
+  // Rekey before expiry (strongSwan's margintime): a new exchange starts when this share of an
+  // SA's lifetime has passed (soft lifetime, RFC 4301 §4.4.2.1).
+  uint32_t rekey_percent = 90;
+  // After a failed Main Mode (no answer, refused, wrong key), the next attempt waits this
+  // long, doubling up to retry_max.
+  std::chrono::seconds retry_initial{10};
+  std::chrono::seconds retry_max{120};
+};
+
 struct ResponderConfig {
   PolicyTable policies;
   ResponderLimits limits;
+  std::vector<Connection> connections;
   uint16_t l2tp_port = 1701;  // `ipsec transport ... udp 1701`: what Quick Mode IDs may name
 };
 

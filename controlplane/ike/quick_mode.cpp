@@ -43,6 +43,8 @@ bool id_ok(const Identification& id, uint32_t expect_addr, bool behind_nat, uint
   return behind_nat || *addr == expect_addr;
 }
 
+}  // namespace
+
 // RFC 2409 §5.5 KEYMAT and the SA parameters for one direction: the SA we receive on is keyed
 // with our SPI, the one we send on with the initiator's. Encryption key first, then the
 // integrity key (RFC 4106 §8.1: GCM key + salt). The keys point into `km`, which must outlive
@@ -74,7 +76,6 @@ tables::SaParams esp_sa_params(const IkeSa& sa, const QuickMode& qm, tables::SaD
   return p;
 }
 
-}  // namespace
 
 void IkeResponder::quick_mode(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
                               const IsakmpHeader& h, ByteView message, TimePoint now) {
@@ -85,6 +86,16 @@ void IkeResponder::quick_mode(IkeSa& sa, const Endpoint& local, const Endpoint& 
   auto it = sa.quick.find(h.message_id);
   if (it != sa.quick.end()) {
     QuickMode& qm = it->second;
+    if (qm.initiator) {
+      // Ours: QM2, or QM2 again because our QM3 was lost (resend QM3).
+      if (message_digest(message) == qm.last_in)
+        resend(sa.local, sa.peer, qm.last_reply, qm.duplicate_replies);
+      else if (qm.state == QuickModeState::Init)
+        quick_mode_2(sa, qm, local, peer, h, message, now);
+      else
+        ++counters_[IkeCounter::DuplicateIgnored];
+      return;
+    }
     if (message_digest(message) == qm.last_in) {
       // QM1 again (QM2 was lost): resend QM2. QM3 again: nothing to send.
       if (qm.state == QuickModeState::Init)
@@ -334,9 +345,12 @@ void IkeResponder::arm_qm2_retransmit(IkeSa& sa, QuickMode& qm, TimePoint now) {
     q.timer = {};
     if (q.retransmits >= cfg_.limits.retransmit_tries) {
       ++counters_[IkeCounter::RetransmitLimit];
-      logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode %08x: no QM3, abandoned",
-           static_cast<unsigned long long>(serial), mid);
+      logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode %08x: no %s, abandoned",
+           static_cast<unsigned long long>(serial), mid, q.initiator ? "QM2" : "QM3");
+      const bool ours = q.initiator;
+      const uint32_t peer_addr = s->peer.addr;
       abandon_quick_mode(*s, mid);
+      if (ours) connection_failed(peer_addr);
       return;
     }
     ++q.retransmits;
@@ -356,7 +370,7 @@ void IkeResponder::abandon_quick_mode(IkeSa& sa, uint32_t message_id) {
   auto it = sa.quick.find(message_id);
   if (it == sa.quick.end()) return;
   cancel(it->second.timer);
-  if (it->second.state == QuickModeState::Init) installer_.del_sa(it->second.slot_in);
+  release_quick_mode(it->second);
   forget_quick_mode(sa, message_id);
 }
 
@@ -394,6 +408,12 @@ void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
     return;
   }
 
+  qm.last_in = message_digest(message);
+  add_child(sa, qm, slot_out.value, now);
+}
+
+void IkeResponder::add_child(IkeSa& sa, QuickMode& qm, uint32_t slot_out, TimePoint now) {
+  const uint32_t mid = qm.message_id;
   ChildSa c;
   c.serial = next_serial();
   c.ike_serial = sa.serial;
@@ -404,12 +424,14 @@ void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
   c.spi_in = qm.spi_in;
   c.spi_out = qm.spi_out;
   c.slot_in = qm.slot_in;
-  c.slot_out = slot_out.value;
+  c.slot_out = slot_out;
   c.suite = qm.suite;
   c.natt = qm.suite.udp_encapsulated();
   c.nat_oa_peer = qm.nat_oa_peer;
   c.lifetime = std::min(qm.suite.life_seconds, sa.policy->ipsec_lifetime_max);
   c.installed = now;
+  c.replaces = qm.replaces;
+  c.initiator = qm.initiator;
   const uint64_t cserial = c.serial;
   arm(c.timer, now + std::chrono::seconds(c.lifetime), [this, cserial] {
     if (!children_.contains(cserial)) return;
@@ -417,11 +439,13 @@ void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
     remove_child(cserial, now_, true, "lifetime expired");
   });
   children_by_peer_.insert({c.peer_index, cserial});
-  const ChildSa& stored = children_[cserial] = std::move(c);
+  ChildSa& stored = children_[cserial] = std::move(c);
+  const ConnState* cs = qm.initiator ? conn_of(sa.mm1_peer.addr) : nullptr;
+  arm_child_rekey(stored, cs ? &cs->cfg : nullptr, now);
 
   qm.state = QuickModeState::Negotiated;
-  qm.last_in = message_digest(message);
   qm.gqm_xy.clear();
+  qm.dh.reset();
   const uint64_t serial = sa.serial;
   arm(qm.timer, now + kQuickModeLinger, [this, serial, mid] {
     IkeSa* ike = sa_by_serial(serial);
@@ -433,7 +457,21 @@ void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
        static_cast<unsigned long long>(cserial), endpoint_str(stored.peer).c_str(),
        describe(stored.suite).c_str(), stored.spi_in, stored.spi_out, stored.lifetime,
        stored.natt ? ", UDP-encapsulated" : "");
-  if (hooks_.child_up) hooks_.child_up(event_of(stored));
+  const ChildSaEvent e = event_of(stored);
+  if (stored.replaces) {
+    if (auto old = children_.find(stored.replaces); old != children_.end())
+      old->second.replaced_by = cserial;
+    retire_replaced(stored.replaces);
+  }
+  if (hooks_.child_up) hooks_.child_up(e);
+}
+
+void IkeResponder::release_quick_mode(QuickMode& qm) {
+  if (qm.state != QuickModeState::Init) return;  // its SAs belong to a ChildSa now
+  if (qm.initiator)
+    installer_.release_spi(qm.spi_in);  // announced in QM1, never installed
+  else
+    installer_.del_sa(qm.slot_in);      // and its SPI
 }
 
 void IkeResponder::remove_child(uint64_t serial, TimePoint, bool notify_peer, const char* why) {
@@ -442,6 +480,7 @@ void IkeResponder::remove_child(uint64_t serial, TimePoint, bool notify_peer, co
   ChildSa c = std::move(it->second);
   children_.erase(it);
   cancel(c.timer);
+  cancel(c.soft_timer);
   auto range = children_by_peer_.equal_range(c.peer_index);
   for (auto p = range.first; p != range.second; ++p) {
     if (p->second == serial) {
@@ -475,6 +514,8 @@ void IkeResponder::remove_child(uint64_t serial, TimePoint, bool notify_peer, co
     }
   }
   if (hooks_.child_down) hooks_.child_down(event_of(c));
+  if (ConnState* cs = conn_of(c.peer.addr); cs && cs->cfg.auto_refresh)
+    schedule_connection(c.peer.addr, cs->retry);
 }
 
 }  // namespace l2tpgw::cp::ike

@@ -57,6 +57,8 @@ struct ChildSaEvent {
   EspCipher cipher = EspCipher::AesCbc128;
   EspAuth auth = EspAuth::HmacSha1_96;
   uint32_t lifetime = 0;
+  uint64_t replaces = 0;  // a rekey: the pair this one succeeds (still up until it goes down)
+  bool initiator = false; // we started the Quick Mode that made it
 };
 
 struct IkeHooks {
@@ -74,6 +76,7 @@ struct IkeSaView {
   bool nat_local = false, nat_peer = false;
   uint32_t peer_index = 0;
   size_t quick_modes = 0;
+  bool initiator = false;
 };
 
 class IkeResponder {
@@ -102,6 +105,19 @@ class IkeResponder {
   // protocol above that found the peer gone (L2TP keepalive); child_down runs for each IPsec
   // SA. False when the peering had none.
   bool delete_peer(uint32_t peer_index, TimePoint now, const char* why);
+
+  // ---- The initiator role (initiator.cpp; RFC 2409 §5, §5.5) ----
+  // Starts the configured Connection to `peer_addr` (Main Mode, then Quick Mode) and keeps it
+  // up as its auto_refresh says. Nothing new starts while an ISAKMP SA with the peer (ours or
+  // its own) is established or being negotiated. False: no connection for that address.
+  bool initiate(uint32_t peer_addr, TimePoint now);
+  // The same for a connection given by the protocol above (the L2TPv3 LCCE); it replaces the
+  // configured one for its peer until set_config.
+  void initiate(const Connection& c, TimePoint now);
+  // initiate() for every configured connection (the daemon after attach and reload).
+  void initiate_configured(TimePoint now);
+  // No further attempts or refreshes for the peer; its SAs stay until deleted or expired.
+  void stop_initiating(uint32_t peer_addr);
 
   const IkeCounters& counters() const { return counters_; }
   size_t ike_sa_count() const { return sas_.size(); }
@@ -164,8 +180,49 @@ class IkeResponder {
   void abandon_quick_mode(IkeSa& sa, uint32_t message_id);
   void forget_quick_mode(IkeSa& sa, uint32_t message_id);
   void arm_qm2_retransmit(IkeSa& sa, QuickMode& qm, TimePoint now);
+  // A Quick Mode that never finished: its reserved SPI (initiator) or inbound SA (responder).
+  void release_quick_mode(QuickMode& qm);
   void remove_child(uint64_t serial, TimePoint now, bool notify_peer, const char* why);
   ChildSaEvent event_of(const ChildSa& c) const;
+  // QM3 (responder) or QM2 (initiator) done: the pair goes into the tables, its timers are
+  // armed and child_up runs. `slot_out` is the outbound SA just installed.
+  void add_child(IkeSa& sa, QuickMode& qm, uint32_t slot_out, TimePoint now);
+
+  // ---- initiator.cpp (RFC 2409 §5 and §5.5 as the initiator; rekeys; auto refresh)
+  struct ConnState {
+    Connection cfg;
+    bool wanted = false;       // initiate() called and not stopped
+    Duration retry{};          // the wait before the next attempt after a failure
+    TimerToken timer;
+  };
+  ConnState* conn_of(uint32_t peer_addr);
+  // Runs ensure_connection for the peer after `delay` (from a timer: never re-entrant).
+  void schedule_connection(uint32_t peer_addr, Duration delay);
+  void ensure_connection(uint32_t peer_addr);
+  // A failed attempt: the next one after the connection's back-off.
+  void connection_failed(uint32_t peer_addr);
+  void main_mode_initiate(const Connection& c, TimePoint now);
+  void initiator_main_mode(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
+                           const IsakmpHeader& h, ByteView message, TimePoint now);
+  void main_mode_2(IkeSa& sa, const IsakmpHeader& h, ByteView message, TimePoint now);
+  void main_mode_4(IkeSa& sa, const IsakmpHeader& h, ByteView message, TimePoint now);
+  void main_mode_6(IkeSa& sa, const Endpoint& local, const Endpoint& peer, const IsakmpHeader& h,
+                   ByteView message, TimePoint now);
+  // Sends our next Main Mode message and arms its retransmission.
+  void initiator_send(IkeSa& sa, Bytes message, TimePoint now);
+  void arm_initiator_retransmit(IkeSa& sa, TimePoint now);
+  void initiator_established(IkeSa& sa, TimePoint now);
+  // Starts a Quick Mode on `sa` (either role may, RFC 2409 §5.5); `replaces`: the ChildSa a
+  // rekey succeeds, 0 for a first one. False when it could not start.
+  bool quick_mode_initiate(IkeSa& sa, uint64_t replaces, TimePoint now);
+  void quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local, const Endpoint& peer,
+                    const IsakmpHeader& h, ByteView message, TimePoint now);
+  // The child's soft lifetime: a new Quick Mode; then the old pair's retirement.
+  void arm_child_rekey(ChildSa& c, const Connection* conn, TimePoint now);
+  void child_rekey(uint64_t serial);
+  void retire_replaced(uint64_t old_serial);
+  // An established ISAKMP SA with the peer (the newest), or one we are negotiating.
+  IkeSa* ike_sa_for(uint32_t peer_addr, bool established_only);
 
   // ---- informational.cpp (RFC 2409 §5.7, RFC 2408 §3.14/3.15, RFC 3706)
   void informational(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
@@ -193,6 +250,9 @@ class IkeResponder {
   std::map<Mm1Key, uint64_t> by_mm1_;
   std::set<std::pair<TimePoint, uint64_t>> sa_state_by_age_;  // state Sa, oldest first
   size_t half_open_ = 0;
+
+  std::map<uint32_t, ConnState> conns_;        // by peer address
+  std::map<Cookie, uint64_t> by_init_cookie_;   // our MM1s, until MM2 tells CKY-R
 
   std::map<uint64_t, ChildSa> children_;                 // by serial
   std::multimap<uint32_t, uint64_t> children_by_peer_;   // peer_index -> child serial
