@@ -63,7 +63,8 @@ namespace l2tpgw::cp::ike {
   X(QuickModeStarted)     /* first Quick Modes we started (QM1 sent) */                        \
   X(ProposalNotOffered)   /* MM2/QM2 chose a transform we did not offer (RFC 2408 §4.2) */    \
   X(Phase1Rekeys)         /* successor ISAKMP SAs we started at the soft lifetime */           \
-  X(Phase2Rekeys)         /* Quick Modes we started to replace an IPsec SA pair */
+  X(Phase2Rekeys)         /* Quick Modes we started to replace an IPsec SA pair */          \
+  X(Phase2SoftKilobytes)  /* of which started by the kilobyte lifetime (query_sa octets) */
 
 enum class IkeCounter : uint8_t {
 #define X(n) n,

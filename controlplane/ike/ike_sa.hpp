@@ -183,6 +183,7 @@ struct ChildSa {
   // replaces this one, once established, and this one's removal after the new one carries
   // traffic.
   TimerToken soft_timer;
+  TimerToken usage_timer;  // the kilobyte lifetime's poll
   bool initiator = false;  // we started the Quick Mode
   bool rekey_due = false;  // the soft lifetime passed; a successor is being negotiated
   uint64_t replaced_by = 0;

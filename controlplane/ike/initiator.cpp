@@ -40,6 +40,8 @@ constexpr uint16_t kL2tpPort = 1701;
 // latest after kRetireMax (the peer may have nothing to send).
 constexpr std::chrono::seconds kRetirePoll{1};
 constexpr std::chrono::seconds kRetireMax{20};
+// How often a pair with a lifetime in kilobytes has its octets looked at.
+constexpr std::chrono::seconds kUsagePoll{10};
 // The shortest wait before a connection is looked at again (never from inside a handler).
 constexpr std::chrono::seconds kRefreshDelay{1};
 
@@ -782,12 +784,32 @@ void IkeResponder::quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local,
 
 // ---- Rekeys we start (soft lifetime, RFC 4301 §4.4.2.1) ----
 
-void IkeResponder::arm_child_rekey(ChildSa& c, const Connection* conn, TimePoint now) {
-  if (!conn) return;
-  const uint64_t soft = uint64_t{c.lifetime} * conn->rekey_percent / 100;
-  if (soft == 0 || soft >= c.lifetime) return;
+void IkeResponder::arm_child_rekey(ChildSa& c, uint32_t percent, TimePoint now) {
+  if (percent == 0 || percent >= 100) return;
   const uint64_t serial = c.serial;
-  arm(c.soft_timer, now + std::chrono::seconds(soft), [this, serial] { child_rekey(serial); });
+  const uint64_t soft = uint64_t{c.lifetime} * percent / 100;
+  if (soft > 0 && soft < c.lifetime)
+    arm(c.soft_timer, now + std::chrono::seconds(soft), [this, serial] { child_rekey(serial); });
+  if (c.suite.life_kilobytes)
+    arm(c.usage_timer, now + kUsagePoll, [this, serial, percent] { check_child_usage(serial, percent); });
+}
+
+// RFC 2407 §4.5 SA Life Type kilobytes: the octets each direction's SA protected, as the
+// dataplane counts them (Installer::query_sa).
+void IkeResponder::check_child_usage(uint64_t serial, uint32_t percent) {
+  auto it = children_.find(serial);
+  if (it == children_.end() || it->second.replaced_by || it->second.rekey_due) return;
+  ChildSa& c = it->second;
+  c.usage_timer = {};
+  uint64_t octets = 0;
+  for (uint32_t slot : {c.slot_in, c.slot_out})
+    if (auto u = installer_.query_sa(slot)) octets = std::max(octets, u->octets);
+  if (octets >= uint64_t{c.suite.life_kilobytes} * 1024 * percent / 100) {
+    ++counters_[IkeCounter::Phase2SoftKilobytes];
+    child_rekey(serial);
+    return;
+  }
+  arm(c.usage_timer, now_ + kUsagePoll, [this, serial, percent] { check_child_usage(serial, percent); });
 }
 
 void IkeResponder::child_rekey(uint64_t serial) {

@@ -57,6 +57,11 @@ struct PeerPolicy {
   std::chrono::seconds dpd_interval{0};
   int dpd_tries = 5;
 
+  // Rekeys of IPsec SA pairs the peer negotiated (we answered its Quick Mode): at this share
+  // of their lifetime we start a Quick Mode ourselves, over any established ISAKMP SA with the
+  // peer, offering the pair's suite. 0: off (clients rekey their own SAs).
+  uint32_t rekey_peer_children_percent = 0;
+
   // Our phase-1 identity; unset: ID_IPV4_ADDR of the address the peer reached.
   std::optional<Identification> local_id;
 

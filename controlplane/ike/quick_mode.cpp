@@ -440,8 +440,11 @@ void IkeResponder::add_child(IkeSa& sa, QuickMode& qm, uint32_t slot_out, TimePo
   });
   children_by_peer_.insert({c.peer_index, cserial});
   ChildSa& stored = children_[cserial] = std::move(c);
+  // Our rekeys: pairs we negotiated for a connection we keep up, at its share of the
+  // lifetime; the peer's pairs only where the policy asks us to refresh them.
   const ConnState* cs = qm.initiator ? conn_of(sa.mm1_peer.addr) : nullptr;
-  arm_child_rekey(stored, cs ? &cs->cfg : nullptr, now);
+  arm_child_rekey(stored, cs ? cs->cfg.rekey_percent : sa.policy->rekey_peer_children_percent,
+                  now);
 
   qm.state = QuickModeState::Negotiated;
   qm.gqm_xy.clear();
@@ -481,6 +484,7 @@ void IkeResponder::remove_child(uint64_t serial, TimePoint, bool notify_peer, co
   children_.erase(it);
   cancel(c.timer);
   cancel(c.soft_timer);
+  cancel(c.usage_timer);
   auto range = children_by_peer_.equal_range(c.peer_index);
   for (auto p = range.first; p != range.second; ++p) {
     if (p->second == serial) {

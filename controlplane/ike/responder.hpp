@@ -217,8 +217,11 @@ class IkeResponder {
   bool quick_mode_initiate(IkeSa& sa, uint64_t replaces, TimePoint now);
   void quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local, const Endpoint& peer,
                     const IsakmpHeader& h, ByteView message, TimePoint now);
-  // The child's soft lifetime: a new Quick Mode; then the old pair's retirement.
-  void arm_child_rekey(ChildSa& c, const Connection* conn, TimePoint now);
+  // The child's soft lifetime (RFC 4301 §4.4.2.1) at `percent` of its seconds and, with a
+  // lifetime in kilobytes, of its octets (Installer::query_sa, polled): a new Quick Mode;
+  // then the old pair's retirement. 0: no rekey of ours.
+  void arm_child_rekey(ChildSa& c, uint32_t percent, TimePoint now);
+  void check_child_usage(uint64_t serial, uint32_t percent);
   void child_rekey(uint64_t serial);
   void retire_replaced(uint64_t old_serial);
   // An established ISAKMP SA with the peer (the newest), or one we are negotiating.

@@ -424,6 +424,55 @@ TEST(Initiator, Phase2RekeyMakesBeforeItBreaks) {
   EXPECT_GT(checks, 10u);
 }
 
+TEST(Initiator, KilobyteLifetimeStartsARekey) {
+  Connection c = connection(kInitAddr, kSeedSuite);
+  c.esp_offers[0].life_kilobytes = 1000;
+  Wire w(initiator_config(c), responder_config());
+  w.start();
+  ASSERT_EQ(w.a.ups.size(), 1u);
+  w.advance(30s);
+  EXPECT_EQ(w.a.c(IkeCounter::Phase2Rekeys), 0u);
+  // 90 % of 1000 KB through the outbound SA (the dataplane's octet counter).
+  w.a.inst.fake.set_sa_usage(w.a.ups[0].slot_out, SaUsage{700, 922 * 1024});
+  w.advance(10s);
+  EXPECT_EQ(w.a.c(IkeCounter::Phase2SoftKilobytes), 1u);
+  EXPECT_EQ(w.a.c(IkeCounter::Phase2Rekeys), 1u);
+  EXPECT_EQ(w.a.ups.size(), 2u);
+  EXPECT_EQ(w.b.ups.size(), 2u);
+}
+
+// The responder side refreshes a peer's pair itself when its policy asks for it: a Quick
+// Mode from the responder over the peer's ISAKMP SA, answered by the peer's responder code.
+TEST(Initiator, ResponderRekeysThePeersPairWithoutAGap) {
+  Connection c = connection(kInitAddr, kSeedSuite);
+  c.rekey_percent = 0;  // the initiator leaves the rekey to the other side
+  ResponderConfig rc = responder_config(28800, 100);
+  PeerPolicy p = PeerPolicy::all_supported();
+  p.psk = kPsk;
+  p.ipsec_lifetime_max = 100;
+  p.rekey_peer_children_percent = 80;
+  rc.policies.set_any(p);
+  Wire w(initiator_config(c, kPsk, 28800, 100), rc);
+  size_t checks = 0;
+  w.after_each = [&] { check_no_gap(w, checks); };
+  w.start();
+  ASSERT_EQ(w.b.ups.size(), 1u);
+  w.advance(80s);
+  EXPECT_EQ(w.b.c(IkeCounter::Phase2Rekeys), 1u);
+  ASSERT_EQ(w.b.ups.size(), 2u);
+  EXPECT_TRUE(w.b.ups[1].initiator);
+  EXPECT_EQ(w.b.ups[1].replaces, w.b.ups[0].serial);
+  ASSERT_EQ(w.a.ups.size(), 2u);
+  EXPECT_FALSE(w.a.ups[1].initiator);
+  w.advance(19s);  // no traffic: the old pair goes before its hard lifetime
+  EXPECT_EQ(w.b.downs.size(), 1u);
+  EXPECT_EQ(w.a.downs.size(), 1u);
+  EXPECT_EQ(w.a.c(IkeCounter::Phase2Expired) + w.b.c(IkeCounter::Phase2Expired), 0u);
+  expect_matching_keys(w.a, w.b);
+  expect_matching_keys(w.b, w.a);
+  EXPECT_GT(checks, 10u);
+}
+
 TEST(Initiator, Phase1RekeyReplacesTheIsakmpSaAndKeepsTheIpsecSas) {
   Wire w(initiator_config(connection(kInitAddr, kSeedSuite), kPsk, 200, 28800),
          responder_config(200, 28800));
