@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// IkeService: the IKE responder inside the controlplane process. It takes the punted IKE
-// datagrams (UDP 500, and 4500 after the non-ESP marker; controlplane/punt/classify) to
-// IkeResponder, arms one loop timer at the responder's next deadline, and sends what the
-// responder produces as whole Ethernet/IPv4/UDP frames through a worker's inject ring to the
-// WAN port (InjectNext::TxWan), back along the link the peer's frames arrive on.
+// IkeService: IKE (the responder, and the initiator for configured peerings) inside the
+// controlplane process. It takes the punted IKE datagrams (UDP 500, and 4500 after the
+// non-ESP marker; controlplane/punt/classify) to IkeResponder, arms one loop timer at the
+// responder's next deadline, and sends what the responder produces as whole Ethernet/IPv4/UDP
+// frames through a worker's inject ring to the WAN port (InjectNext::TxWan), back along the
+// link the peer's frames arrive on.
 //
 // Lifetime: constructed before the daemon runs; attach() when the controlplane has attached to
 // the dataplane (DaemonHooks::on_attach), detach() before it lets go (on_detach). While

@@ -241,42 +241,9 @@ void IkeResponder::arm_initiator_retransmit(IkeSa& sa, TimePoint now) {
   });
 }
 
-void IkeResponder::initiator_main_mode(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
-                                       const IsakmpHeader& h, ByteView message, TimePoint now) {
-  if (h.message_id != 0) {
-    ++counters_[IkeCounter::UnexpectedMessage];
-    return;
-  }
-  // The responder resent its last message: ours after it was lost.
-  if (message_digest(message) == sa.last_in) {
-    resend(sa.local, sa.peer, sa.last_reply, sa.duplicate_replies);
-    return;
-  }
-  switch (sa.state) {
-    case MainModeState::Init:
-    case MainModeState::Sa:
-      // MM2 and MM4 are not authenticated: they must come from the peer we address.
-      if (peer.addr != sa.peer.addr) {
-        ++counters_[IkeCounter::PeerMismatch];
-        return;
-      }
-      if (sa.state == MainModeState::Init)
-        main_mode_2(sa, h, message, now);
-      else
-        main_mode_4(sa, h, message, now);
-      return;
-    case MainModeState::Ke: main_mode_6(sa, local, peer, h, message, now); return;
-    default: ++counters_[IkeCounter::UnexpectedMessage]; return;
-  }
-}
-
 void IkeResponder::main_mode_2(IkeSa& sa, const IsakmpHeader& h, ByteView message, TimePoint now) {
-  if (h.flags & kFlagEncryption) {
-    ++counters_[IkeCounter::UnexpectedMessage];
-    return;
-  }
-  auto chain = walk_payloads(h.next_payload, message.subspan(kHeaderLen), false);
-  if (!chain) return count_malformed(chain.error());
+  auto chain = plain_chain(h, message);
+  if (!chain) return;
   const PayloadView* sap = find_payload(*chain, PayloadType::Sa);
   if (!sap) {
     ++counters_[IkeCounter::Malformed];
@@ -344,24 +311,14 @@ void IkeResponder::main_mode_2(IkeSa& sa, const IsakmpHeader& h, ByteView messag
 }
 
 void IkeResponder::main_mode_4(IkeSa& sa, const IsakmpHeader& h, ByteView message, TimePoint now) {
-  if (h.flags & kFlagEncryption) {
-    ++counters_[IkeCounter::UnexpectedMessage];
-    return;
-  }
-  auto chain = walk_payloads(h.next_payload, message.subspan(kHeaderLen), false);
-  if (!chain) return count_malformed(chain.error());
-  const PayloadView* kep = find_payload(*chain, PayloadType::KeyExchange);
-  const PayloadView* np = find_payload(*chain, PayloadType::Nonce);
-  if (!kep || !np) {
-    ++counters_[IkeCounter::Malformed];
-    return;
-  }
-  auto ke = decode_key_exchange(kep->body);
-  auto nr = decode_nonce(np->body);
-  if (!ke || !nr) return count_malformed(!ke ? ke.error() : nr.error());
+  auto chain = plain_chain(h, message);
+  if (!chain) return;
+  auto ke_nr = key_exchange_nonce(*chain);
+  if (!ke_nr) return;
+  auto& [ke, nr] = *ke_nr;
   const uint32_t peer_addr = sa.mm1_peer.addr;
-  auto gxy = ke->size() == dh_public_length(sa.suite.group) && sa.dh
-                 ? sa.dh->shared_secret(*ke)
+  auto gxy = ke.size() == dh_public_length(sa.suite.group) && sa.dh
+                 ? sa.dh->shared_secret(ke)
                  : CryptoResult<SecretBytes>(CryptoError::BadPublicValue);
   if (!gxy) {
     ++counters_[IkeCounter::BadKeyExchange];
@@ -369,60 +326,28 @@ void IkeResponder::main_mode_4(IkeSa& sa, const IsakmpHeader& h, ByteView messag
     connection_failed(peer_addr);
     return;
   }
-  sa.gxr = std::move(*ke);
-  sa.nr = std::move(*nr);
+  sa.gxr = std::move(ke);
+  sa.nr = std::move(nr);
   const std::string& psk = sa.policy->psk;
   sa.keys = derive_phase1_psk(sa.suite.hash, sa.suite.cipher,
                               ByteView(reinterpret_cast<const uint8_t*>(psk.data()), psk.size()),
                               sa.ni, sa.nr, view(*gxy), sa.cky_i, sa.cky_r, sa.gxi, sa.gxr);
   sa.iv = sa.keys.iv;
-  // RFC 3947 §3.2: MM4's first NAT-D hashes us as the responder saw us; the others the
-  // responder's own addresses.
-  if (sa.natt != NatT::None) {
-    std::vector<ByteView> hashes;
-    for (const PayloadView& p : *chain)
-      if (p.type == natd_payload(sa.natt)) hashes.push_back(p.body);
-    if (hashes.size() >= 2) {
-      const Bytes ours = nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.local.addr, sa.local.port);
-      const Bytes theirs = nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.peer.addr, sa.peer.port);
-      sa.nat_local = !equal_ct(hashes[0], ours);
-      sa.nat_peer = std::none_of(hashes.begin() + 1, hashes.end(),
-                                 [&](ByteView v) { return equal_ct(v, theirs); });
-      if (sa.nat()) {
-        ++counters_[IkeCounter::NatDetected];
-        logf(LogLevel::Info, "[IKE] ISAKMP SA[%llu]: NAT detected (%s%s), moving to port %u",
-             static_cast<unsigned long long>(sa.serial), sa.nat_peer ? "peer behind NAT" : "",
-             sa.nat_local ? (sa.nat_peer ? ", we are behind NAT" : "we are behind NAT") : "",
-             kNatTPort);
-        // RFC 3947 §4: from MM5 on, IKE goes from port 4500 to port 4500.
-        sa.local.port = kNatTPort;
-        sa.peer.port = kNatTPort;
-      }
-    } else if (!hashes.empty()) {
-      ++counters_[IkeCounter::Malformed];
-    }
+  // RFC 3947 §4: behind a NAT (either side), IKE goes from port 4500 to port 4500 from MM5 on.
+  if (detect_nat(sa, *chain) && sa.nat()) {
+    logf(LogLevel::Info, "[IKE] ISAKMP SA[%llu]: moving to port %u",
+         static_cast<unsigned long long>(sa.serial), kNatTPort);
+    sa.local.port = kNatTPort;
+    sa.peer.port = kNatTPort;
   }
 
   // MM5: IDii (RFC 2407 §4.6.2: protocol and port 0 in phase 1), HASH_I.
-  const Identification idi = sa.policy->local_id.value_or(ipv4_id(sa.local.addr));
-  const Bytes idi_b = encode_identification(idi);
-  PayloadChain out;
-  out.add(PayloadType::Identification, idi_b);
-  out.add(PayloadType::Hash, hash_i(sa.suite.hash, view(sa.keys.skeyid), sa.gxi, sa.gxr, sa.cky_i,
-                                    sa.cky_r, sa.sai_b, idi_b));
-  IsakmpHeader rh;
-  rh.icookie = sa.cky_i;
-  rh.rcookie = sa.cky_r;
-  rh.exchange = ExchangeType::IdentityProtection;
-  Bytes next;
-  auto m5 = encrypt_message(rh, out.first_type(), out.serialize(), sa.suite.cipher,
-                            view(sa.keys.enc_key), sa.iv, next);
+  auto m5 = mm_auth_message(sa, sa.policy->local_id.value_or(ipv4_id(sa.local.addr)));
   if (!m5) {
     remove_sa(sa, now, "cannot encrypt MM5");
     connection_failed(peer_addr);
     return;
   }
-  sa.iv = next;
   sa.last_in = message_digest(message);
   set_state(sa, MainModeState::Ke);
   initiator_send(sa, std::move(*m5), now);
@@ -430,43 +355,12 @@ void IkeResponder::main_mode_4(IkeSa& sa, const IsakmpHeader& h, ByteView messag
 
 void IkeResponder::main_mode_6(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
                                const IsakmpHeader& h, ByteView message, TimePoint now) {
-  if (!(h.flags & kFlagEncryption)) {
-    ++counters_[IkeCounter::UnexpectedMessage];
-    return;
-  }
-  Bytes plain;
-  auto next_iv = decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), sa.iv, message, plain);
-  if (!next_iv) {
-    ++counters_[IkeCounter::DecryptFailed];
-    return;
-  }
-  const uint32_t peer_addr = sa.mm1_peer.addr;
-  auto fail_auth = [&](const char* why) {
-    ++counters_[IkeCounter::AuthFailed];
-    logf(LogLevel::Notice,
-         "[IKE] ISAKMP SA[%llu] to %s: authentication failed (%s): wrong pre-shared key?",
-         static_cast<unsigned long long>(sa.serial), endpoint_str(peer).c_str(), why);
-    remove_sa(sa, now, "authentication failed");
-    connection_failed(peer_addr);
-  };
-  auto chain = walk_payloads(h.next_payload, plain, true);
-  if (!chain) return fail_auth("MM6 does not decrypt to ISAKMP payloads");
-  const PayloadView* idp = find_payload(*chain, PayloadType::Identification);
-  const PayloadView* hp = find_payload(*chain, PayloadType::Hash);
-  if (!idp || !hp) {
-    ++counters_[IkeCounter::Malformed];
-    return;
-  }
-  auto id = decode_identification(idp->body);
-  auto hash_in = decode_hash(hp->body);
-  if (!id || !hash_in) return count_malformed(!id ? id.error() : hash_in.error());
-  const Bytes expected = hash_r(sa.suite.hash, view(sa.keys.skeyid), sa.gxi, sa.gxr, sa.cky_i,
-                                sa.cky_r, sa.sai_b, idp->body);
-  if (!equal_ct(expected, *hash_in)) return fail_auth("HASH_R mismatch");
+  MmAuth in;
+  if (!open_mm_auth(sa, peer, h, message, in, now)) return;
   authenticated(sa, local, peer, now);
-  sa.peer_id = std::move(*id);
-  sa.iv = *next_iv;
-  sa.p1_last_block = std::move(*next_iv);  // RFC 2409 App. B: phase-2 IVs start from here
+  sa.peer_id = std::move(in.id);
+  sa.iv = in.next_iv;
+  sa.p1_last_block = std::move(in.next_iv);  // RFC 2409 App. B: phase-2 IVs start from here
   sa.last_in = message_digest(message);
   sa.last_reply.clear();  // nothing more to resend: MM5 was answered
   established(sa, now, false);
@@ -591,13 +485,7 @@ bool IkeResponder::quick_mode_initiate(IkeSa& sa, uint64_t replaces, TimePoint n
            encode_identification(ipv4_id(sa.local.addr, kIpProtoUdp, kL2tpPort)));
   rest.add(PayloadType::Identification,
            encode_identification(ipv4_id(sa.mm1_peer.addr, kIpProtoUdp, kL2tpPort)));
-  if (sa.nat() && sa.natt == NatT::Rfc3947) {
-    NatOa oa;
-    oa.address = be32_bytes(sa.local.addr);
-    rest.add(PayloadType::NatOa, encode_nat_oa(oa));
-    oa.address = be32_bytes(sa.mm1_peer.addr);
-    rest.add(PayloadType::NatOa, encode_nat_oa(oa));
-  }
+  if (sa.nat() && sa.natt == NatT::Rfc3947) add_nat_oa(rest, sa.local.addr, sa.mm1_peer.addr);
   const Bytes rest_b = rest.serialize();
   const Bytes h1 = qm_hash1(sa.suite.hash, view(sa.keys.skeyid_a), qm.message_id, rest_b);
   IsakmpHeader h;
@@ -631,74 +519,36 @@ void IkeResponder::quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local,
                                 TimePoint now) {
   const HashAlg hash_alg = sa.suite.hash;
   const uint32_t mid = qm.message_id;
-  Bytes plain;
-  auto next_iv = decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), qm.iv, message, plain);
-  if (!next_iv) {
-    ++counters_[IkeCounter::DecryptFailed];
-    return;
-  }
-  auto chain = walk_hash_first(h.next_payload, plain);
+  Bytes plain, iv3;  // iv3: QM2's last block, QM3's IV
+  auto chain = open_hashed(sa, qm.iv, h, message, plain, &iv3, [&](ByteView rest) {
+    return qm_hash2(hash_alg, view(sa.keys.skeyid_a), mid, qm.ni, rest);
+  });
   if (!chain) return;
-  auto h2 = decode_hash(chain->front().body);
-  if (!h2 || !equal_ct(*h2, qm_hash2(hash_alg, view(sa.keys.skeyid_a), mid, qm.ni,
-                                     after_first_payload(*chain)))) {
-    ++counters_[IkeCounter::HashMismatch];
-    logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode %08x HASH(2) mismatch",
-         static_cast<unsigned long long>(sa.serial), mid);
-    return;
-  }
   authenticated(sa, local, peer, now);
 
-  const PayloadView* sap = nullptr;
-  const PayloadView* np = nullptr;
-  const PayloadView* kep = nullptr;
-  std::vector<ByteView> oas;
+  auto qp = quick_mode_payloads(*chain);
+  if (!qp) return;
+  const PayloadView* kep = qp->ke;
   std::optional<uint32_t> responder_life;
-  for (size_t i = 1; i < chain->size(); ++i) {
-    const PayloadView& p = (*chain)[i];
-    switch (p.type) {
-      case PayloadType::Sa:
-        if (sap) return void(++counters_[IkeCounter::Malformed]);
-        sap = &p;
-        break;
-      case PayloadType::Nonce:
-        if (np) return void(++counters_[IkeCounter::Malformed]);
-        np = &p;
-        break;
-      case PayloadType::KeyExchange:
-        if (kep) return void(++counters_[IkeCounter::Malformed]);
-        kep = &p;
-        break;
-      case PayloadType::NatOa:
-      case PayloadType::NatOaDraft: oas.push_back(p.body); break;
-      case PayloadType::Notification: {
-        // RFC 2407 §4.6.3.1: the responder keeps the SA for less than we asked.
-        auto nt = decode_notification(p.body);
-        if (!nt) return count_malformed(nt.error());
-        if (nt->type != static_cast<uint16_t>(NotifyType::ResponderLifetime)) break;
-        auto attrs = decode_attributes(nt->data);
-        if (!attrs) return count_malformed(attrs.error());
-        uint64_t type = 0;
-        for (const Attribute& a : *attrs) {
-          auto v = a.integer();
-          if (!v) continue;
-          if (a.type == static_cast<uint16_t>(IpsecAttr::SaLifeType)) type = *v;
-          if (a.type == static_cast<uint16_t>(IpsecAttr::SaLifeDuration) && type == kLifeSeconds &&
-              *v > 0)
-            responder_life = static_cast<uint32_t>(std::min<uint64_t>(*v, UINT32_MAX));
-        }
-        break;
-      }
-      default: break;
+  for (const PayloadView* p : qp->notifications) {
+    // RFC 2407 §4.6.3.1: the responder keeps the SA for less than we asked.
+    auto nt = decode_notification(p->body);
+    if (!nt) return count_malformed(nt.error());
+    if (nt->type != static_cast<uint16_t>(NotifyType::ResponderLifetime)) continue;
+    auto attrs = decode_attributes(nt->data);
+    if (!attrs) return count_malformed(attrs.error());
+    uint64_t type = 0;
+    for (const Attribute& a : *attrs) {
+      auto v = a.integer();
+      if (!v) continue;
+      if (a.type == static_cast<uint16_t>(IpsecAttr::SaLifeType)) type = *v;
+      if (a.type == static_cast<uint16_t>(IpsecAttr::SaLifeDuration) && type == kLifeSeconds && *v > 0)
+        responder_life = static_cast<uint32_t>(std::min<uint64_t>(*v, UINT32_MAX));
     }
   }
-  if (!sap || !np) {
-    ++counters_[IkeCounter::Malformed];
-    return;
-  }
-  auto reply = decode_sa(sap->body);
+  auto reply = decode_sa(qp->sa->body);
   if (!reply) return count_malformed(reply.error());
-  auto nr = decode_nonce(np->body);
+  auto nr = decode_nonce(qp->nonce->body);
   if (!nr) return count_malformed(nr.error());
   const uint32_t peer_addr = sa.mm1_peer.addr;
   auto suite = check_esp_choice(*reply, qm.offered);
@@ -730,8 +580,8 @@ void IkeResponder::quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local,
     qm.gqm_xy = std::move(*secret);
   }
   // RFC 3947 §5.2: NAT-OAi (us as the responder saw us), then NAT-OAr (its own address).
-  if (oas.size() >= 2) {
-    auto oa = decode_nat_oa(oas[1]);
+  if (qp->oas.size() >= 2) {
+    auto oa = decode_nat_oa(qp->oas[1]->body);
     if (!oa) return count_malformed(oa.error());
     if (oa->address.size() == 4) qm.nat_oa_peer = be32(oa->address);
   }
@@ -741,16 +591,12 @@ void IkeResponder::quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local,
   qm.nr = std::move(*nr);
 
   // Make-before-break (above): the SA we receive on, before QM3 lets the responder send.
-  SecretBytes km_in;
-  auto slot_in = installer_.add_sa(esp_sa_params(sa, qm, tables::SaDirection::Inbound, km_in));
+  auto slot_in = install_sa(sa, qm, tables::SaDirection::Inbound);
   if (!slot_in) {
-    ++counters_[IkeCounter::InstallFailed];
-    logf(LogLevel::Warning, "[IKE] ISAKMP SA[%llu]: inbound SA %08x not installed: %s",
-         static_cast<unsigned long long>(sa.serial), qm.spi_in, slot_in.error.c_str());
     abandon_quick_mode(sa, mid);
     return;
   }
-  qm.slot_in = slot_in.value;
+  qm.slot_in = *slot_in;
 
   // QM3: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b).
   PayloadChain out;
@@ -761,14 +607,9 @@ void IkeResponder::quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local,
   rh.exchange = ExchangeType::QuickMode;
   rh.message_id = mid;
   auto m3 = encrypt_message(rh, out.first_type(), out.serialize(), sa.suite.cipher,
-                            view(sa.keys.enc_key), *next_iv, qm.iv);
-  SecretBytes km_out;
-  auto slot_out = m3 ? installer_.add_sa(esp_sa_params(sa, qm, tables::SaDirection::Outbound, km_out))
-                     : Outcome<uint32_t>::fail("cannot encrypt QM3");
+                            view(sa.keys.enc_key), iv3, qm.iv);
+  auto slot_out = m3 ? install_sa(sa, qm, tables::SaDirection::Outbound) : std::nullopt;
   if (!slot_out) {
-    ++counters_[IkeCounter::InstallFailed];
-    logf(LogLevel::Warning, "[IKE] ISAKMP SA[%llu]: outbound SA %08x not installed: %s",
-         static_cast<unsigned long long>(sa.serial), qm.spi_out, slot_out.error.c_str());
     installer_.del_sa(qm.slot_in);  // and its SPI
     cancel(qm.timer);
     forget_quick_mode(sa, mid);
@@ -779,7 +620,7 @@ void IkeResponder::quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local,
   qm.last_reply = std::move(*m3);
   qm.duplicate_replies = 0;
   send(sa.local, sa.peer, qm.last_reply);
-  add_child(sa, qm, slot_out.value, now);
+  add_child(sa, qm, *slot_out, now);
 }
 
 // ---- Rekeys we start (soft lifetime, RFC 4301 §4.4.2.1) ----

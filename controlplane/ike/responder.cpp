@@ -67,9 +67,15 @@ void IkeResponder::count_malformed(WireError e) {
   ++counters_.wire_errors[static_cast<size_t>(e)];
 }
 
-std::optional<std::vector<PayloadView>> IkeResponder::walk_hash_first(uint8_t first,
-                                                                      ByteView plain) {
-  auto chain = walk_payloads(first, plain, true);  // padding follows (RFC 2409 App. B)
+std::optional<std::vector<PayloadView>> IkeResponder::open_hashed(
+    const IkeSa& sa, ByteView iv, const IsakmpHeader& h, ByteView message, Bytes& plain,
+    Bytes* next_iv, const std::function<Bytes(ByteView)>& expected) {
+  auto last = decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), iv, message, plain);
+  if (!last) {
+    ++counters_[IkeCounter::DecryptFailed];
+    return std::nullopt;
+  }
+  auto chain = walk_payloads(h.next_payload, plain, true);  // padding follows (App. B)
   if (!chain) {
     count_malformed(chain.error());
     return std::nullopt;
@@ -78,6 +84,16 @@ std::optional<std::vector<PayloadView>> IkeResponder::walk_hash_first(uint8_t fi
     ++counters_[IkeCounter::Malformed];
     return std::nullopt;
   }
+  auto got = decode_hash(chain->front().body);
+  if (!got || !equal_ct(*got, expected(after_first_payload(*chain)))) {
+    ++counters_[IkeCounter::HashMismatch];
+    logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: %s %08x from %s: HASH mismatch",
+         static_cast<unsigned long long>(sa.serial),
+         h.exchange == ExchangeType::QuickMode ? "Quick Mode" : "Informational", h.message_id,
+         endpoint_str(sa.peer).c_str());
+    return std::nullopt;
+  }
+  if (next_iv) *next_iv = std::move(*last);
   return std::move(*chain);
 }
 

@@ -5,6 +5,11 @@
 // their Message IDs, duplicate detection and retransmission, and runs the Main Mode, Quick
 // Mode and Informational steps (main_mode.cpp, quick_mode.cpp, informational.cpp).
 //
+// Despite its name it plays both roles (the role is per exchange, STYLE.md's TaskManager):
+// initiate() starts Main Mode and Quick Mode to a configured Connection (initiator.cpp: the
+// LAN-to-LAN case), keeps it up (`ipsec auto refresh`) and rekeys the pairs it negotiated at
+// their soft lifetime, make-before-break; ChildSaEvents report those pairs like the others.
+//
 // Events in, actions out: on_datagram() and on_timer() take the time as an argument and
 // produce datagrams (take_outbox()), Installer calls (alloc_spi / add_sa / del_sa /
 // release_spi) and ChildSaEvents; there are no sockets, no DPDK and no clock inside, so the
@@ -148,9 +153,16 @@ class IkeResponder {
   // An Informational exchange on an established ISAKMP SA: HASH(1) then `payloads`.
   void send_info(IkeSa& sa, const PayloadChain& payloads);
   void count_malformed(WireError e);
-  // RFC 2409 §5.5, §5.7: a decrypted Quick Mode or Informational message starts with its HASH.
-  // The walked chain of `plain` when it does; nullopt, counted as malformed, when not.
-  std::optional<std::vector<PayloadView>> walk_hash_first(uint8_t first, ByteView plain);
+  // RFC 2409 §5.5, §5.7: a Quick Mode or Informational message, decrypted with `iv` into
+  // `plain` (its last ciphertext block into `next_iv` when given), starts with a HASH that
+  // must equal expected(everything after it). The walked chain (views into `plain`) when it
+  // does; nullopt, counted (DecryptFailed, Malformed, HashMismatch), when not.
+  std::optional<std::vector<PayloadView>> open_hashed(
+      const IkeSa& sa, ByteView iv, const IsakmpHeader& h, ByteView message, Bytes& plain,
+      Bytes* next_iv, const std::function<Bytes(ByteView)>& expected);
+  // MM5 (responder) or MM6: ID and HASH_I / HASH_R for `id`, encrypted with the phase-1 IV,
+  // which moves on to the message's last block. nullopt: the encryption failed.
+  std::optional<Bytes> mm_auth_message(IkeSa& sa, const Identification& id);
   // A message from the peer of `sa` verified (HASH_I, HASH(1)/(3)): follow its address and
   // port (NAT mappings change, RFC 3947 §4 floats to 4500) and note that it is alive.
   void authenticated(IkeSa& sa, const Endpoint& local, const Endpoint& peer, TimePoint now);
@@ -165,6 +177,24 @@ class IkeResponder {
   void main_mode_5(IkeSa& sa, const Endpoint& local, const Endpoint& peer, const IsakmpHeader& h,
                    ByteView message, TimePoint now);
   void arm_mm4_retransmit(IkeSa& sa, TimePoint now);
+  // MM1..MM4: the clear payload chain (E set: unexpected; counted, nullopt).
+  std::optional<std::vector<PayloadView>> plain_chain(const IsakmpHeader& h, ByteView message);
+  // MM3/MM4's KE and nonce data (missing or malformed: counted, nullopt).
+  std::optional<std::pair<Bytes, Bytes>> key_exchange_nonce(const std::vector<PayloadView>& chain);
+  // RFC 3947 §3.2 on MM3 or MM4's NAT-D payloads: sets nat_local and nat_peer. False when
+  // NAT-T is not in use or the hashes are missing (then nothing is detected).
+  bool detect_nat(IkeSa& sa, const std::vector<PayloadView>& chain);
+  // MM5 or MM6 decrypted, walked and its HASH_I / HASH_R verified against its ID. False: a
+  // malformed message (counted; `sa` kept) or a failed authentication (counted, logged, `sa`
+  // removed: do not touch it).
+  struct MmAuth {
+    Bytes plain;                      // the decrypted payloads; `chain` views into it
+    std::vector<PayloadView> chain;
+    Identification id;
+    Bytes next_iv;
+  };
+  bool open_mm_auth(IkeSa& sa, const Endpoint& peer, const IsakmpHeader& h, ByteView message,
+                    MmAuth& out, TimePoint now);
   void established(IkeSa& sa, TimePoint now, bool initial_contact);
   void arm_dpd(IkeSa& sa, TimePoint now);
   void dpd_check(uint64_t serial);
@@ -177,9 +207,21 @@ class IkeResponder {
                     const IsakmpHeader& h, ByteView message, TimePoint now);
   void quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local, const Endpoint& peer,
                     const IsakmpHeader& h, ByteView message, TimePoint now);
+  // RFC 2409 §5.5: the payloads after QM1's HASH(1) or QM2's HASH(2): one SA, one Nonce, at
+  // most one KE, no IDs or both. nullopt (counted as malformed) otherwise.
+  struct QmPayloads {
+    const PayloadView* sa = nullptr;
+    const PayloadView* nonce = nullptr;
+    const PayloadView* ke = nullptr;
+    std::vector<const PayloadView*> ids, oas, notifications;
+  };
+  std::optional<QmPayloads> quick_mode_payloads(const std::vector<PayloadView>& chain);
   void abandon_quick_mode(IkeSa& sa, uint32_t message_id);
   void forget_quick_mode(IkeSa& sa, uint32_t message_id);
   void arm_qm2_retransmit(IkeSa& sa, QuickMode& qm, TimePoint now);
+  // One direction of qm's pair into the dataplane (KEYMAT, RFC 2409 §5.5); the slot, or nullopt
+  // (counted, logged).
+  std::optional<uint32_t> install_sa(const IkeSa& sa, const QuickMode& qm, tables::SaDirection dir);
   // A Quick Mode that never finished: its reserved SPI (initiator) or inbound SA (responder).
   void release_quick_mode(QuickMode& qm);
   void remove_child(uint64_t serial, TimePoint now, bool notify_peer, const char* why);
@@ -202,8 +244,6 @@ class IkeResponder {
   // A failed attempt: the next one after the connection's back-off.
   void connection_failed(uint32_t peer_addr);
   void main_mode_initiate(const Connection& c, TimePoint now);
-  void initiator_main_mode(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
-                           const IsakmpHeader& h, ByteView message, TimePoint now);
   void main_mode_2(IkeSa& sa, const IsakmpHeader& h, ByteView message, TimePoint now);
   void main_mode_4(IkeSa& sa, const IsakmpHeader& h, ByteView message, TimePoint now);
   void main_mode_6(IkeSa& sa, const Endpoint& local, const Endpoint& peer, const IsakmpHeader& h,

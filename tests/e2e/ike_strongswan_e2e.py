@@ -115,6 +115,41 @@ conn l2tp
     secrets.chmod(0o600)
 
 
+def start_charon(ns: Namespaces, d: Path) -> subprocess.Popen:
+    """strongSwan's starter (and charon) in the client namespace with the config in `d`."""
+    for stale in ("/var/run/charon.pid", "/var/run/starter.charon.pid"):
+        try:
+            os.unlink(stale)
+        except FileNotFoundError:
+            pass
+    return subprocess.Popen(["ip", "netns", "exec", ns.i, "env",
+                             f"STRONGSWAN_CONF={d}/strongswan.conf", STARTER, "--nofork",
+                             "--conf", str(d / "ipsec.conf")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_charon(starter: subprocess.Popen) -> None:
+    starter.send_signal(signal.SIGTERM)
+    try:
+        starter.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        starter.kill()
+        starter.wait()
+
+
+def check_charon_accepted(name: str, log: str, expect_esp: str, what: str) -> None:
+    """charon's log: Main Mode established, `expect_esp` selected (its acceptance of `what`),
+    and none of the errors that would mean our messages were wrong."""
+    if "IKE_SA l2tp[1] established" not in log:
+        raise TestFailure(f"{name}: charon did not establish Main Mode\n{log[-4000:]}")
+    if f"selected proposal: ESP:{expect_esp}" not in log:
+        raise TestFailure(f"{name}: charon did not accept {what}\n{log[-4000:]}")
+    for bad in ("invalid HASH", "NO_PROPOSAL_CHOSEN", "INVALID_ID_INFORMATION",
+                "PAYLOAD_MALFORMED"):
+        if bad in log:
+            raise TestFailure(f"{name}: charon logged {bad!r}\n{log[-4000:]}")
+
+
 def run_case(ns: Namespaces, responder: Path, name: str, ike: str, esp: str, encap: bool,
              client_psk: str, expect_esp: str, expect_established: bool) -> str:
     with tempfile.TemporaryDirectory(prefix="l2tpgw-ike-") as tmp:
@@ -125,24 +160,11 @@ def run_case(ns: Namespaces, responder: Path, name: str, ike: str, esp: str, enc
                                  "--timeout", "12", "--linger", "1"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         time.sleep(0.3)
-        for stale in ("/var/run/charon.pid", "/var/run/starter.charon.pid"):
-            try:
-                os.unlink(stale)
-            except FileNotFoundError:
-                pass
-        starter = subprocess.Popen(["ip", "netns", "exec", ns.i, "env",
-                                    f"STRONGSWAN_CONF={d}/strongswan.conf", STARTER, "--nofork",
-                                    "--conf", str(d / "ipsec.conf")],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        starter = start_charon(ns, d)
         try:
             out, err = resp.communicate(timeout=30)
         finally:
-            starter.send_signal(signal.SIGTERM)
-            try:
-                starter.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                starter.kill()
-                starter.wait()
+            stop_charon(starter)
         log = (d / "charon.log").read_text() if (d / "charon.log").exists() else ""
         if PSK in err or PSK in out:
             raise TestFailure(f"{name}: the pre-shared key appears in the responder's output")
@@ -154,14 +176,7 @@ def run_case(ns: Namespaces, responder: Path, name: str, ike: str, esp: str, enc
             return f"{name}: refused (AuthFailed counted, nothing installed)"
         if "ISAKMP SA[1] established" not in err:
             raise TestFailure(f"{name}: no ISAKMP SA on the responder\n{err[-3000:]}\n{out}")
-        if "IKE_SA l2tp[1] established" not in log:
-            raise TestFailure(f"{name}: charon did not establish Main Mode\n{log[-4000:]}")
-        if f"selected proposal: ESP:{expect_esp}" not in log:
-            raise TestFailure(f"{name}: charon did not accept our Quick Mode answer\n{log[-4000:]}")
-        for bad in ("invalid HASH", "received NO_PROPOSAL_CHOSEN", "INVALID_ID_INFORMATION",
-                    "PAYLOAD_MALFORMED"):
-            if bad in log:
-                raise TestFailure(f"{name}: charon logged {bad!r}\n{log[-4000:]}")
+        check_charon_accepted(name, log, expect_esp, "our Quick Mode answer")
         if encap:
             if "udp-transport" not in err:
                 raise TestFailure(f"{name}: Quick Mode was not UDP-encapsulated\n{err[-3000:]}")
@@ -181,15 +196,7 @@ def run_mirror_case(ns: Namespaces, program: Path, name: str, ike: str, esp: str
     with tempfile.TemporaryDirectory(prefix="l2tpgw-ike-") as tmp:
         d = Path(tmp)
         write_charon_config(d, ike, esp, encap, charon_psk, respond=True)
-        for stale in ("/var/run/charon.pid", "/var/run/starter.charon.pid"):
-            try:
-                os.unlink(stale)
-            except FileNotFoundError:
-                pass
-        starter = subprocess.Popen(["ip", "netns", "exec", ns.i, "env",
-                                    f"STRONGSWAN_CONF={d}/strongswan.conf", STARTER, "--nofork",
-                                    "--conf", str(d / "ipsec.conf")],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        starter = start_charon(ns, d)
         try:
             # charon listens once its log says so (a starter that is still loading drops MM1,
             # which our retransmission would cover, but slowly).
@@ -209,12 +216,7 @@ def run_mirror_case(ns: Namespaces, program: Path, name: str, ike: str, esp: str
             wall = time.monotonic() - t0
             time.sleep(0.5)  # charon's reaction to QM3 reaches its log
         finally:
-            starter.send_signal(signal.SIGTERM)
-            try:
-                starter.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                starter.kill()
-                starter.wait()
+            stop_charon(starter)
         out, err = resp.stdout, resp.stderr
         log = log_path.read_text() if log_path.exists() else ""
         if PSK in err or PSK in out:
@@ -228,14 +230,7 @@ def run_mirror_case(ns: Namespaces, program: Path, name: str, ike: str, esp: str
         if "ISAKMP SA[1] established" not in err:
             raise TestFailure(f"{name}: our initiator did not establish Main Mode\n{err[-3000:]}\n"
                               f"{out}\n{log[-3000:]}")
-        if "IKE_SA l2tp[1] established" not in log:
-            raise TestFailure(f"{name}: charon did not establish Main Mode\n{log[-4000:]}")
-        if f"selected proposal: ESP:{expect_esp}" not in log:
-            raise TestFailure(f"{name}: charon did not accept our QM1\n{log[-4000:]}")
-        for bad in ("invalid HASH", "NO_PROPOSAL_CHOSEN", "INVALID_ID_INFORMATION",
-                    "PAYLOAD_MALFORMED"):
-            if bad in log:
-                raise TestFailure(f"{name}: charon logged {bad!r}\n{log[-4000:]}")
+        check_charon_accepted(name, log, expect_esp, "our QM1")
         if resp.returncode != 0 or "QUICK_MODE complete" not in out:
             raise TestFailure(f"{name}: our initiator did not take charon's QM2\n{out}\n"
                               f"{err[-3000:]}")
@@ -287,15 +282,9 @@ def main() -> int:
     ]
     failed = 0
     with Namespaces() as ns:
-        for c in cases:
+        for runner, c in [(run_case, c) for c in cases] + [(run_mirror_case, c) for c in mirror]:
             try:
-                print("ok:", run_case(ns, responder, *c), flush=True)
-            except (TestFailure, subprocess.TimeoutExpired) as e:
-                failed += 1
-                print("FAIL:", e, flush=True)
-        for c in mirror:
-            try:
-                print("ok:", run_mirror_case(ns, responder, *c), flush=True)
+                print("ok:", runner(ns, responder, *c), flush=True)
             except (TestFailure, subprocess.TimeoutExpired) as e:
                 failed += 1
                 print("FAIL:", e, flush=True)
