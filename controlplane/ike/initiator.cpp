@@ -148,9 +148,11 @@ void IkeResponder::ensure_connection(uint32_t peer_addr) {
 
 void IkeResponder::main_mode_initiate(const Connection& c, TimePoint now) {
   auto policy = cfg_.policies.find(c.peer_addr);
-  if (!policy || policy->psk.empty() || c.ike_offers.empty() || c.esp_offers.empty()) {
+  if (!policy || policy->psk.empty() || c.ike_offers.empty() || c.esp_offers.empty() ||
+      c.local_addr == 0) {
     ++counters_[IkeCounter::NoPolicy];
-    logf(LogLevel::Warning, "[IKE] cannot initiate to %s: no pre-shared key or no proposal",
+    logf(LogLevel::Warning,
+         "[IKE] cannot initiate to %s: no pre-shared key, no proposal or no local address",
          addr_str(c.peer_addr).c_str());
     if (ConnState* cs = conn_of(c.peer_addr)) cs->wanted = false;
     return;

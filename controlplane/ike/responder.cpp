@@ -320,6 +320,7 @@ Bytes delete_isakmp_payload(const IkeSa& sa) {
 
 void IkeResponder::shutdown(TimePoint now) {
   now_ = now;
+  for (auto& [addr, cs] : conns_) stop_initiating(addr);  // nothing refreshes what goes now
   std::vector<uint64_t> children;
   for (const auto& [serial, c] : children_) children.push_back(serial);
   for (uint64_t s : children) remove_child(s, now, true, "shutdown");
