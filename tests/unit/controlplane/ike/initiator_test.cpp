@@ -546,6 +546,20 @@ TEST(Initiator, DeadPeerIsReinitiatedWithAutoRefresh) {
   EXPECT_FALSE(w.a.inst.sas().empty());
 }
 
+TEST(Initiator, ShutdownDeletesAndDoesNotComeBack) {
+  Wire w(initiator_config(connection(kInitAddr, kSeedSuite)), responder_config());
+  w.start();
+  ASSERT_EQ(w.a.ups.size(), 1u);
+  w.a.eng.shutdown(w.now);
+  w.pump();
+  EXPECT_TRUE(w.a.inst.sas().empty());
+  EXPECT_TRUE(w.b.inst.sas().empty());  // our Deletes reached the peer
+  EXPECT_EQ(w.b.eng.ike_sa_count(), 0u);
+  w.advance(60s, 5s);
+  EXPECT_EQ(w.a.c(IkeCounter::InitiatorStarted), 1u);
+  EXPECT_EQ(w.a.eng.ike_sa_count(), 0u);
+}
+
 TEST(Initiator, UnknownPeerIsNotInitiated) {
   Wire w(initiator_config(connection(kInitAddr, kSeedSuite)), responder_config());
   EXPECT_FALSE(w.a.eng.initiate(ip(192, 0, 2, 99), w.now));
