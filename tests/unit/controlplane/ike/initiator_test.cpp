@@ -546,6 +546,38 @@ TEST(Initiator, DeadPeerIsReinitiatedWithAutoRefresh) {
   EXPECT_FALSE(w.a.inst.sas().empty());
 }
 
+// Seed 001 between two of ours: both ends name each other and start at once. Each side's
+// Main Mode and Quick Mode complete (two peerings' worth of SAs, as two RTX routers make);
+// the keys pair up, and nothing churns afterwards.
+TEST(Initiator, BothEndsInitiateAtOnce) {
+  Connection back = connection(kRespAddr, kSeedSuite);
+  back.peer_addr = kInitAddr;
+  ResponderConfig bc = initiator_config(back);
+  PeerPolicy any = PeerPolicy::all_supported();
+  any.psk = kPsk;
+  bc.policies.set_any(any);
+  ResponderConfig ac = initiator_config(connection(kInitAddr, kSeedSuite));
+  ac.policies.set_any(any);
+  Wire w(ac, bc);
+  EXPECT_TRUE(w.a.eng.initiate(kRespAddr, w.now));
+  EXPECT_TRUE(w.b.eng.initiate(kInitAddr, w.now));
+  w.pump();
+  w.advance(10s);
+  EXPECT_EQ(w.a.c(IkeCounter::InitiatorStarted), 1u);
+  EXPECT_EQ(w.b.c(IkeCounter::InitiatorStarted), 1u);
+  EXPECT_EQ(w.a.c(IkeCounter::Phase1Established), 2u);
+  EXPECT_EQ(w.b.c(IkeCounter::Phase1Established), 2u);
+  EXPECT_GE(w.a.live.size(), 1u);
+  EXPECT_EQ(w.a.live.size(), w.b.live.size());
+  expect_matching_keys(w.a, w.b);
+  expect_matching_keys(w.b, w.a);
+  const size_t ups = w.a.ups.size();
+  w.advance(600s, 10s);
+  EXPECT_EQ(w.a.ups.size(), ups);
+  EXPECT_EQ(w.a.c(IkeCounter::InitiatorStarted), 1u);
+  EXPECT_TRUE(w.a.downs.empty());
+}
+
 TEST(Initiator, ShutdownDeletesAndDoesNotComeBack) {
   Wire w(initiator_config(connection(kInitAddr, kSeedSuite)), responder_config());
   w.start();
