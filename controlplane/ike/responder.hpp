@@ -66,6 +66,11 @@ struct ChildSaEvent {
   bool initiator = false; // we started the Quick Mode that made it
 };
 
+// A rekey (ours: ChildSaEvent::replaces names the old pair; or the peer's: a second pair of
+// the same peering) is make-before-break: child_up comes for the new pair while the old one is
+// still installed, and is the moment for the protocol above to send on the new slot_out
+// (Installer::update_tunnel_sa_out); child_down for the old pair follows once the new one has
+// carried traffic. A peering is down only when its last pair is.
 struct IkeHooks {
   std::function<void(const ChildSaEvent&)> child_up;    // after both directions are installed
   std::function<void(const ChildSaEvent&)> child_down;  // after both are removed
