@@ -60,6 +60,7 @@ namespace l2tpgw::cp::ike {
   X(UnauthenticatedInfo)  /* a plain Informational: logged, never acted on */                 \
   X(InfoNotify)           /* an authenticated notification we only log */                   \
   X(InitiatorStarted)     /* Main Modes we started (MM1 sent) */                               \
+  X(InitialContactSent)   /* MM5 with INITIAL-CONTACT: nothing held with the peer before */    \
   X(QuickModeStarted)     /* first Quick Modes we started (QM1 sent) */                        \
   X(ProposalNotOffered)   /* MM2/QM2 chose a transform we did not offer (RFC 2408 §4.2) */    \
   X(Phase1Rekeys)         /* successor ISAKMP SAs we started at the soft lifetime */           \

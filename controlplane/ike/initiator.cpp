@@ -343,8 +343,17 @@ void IkeResponder::main_mode_4(IkeSa& sa, const IsakmpHeader& h, ByteView messag
     sa.peer.port = kNatTPort;
   }
 
-  // MM5: IDii (RFC 2407 §4.6.2: protocol and port 0 in phase 1), HASH_I.
-  auto m5 = mm_auth_message(sa, sa.policy->local_id.value_or(ipv4_id(sa.local.addr)));
+  // MM5: IDii (RFC 2407 §4.6.2: protocol and port 0 in phase 1), HASH_I, and INITIAL-CONTACT
+  // (RFC 2407 §4.6.3.3) when we hold nothing at all with the peer: we have just started, and
+  // whatever the peer holds with us is stale. Not while the peer's own Main Mode or SAs exist
+  // (both ends starting at once must not delete each other's fresh SAs).
+  bool alone = std::none_of(children_.begin(), children_.end(),
+                            [&](const auto& c) { return c.second.peer.addr == peer_addr; });
+  for (const auto& [serial, other] : sas_)
+    if (other.get() != &sa && (other->peer.addr == peer_addr || other->mm1_peer.addr == peer_addr))
+      alone = false;
+  if (alone) ++counters_[IkeCounter::InitialContactSent];
+  auto m5 = mm_auth_message(sa, sa.policy->local_id.value_or(ipv4_id(sa.local.addr)), alone);
   if (!m5) {
     remove_sa(sa, now, "cannot encrypt MM5");
     connection_failed(peer_addr);

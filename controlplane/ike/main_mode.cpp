@@ -336,13 +336,23 @@ void IkeResponder::main_mode_5(IkeSa& sa, const Endpoint& local, const Endpoint&
   established(sa, now, initial);
 }
 
-std::optional<Bytes> IkeResponder::mm_auth_message(IkeSa& sa, const Identification& id) {
+std::optional<Bytes> IkeResponder::mm_auth_message(IkeSa& sa, const Identification& id,
+                                                   bool initial_contact) {
   const Bytes id_b = encode_identification(id);
   const auto hash_x = sa.initiator ? hash_i : hash_r;
   PayloadChain out;
   out.add(PayloadType::Identification, id_b);
   out.add(PayloadType::Hash, hash_x(sa.suite.hash, view(sa.keys.skeyid), sa.gxi, sa.gxr, sa.cky_i,
                                     sa.cky_r, sa.sai_b, id_b));
+  if (initial_contact) {
+    // RFC 2407 §4.6.3.3: SPI = CKY-I | CKY-R, protected by MM5's encryption.
+    Notification n;
+    n.protocol = static_cast<uint8_t>(ProtocolId::Isakmp);
+    n.type = static_cast<uint16_t>(NotifyType::InitialContact);
+    n.spi.assign(sa.cky_i.begin(), sa.cky_i.end());
+    n.spi.insert(n.spi.end(), sa.cky_r.begin(), sa.cky_r.end());
+    out.add(PayloadType::Notification, encode_notification(n));
+  }
   IsakmpHeader h;
   h.icookie = sa.cky_i;
   h.rcookie = sa.cky_r;

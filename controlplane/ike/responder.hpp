@@ -165,9 +165,10 @@ class IkeResponder {
   std::optional<std::vector<PayloadView>> open_hashed(
       const IkeSa& sa, ByteView iv, const IsakmpHeader& h, ByteView message, Bytes& plain,
       Bytes* next_iv, const std::function<Bytes(ByteView)>& expected);
-  // MM5 (responder) or MM6: ID and HASH_I / HASH_R for `id`, encrypted with the phase-1 IV,
-  // which moves on to the message's last block. nullopt: the encryption failed.
-  std::optional<Bytes> mm_auth_message(IkeSa& sa, const Identification& id);
+  // MM5 or MM6: ID and HASH_I / HASH_R for `id` [, N(INITIAL-CONTACT)], encrypted with the
+  // phase-1 IV, which moves on to the message's last block. nullopt: the encryption failed.
+  std::optional<Bytes> mm_auth_message(IkeSa& sa, const Identification& id,
+                                       bool initial_contact = false);
   // A message from the peer of `sa` verified (HASH_I, HASH(1)/(3)): follow its address and
   // port (NAT mappings change, RFC 3947 §4 floats to 4500) and note that it is alive.
   void authenticated(IkeSa& sa, const Endpoint& local, const Endpoint& peer, TimePoint now);

@@ -578,6 +578,33 @@ TEST(Initiator, BothEndsInitiateAtOnce) {
   EXPECT_TRUE(w.a.downs.empty());
 }
 
+// Our restart: a fresh initiator (no SAs, no memory) meets a responder that still holds the
+// old ones; INITIAL-CONTACT in MM5 makes it drop them (RFC 2407 §4.6.3.3).
+TEST(Initiator, RestartSendsInitialContactAndThePeerDropsTheOldSas) {
+  Wire w(initiator_config(connection(kInitAddr, kSeedSuite)), responder_config());
+  w.start();
+  ASSERT_EQ(w.b.ups.size(), 1u);
+  EXPECT_EQ(w.a.c(IkeCounter::InitialContactSent), 1u);
+  EXPECT_EQ(w.b.c(IkeCounter::InitialContact), 0u);  // nothing to drop the first time
+  Side fresh(initiator_config(connection(kInitAddr, kSeedSuite)));
+  EXPECT_TRUE(fresh.eng.initiate(kRespAddr, w.now));
+  for (int round = 0; round < 10; ++round) {
+    auto out = fresh.eng.take_outbox();
+    if (out.empty()) break;
+    for (const Datagram& d : out) {
+      w.b.eng.on_datagram(d.peer, d.local, d.message, w.now);
+      for (const Datagram& r : w.b.eng.take_outbox())
+        fresh.eng.on_datagram(r.peer, r.local, r.message, w.now);
+    }
+  }
+  EXPECT_EQ(fresh.c(IkeCounter::InitialContactSent), 1u);
+  EXPECT_EQ(w.b.c(IkeCounter::InitialContact), 1u);
+  EXPECT_EQ(w.b.eng.ike_sa_count(), 1u);
+  ASSERT_EQ(w.b.downs.size(), 1u);  // the old pair
+  EXPECT_EQ(w.b.live.size(), 1u);   // the new one
+  expect_matching_keys(fresh, w.b);
+}
+
 TEST(Initiator, ShutdownDeletesAndDoesNotComeBack) {
   Wire w(initiator_config(connection(kInitAddr, kSeedSuite)), responder_config());
   w.start();
