@@ -105,8 +105,10 @@ struct ResponderLimits {
   // A half-open SA that has only received MM1 (the peer has not shown it can receive from
   // us) is dropped after this, and is the first to go when the half-open table is full.
   std::chrono::seconds half_open_timeout{30};
-  // Our replies that wait for a next message (MM4, QM2) are resent on a timer: first after
-  // `retransmit_initial`, doubling, `retransmit_tries` times; then the exchange is dropped.
+  // Our replies that wait for a next message (MM4, QM2), and as the initiator our MM1, MM3,
+  // MM5 and QM1, are resent on a timer: first after `retransmit_initial`, doubling,
+  // `retransmit_tries` times; then the exchange is dropped (an initiator's connection retries
+  // after its back-off).
   // MM2 is resent only when MM1 is (answering spoofed sources on a timer would reflect).
   std::chrono::seconds retransmit_initial{4};
   int retransmit_tries = 4;
