@@ -8,7 +8,7 @@ seconds="${1:-30}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-fuzz"
 targets=(ipv4 l2tp_data_hdr ppp esp_trailer replay_window ip4_fragment icmp_error config punt_classify cli_frame
-         l2tp_control l2tp_lns isakmp ike_responder ppp_control ppp_auth ppp_session remote_access l2tpv3)
+         l2tp_control l2tp_lns isakmp ike_responder ike_initiator ppp_control ppp_auth ppp_session remote_access l2tpv3)
 
 if [[ ! -f "$build/build.ninja" ]]; then
   CXX=clang++ meson setup "$build" "$root" -Dfuzz=true -Db_sanitize=address,undefined \

@@ -3,6 +3,8 @@
 #include "controlplane/ike/config_map.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 
 namespace l2tpgw::cp::ike {
 
@@ -35,6 +37,62 @@ DhGroup ike_group(config::IkeGroup g) {
     case config::IkeGroup::Modp2048: return DhGroup::Modp2048;
   }
   return DhGroup::Modp1024;
+}
+
+// The tunnel that uses gateway `id` through its `ipsec tunnel POLICY` (nullptr: none).
+const config::TunnelConfig* tunnel_of_gateway(const config::Config& c, uint32_t id) {
+  for (const auto& [tid, t] : c.tunnels) {
+    if (!t.ipsec_policy.value) continue;
+    auto pol = c.policies.find(*t.ipsec_policy.value);
+    if (pol != c.policies.end() && pol->second.gateway == id) return &t;
+  }
+  return nullptr;
+}
+
+// A gateway with a concrete remote address that this side starts: one an L2TPv3/IPsec tunnel
+// uses (LAN-to-LAN: `tunnel encapsulation l2tpv3`, seed 001), or any with `ipsec auto refresh`
+// on. Its offers: `ipsec ike encryption x hash x group` and the ESP algorithms of its
+// `ipsec sa policy` lines.
+std::optional<Connection> connection_of(const config::Config& c, const config::IkeGateway& g,
+                                        const std::function<void(const char*)>& note) {
+  const config::TunnelConfig* t = tunnel_of_gateway(c, g.id);
+  const bool l2tpv3 = t && t->enabled.value &&
+                      t->encapsulation.value == config::TunnelEncapsulation::L2tpv3;
+  const bool refresh = c.ipsec_auto_refresh.value && g.auto_refresh.value;
+  if (!l2tpv3 && !refresh) return std::nullopt;
+  Connection out;
+  out.gateway_id = g.id;
+  out.peer_addr = g.remote_address.value->address.value;
+  if (g.local_address.value) {
+    out.local_addr = g.local_address.value->value;
+  } else if (t && t->endpoint.value && t->endpoint.value->local) {
+    out.local_addr = t->endpoint.value->local->value;
+  } else {
+    note("no `ipsec ike local address`: not initiating");
+    return std::nullopt;
+  }
+  for (config::IkeGroup grp : g.group.value) {
+    Phase1Suite s;
+    s.cipher = ike_cipher(g.encryption.value);
+    s.hash = ike_hash(g.hash.value);
+    s.group = ike_group(grp);
+    out.ike_offers.push_back(s);
+  }
+  for (const auto& [pid, pol] : c.policies) {
+    if (pol.gateway != g.id) continue;
+    EspSuite s;
+    s.cipher = pol.cipher;
+    s.auth = pol.auth;
+    if (std::find(out.esp_offers.begin(), out.esp_offers.end(), s) == out.esp_offers.end())
+      out.esp_offers.push_back(s);
+  }
+  if (out.esp_offers.empty()) {
+    note("no `ipsec sa policy` names this gateway: nothing to offer in Quick Mode, not initiating");
+    return std::nullopt;
+  }
+  if (g.pfs.value && !out.ike_offers.empty()) out.pfs_group = out.ike_offers.front().group;
+  out.auto_refresh = refresh;
+  return out;
 }
 
 }  // namespace
@@ -103,9 +161,12 @@ ResponderConfig responder_config(const config::Config& c, std::vector<std::strin
       }
     }
     switch (g.remote_address.value->kind) {
-      case config::IkeRemoteAddress::Kind::Address:
+      case config::IkeRemoteAddress::Kind::Address: {
         out.policies.set(g.remote_address.value->address.value, std::move(p));
+        auto conn = connection_of(c, g, [&](const char* what) { note(id, what); });
+        if (conn) out.connections.push_back(std::move(*conn));
         break;
+      }
       case config::IkeRemoteAddress::Kind::Any:
         // Main Mode with pre-shared keys picks the key before the peer's identity is known
         // (RFC 2409 §5): all `any` gateways must share one key, and the first one is used.

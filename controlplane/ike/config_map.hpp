@@ -3,9 +3,13 @@
 // `ipsec ike ... G` security gateway that has a pre-shared key, found by its
 // `ipsec ike remote address G ADDRESS`, or the first `... G any` gateway for every other peer.
 //
+// Gateways with a concrete remote address that an enabled `tunnel encapsulation l2tpv3` tunnel
+// uses, or with `ipsec auto refresh` on, also become Connections: this side initiates to them
+// with the gateway's `ipsec ike encryption|hash|group` and its `ipsec sa policy` algorithms.
+//
 // As on an RTX acting as the responder for remote-access clients, every supported algorithm
-// a client proposes is accepted: `ipsec ike encryption/hash/group` choose what an initiator
-// offers, which l2tpgw does not do yet.
+// a client proposes is accepted (unless `negotiate-strictly`): `ipsec ike encryption/hash/
+// group` choose what we offer as the initiator.
 //
 // Thread context: pure function.
 #pragma once

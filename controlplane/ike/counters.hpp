@@ -58,7 +58,14 @@ namespace l2tpgw::cp::ike {
   X(DpdSent)              /* R-U-THERE sent to an idle peer (RFC 3706 §5.3) */                 \
   X(DpdPeerDead)          /* a peer that answered none: its ISAKMP and IPsec SAs removed */    \
   X(UnauthenticatedInfo)  /* a plain Informational: logged, never acted on */                 \
-  X(InfoNotify)           /* an authenticated notification we only log */
+  X(InfoNotify)           /* an authenticated notification we only log */                   \
+  X(InitiatorStarted)     /* Main Modes we started (MM1 sent) */                               \
+  X(InitialContactSent)   /* MM5 with INITIAL-CONTACT: nothing held with the peer before */    \
+  X(QuickModeStarted)     /* first Quick Modes we started (QM1 sent) */                        \
+  X(ProposalNotOffered)   /* MM2/QM2 chose a transform we did not offer (RFC 2408 §4.2) */    \
+  X(Phase1Rekeys)         /* successor ISAKMP SAs we started at the soft lifetime */           \
+  X(Phase2Rekeys)         /* Quick Modes we started to replace an IPsec SA pair */          \
+  X(Phase2SoftKilobytes)  /* of which started by the kilobyte lifetime (query_sa octets) */
 
 enum class IkeCounter : uint8_t {
 #define X(n) n,

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "controlplane/ike/crypto.hpp"
 #include "controlplane/ike/policy.hpp"
@@ -55,6 +56,12 @@ constexpr std::string_view to_string(NatT v) {
 //   Sa    MM1 (HDR, SA) answered with MM2 (HDR, SA): waiting for MM3 (HDR, KE, Ni)
 //   Ke    MM3 answered with MM4 (HDR, KE, Nr): waiting for MM5 (HDR*, IDii, HASH_I)
 //   Auth  MM5 verified, MM6 (HDR*, IDir, HASH_R) sent: the ISAKMP SA is established
+//
+// Initiator side (IkeSa::initiator), the same names for the same progress:
+//   Init  MM1 (HDR, SA) sent: waiting for MM2
+//   Sa    MM2 verified (the choice is one we offered), MM3 (HDR, KE, Ni, NAT-D...) sent
+//   Ke    MM4 taken, keys derived, MM5 (HDR*, IDii, HASH_I) sent
+//   Auth  MM6's HASH_R verified: the ISAKMP SA is established
 enum class MainModeState : uint8_t { Init, Sa, Ke, Auth };
 constexpr std::string_view to_string(MainModeState s) {
   switch (s) {
@@ -71,6 +78,11 @@ constexpr std::string_view to_string(MainModeState s) {
 //               inbound ESP SA installed: waiting for QM3 (HDR*, HASH(3))
 //   Negotiated  QM3 verified and the outbound ESP SA installed too (kept a while to drop
 //               duplicates)
+//
+// Initiator side (QuickMode::initiator):
+//   Init        QM1 sent (our inbound SPI reserved): waiting for QM2
+//   Negotiated  QM2 verified, our inbound SA installed, QM3 sent, then the outbound SA
+//               installed (kept a while to answer a duplicate QM2 with QM3 again)
 enum class QuickModeState : uint8_t { Init, Negotiated };
 
 struct QuickMode {
@@ -85,10 +97,15 @@ struct QuickMode {
   uint32_t spi_out = 0; // the initiator's
   std::optional<uint32_t> nat_oa_peer;   // the peer's original address (RFC 3947 §5.2)
   Bytes last_in;        // digest of the last message we processed (duplicate detection)
-  Bytes last_reply;     // QM2 as sent
+  Bytes last_reply;     // QM2 as sent (initiator: QM1, then QM3)
   int duplicate_replies = 0;
   int retransmits = 0;
   TimerToken timer;
+  // Initiator side.
+  bool initiator = false;
+  std::vector<EspSuite> offered;  // QM1's proposals, to check QM2's choice against
+  std::optional<DhKey> dh;        // PFS: our g^x (RFC 2409 §5.5)
+  uint64_t replaces = 0;          // a rekey: the ChildSa this Quick Mode succeeds
 };
 
 struct IkeSa {
@@ -131,6 +148,12 @@ struct IkeSa {
   uint64_t dpd_heard = 0;        // `heard` at the last check
   uint64_t dpd_esp_packets = 0;  // inbound ESP packets of the peering at the last check
 
+  // Initiator side (RFC 2409 §5: we sent MM1).
+  bool initiator = false;
+  std::vector<Phase1Suite> p1_offered;  // MM1's transforms, to check MM2's choice against
+  bool rekeying = false;         // a successor ISAKMP SA has been started (soft lifetime)
+  TimerToken rekey_timer;
+
   std::map<uint32_t, QuickMode> quick;  // by Message ID
   // Message IDs of Quick Modes already finished or abandoned (the last kRecentMids): a replayed
   // QM1 must not start a new exchange (RFC 2408 §3.1: Message IDs are unique per exchange).
@@ -156,6 +179,16 @@ struct ChildSa {
   uint32_t lifetime = 0;  // seconds we keep it
   TimePoint installed{};
   TimerToken timer;
+  // Rekeys (make-before-break): the soft-lifetime timer starts a new Quick Mode; the pair that
+  // replaces this one, once established, and this one's removal after the new one carries
+  // traffic.
+  TimerToken soft_timer;
+  TimerToken usage_timer;  // the kilobyte lifetime's poll
+  bool initiator = false;  // we started the Quick Mode
+  bool rekey_due = false;  // the soft lifetime passed; a successor is being negotiated
+  uint64_t replaced_by = 0;
+  uint64_t replaces = 0;
+  TimePoint retire_deadline{};
 };
 
 }  // namespace l2tpgw::cp::ike

@@ -23,7 +23,29 @@ void IkeService::set_config(const config::Config& c) {
   std::vector<std::string> notes;
   cfg_ = responder_config(c, &notes);
   for (const std::string& n : notes) logf(LogLevel::Warning, "[IKE] %s", n.c_str());
-  if (responder_) responder_->set_config(cfg_);
+  if (responder_) {
+    responder_->set_config(cfg_);
+    start_connections();
+  }
+}
+
+void IkeService::start_connections() {
+  if (!responder_ || !services_) return;
+  responder_->initiate_configured(EventLoop::now());
+  flush();
+  rearm();
+}
+
+bool IkeService::initiate(const Connection& c) {
+  if (!responder_ || !services_) return false;
+  responder_->initiate(c, EventLoop::now());
+  flush();
+  rearm();
+  return true;
+}
+
+void IkeService::stop_initiating(uint32_t peer_addr) {
+  if (responder_) responder_->stop_initiating(peer_addr);
 }
 
 void IkeService::set_hooks(IkeHooks h) {
@@ -37,6 +59,7 @@ void IkeService::attach(DaemonServices& s) {
   responder_->set_hooks(hooks_);
   if (cfg_.policies.empty())
     logf(LogLevel::Notice, "[IKE] no usable `ipsec ike` gateway: IKE requests are refused");
+  start_connections();
 }
 
 void IkeService::detach() {
@@ -44,6 +67,7 @@ void IkeService::detach() {
   responder_.reset();
   services_ = nullptr;
   links_.clear();
+  last_link_.reset();
 }
 
 bool IkeService::on_punt(PuntedPacket& p) {
@@ -58,6 +82,7 @@ bool IkeService::on_punt(PuntedPacket& p) {
     auto it = links_.find(info.peer_addr);
     if (it == links_.end() && links_.size() >= max_links_) links_.erase(links_.begin());
     links_[info.peer_addr] = *link;
+    last_link_ = *link;
   }
   ++counters_.received;
   responder_->on_datagram(Endpoint{info.local_addr, info.local_port},
@@ -78,11 +103,13 @@ bool IkeService::delete_peer(uint32_t peer_index, const char* why) {
 void IkeService::flush() {
   for (const Datagram& d : responder_->take_outbox()) {
     auto link = links_.find(d.peer.addr);
-    if (link == links_.end()) {
+    // A peer we start talking to: through the next hop of the last frame heard (see .hpp).
+    const LinkAddrs* path = link != links_.end() ? &link->second : last_link_ ? &*last_link_ : nullptr;
+    if (!path) {
       ++counters_.no_link;
       continue;
     }
-    const Bytes frame = build_ike_frame(link->second, d.local, d.peer, d.message, ip_id_++);
+    const Bytes frame = build_ike_frame(*path, d.local, d.peer, d.message, ip_id_++);
     rte_mbuf* m = services_->injector.alloc_copy(frame);
     if (!m) {
       ++counters_.no_mbuf;  // the Injector's counters say whether the pool or the size

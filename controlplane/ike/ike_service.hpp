@@ -1,20 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
-// IkeService: the IKE responder inside the controlplane process. It takes the punted IKE
-// datagrams (UDP 500, and 4500 after the non-ESP marker; controlplane/punt/classify) to
-// IkeResponder, arms one loop timer at the responder's next deadline, and sends what the
-// responder produces as whole Ethernet/IPv4/UDP frames through a worker's inject ring to the
-// WAN port (InjectNext::TxWan), back along the link the peer's frames arrive on.
+// IkeService: IKE (the responder, and the initiator for configured peerings) inside the
+// controlplane process. It takes the punted IKE datagrams (UDP 500, and 4500 after the
+// non-ESP marker; controlplane/punt/classify) to IkeResponder, arms one loop timer at the
+// responder's next deadline, and sends what the responder produces as whole Ethernet/IPv4/UDP
+// frames through a worker's inject ring to the WAN port (InjectNext::TxWan), back along the
+// link the peer's frames arrive on.
 //
 // Lifetime: constructed before the daemon runs; attach() when the controlplane has attached to
 // the dataplane (DaemonHooks::on_attach), detach() before it lets go (on_detach). While
 // detached, IKE packets are not handled (they cannot be: there is no Installer) and every
 // IKE SA is forgotten; the ESP SAs already installed keep forwarding.
 //
+// The initiator role: gateways the configuration names by address for an L2TPv3/IPsec tunnel
+// (or with `ipsec auto refresh`) are initiated after attach() and after each set_config(); the
+// protocol above may start one itself with initiate(). A peer we have not heard from yet has no
+// Ethernet path of its own: its frames go to the next hop of the last peer heard from (the
+// router in front of the WAN port) until the peer's own frames arrive.
+// TODO(ike): resolve the next hop with ARP when no frame has been received at all.
+//
 // Thread context: the controlplane loop.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "controlplane/config/model.hpp"
@@ -51,6 +60,11 @@ class IkeService {
   // The protocol above found the peer gone: IkeResponder::delete_peer, then the Delete
   // notifications go out. False when nothing of that peering was left (or detached).
   bool delete_peer(uint32_t peer_index, const char* why);
+  // Starts (and, with c.auto_refresh, keeps up) the peering to c.peer_addr as the initiator;
+  // child_up reports its IPsec SA pair. False while detached.
+  bool initiate(const Connection& c);
+  // No more attempts for the peer (its SAs stay until deleted or expired).
+  void stop_initiating(uint32_t peer_addr);
 
   const IkeServiceCounters& counters() const { return counters_; }
   // `show counters`: the service's and the responder's named counters.
@@ -59,6 +73,7 @@ class IkeService {
 
  private:
   bool on_punt(PuntedPacket& p);
+  void start_connections();
   void flush();
   void rearm();
 
@@ -69,6 +84,7 @@ class IkeService {
   std::unique_ptr<IkeResponder> responder_;
   TimerSlot timer_;
   std::unordered_map<uint32_t, LinkAddrs> links_;  // by peer address
+  std::optional<LinkAddrs> last_link_;  // the path of the last frame received (any peer)
   uint16_t ip_id_ = 0;
   IkeServiceCounters counters_;
 };

@@ -37,18 +37,10 @@ void IkeResponder::informational(IkeSa& sa, const Endpoint& local, const Endpoin
   const Bytes iv =
       phase2_iv(hash_alg, sa.p1_last_block, h.message_id, sa.suite.cipher.block_length());
   Bytes plain;
-  if (!decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), iv, message, plain)) {
-    ++counters_[IkeCounter::DecryptFailed];
-    return;
-  }
-  auto chain = walk_hash_first(h.next_payload, plain);
+  auto chain = open_hashed(sa, iv, h, message, plain, nullptr, [&](ByteView rest) {
+    return info_hash(hash_alg, view(sa.keys.skeyid_a), h.message_id, rest);
+  });
   if (!chain) return;
-  auto h1 = decode_hash(chain->front().body);
-  if (!h1 || !equal_ct(*h1, info_hash(hash_alg, view(sa.keys.skeyid_a), h.message_id,
-                                      after_first_payload(*chain)))) {
-    ++counters_[IkeCounter::HashMismatch];
-    return;
-  }
   authenticated(sa, local, peer, now);
 
   std::vector<uint64_t> delete_sas;  // removed after the loop: `sa` may be one of them

@@ -20,6 +20,22 @@
 namespace l2tpgw::cp::ike {
 namespace {
 
+// The offer's transforms as text, for the NO-PROPOSAL-CHOSEN log line.
+std::string offered(const SaPayload& sa) {
+  std::string out;
+  for (const auto& p : sa.proposals) {
+    for (const auto& t : p.transforms) {
+      if (!out.empty()) out += ", ";
+      if (out.size() > 200) return out + "...";
+      auto s = decode_phase1_transform(t);
+      out += s ? describe(*s) : "unsupported transform " + std::to_string(t.number);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 // RFC 3947 §3.1: the NAT-T vendor IDs, best first.
 NatT natt_of(ByteView vid) {
   auto is = [&](const std::array<uint8_t, 16>& v) {
@@ -42,22 +58,6 @@ ByteView vid_of(NatT v) {
   }
   return {};
 }
-
-// The offer's transforms as text, for the NO-PROPOSAL-CHOSEN log line.
-std::string offered(const SaPayload& sa) {
-  std::string out;
-  for (const auto& p : sa.proposals) {
-    for (const auto& t : p.transforms) {
-      if (!out.empty()) out += ", ";
-      if (out.size() > 200) return out + "...";
-      auto s = decode_phase1_transform(t);
-      out += s ? describe(*s) : "unsupported transform " + std::to_string(t.number);
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 void IkeResponder::main_mode_1(const Endpoint& local, const Endpoint& peer,
                                const IsakmpHeader& h, ByteView message, TimePoint now) {
@@ -202,43 +202,38 @@ void IkeResponder::main_mode(IkeSa& sa, const Endpoint& local, const Endpoint& p
     return;
   }
   switch (sa.state) {
-    case MainModeState::Sa:
-      // MM3 is not authenticated: it must come from where MM1 came from.
+    case MainModeState::Init:  // ours: MM2 (a responder's SA starts in Sa)
+    case MainModeState::Sa:    // MM3, or ours: MM4
+      // MM2, MM3 and MM4 are not authenticated: they must come from MM1's peer.
       if (peer.addr != sa.peer.addr) {
         ++counters_[IkeCounter::PeerMismatch];
         return;
       }
-      main_mode_3(sa, h, message, now);
+      if (!sa.initiator)
+        main_mode_3(sa, h, message, now);
+      else if (sa.state == MainModeState::Init)
+        main_mode_2(sa, h, message, now);
+      else
+        main_mode_4(sa, h, message, now);
       return;
-    case MainModeState::Ke: main_mode_5(sa, local, peer, h, message, now); return;
+    case MainModeState::Ke:  // MM5, or ours: MM6
+      if (sa.initiator)
+        main_mode_6(sa, local, peer, h, message, now);
+      else
+        main_mode_5(sa, local, peer, h, message, now);
+      return;
     default: ++counters_[IkeCounter::UnexpectedMessage]; return;
   }
 }
 
 void IkeResponder::main_mode_3(IkeSa& sa, const IsakmpHeader& h, ByteView message, TimePoint now) {
-  if (h.flags & kFlagEncryption) {
-    ++counters_[IkeCounter::UnexpectedMessage];
-    return;
-  }
-  auto chain = walk_payloads(h.next_payload, message.subspan(kHeaderLen), false);
-  if (!chain) {
-    count_malformed(chain.error());
-    return;
-  }
-  const PayloadView* kep = find_payload(*chain, PayloadType::KeyExchange);
-  const PayloadView* np = find_payload(*chain, PayloadType::Nonce);
-  if (!kep || !np) {
-    ++counters_[IkeCounter::Malformed];
-    return;
-  }
-  auto ke = decode_key_exchange(kep->body);
-  auto ni = decode_nonce(np->body);
-  if (!ke || !ni) {
-    count_malformed(!ke ? ke.error() : ni.error());
-    return;
-  }
+  auto chain = plain_chain(h, message);
+  if (!chain) return;
+  auto ke_ni = key_exchange_nonce(*chain);
+  if (!ke_ni) return;
+  auto& [ke, ni] = *ke_ni;
   const uint64_t serial = sa.serial;
-  if (ke->size() != dh_public_length(sa.suite.group)) {
+  if (ke.size() != dh_public_length(sa.suite.group)) {
     ++counters_[IkeCounter::BadKeyExchange];
     remove_sa(sa, now, "KE of the wrong length for the group");
     return;
@@ -255,15 +250,15 @@ void IkeResponder::main_mode_3(IkeSa& sa, const IsakmpHeader& h, ByteView messag
     remove_sa(sa, now, "Diffie-Hellman failed");
     return;
   }
-  auto gxy = dh->shared_secret(*ke);
+  auto gxy = dh->shared_secret(ke);
   if (!gxy) {
     ++counters_[IkeCounter::BadKeyExchange];
     remove_sa(sa, now, "the peer's KE is not in the group");
     return;
   }
-  sa.gxi = std::move(*ke);
+  sa.gxi = std::move(ke);
   sa.gxr = dh->public_value();
-  sa.ni = std::move(*ni);
+  sa.ni = std::move(ni);
   sa.nr.resize(32);
   random_(std::span<uint8_t>(sa.nr.data(), sa.nr.size()));
   const std::string& psk = sa.policy->psk;
@@ -275,31 +270,10 @@ void IkeResponder::main_mode_3(IkeSa& sa, const IsakmpHeader& h, ByteView messag
   PayloadChain out;
   out.add(PayloadType::KeyExchange, sa.gxr);
   out.add(PayloadType::Nonce, sa.nr);
-  // RFC 3947 §3.2: the first NAT-D hashes the message's destination (us, as the initiator
-  // addressed us), the others the initiator's own addresses. A mismatch on the first means
-  // we are behind a NAT; no match among the others means the initiator is.
-  if (sa.natt != NatT::None) {
+  if (detect_nat(sa, *chain)) {
     const PayloadType natd = natd_payload(sa.natt);
-    std::vector<ByteView> hashes;
-    for (const PayloadView& p : *chain)
-      if (p.type == natd) hashes.push_back(p.body);
-    if (hashes.size() >= 2) {
-      const Bytes ours = nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.local.addr, sa.local.port);
-      const Bytes theirs = nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.peer.addr, sa.peer.port);
-      sa.nat_local = !equal_ct(hashes[0], ours);
-      sa.nat_peer = std::none_of(hashes.begin() + 1, hashes.end(),
-                                 [&](ByteView v) { return equal_ct(v, theirs); });
-      out.add(natd, theirs);  // the destination of MM4 first
-      out.add(natd, ours);
-      if (sa.nat()) {
-        ++counters_[IkeCounter::NatDetected];
-        logf(LogLevel::Info, "[IKE] ISAKMP SA[%llu]: NAT detected (%s%s)",
-             static_cast<unsigned long long>(serial), sa.nat_peer ? "peer behind NAT" : "",
-             sa.nat_local ? (sa.nat_peer ? ", we are behind NAT" : "we are behind NAT") : "");
-      }
-    } else if (!hashes.empty()) {
-      ++counters_[IkeCounter::Malformed];  // RFC 3947 §3.2: at least two; detect nothing
-    }
+    out.add(natd, nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.peer.addr, sa.peer.port));
+    out.add(natd, nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.local.addr, sa.local.port));
   }
   IsakmpHeader rh;
   rh.icookie = sa.cky_i;
@@ -333,53 +307,14 @@ void IkeResponder::arm_mm4_retransmit(IkeSa& sa, TimePoint now) {
 
 void IkeResponder::main_mode_5(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
                                const IsakmpHeader& h, ByteView message, TimePoint now) {
-  if (!(h.flags & kFlagEncryption)) {
-    ++counters_[IkeCounter::UnexpectedMessage];
-    return;
-  }
-  Bytes plain;
-  auto next_iv = decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), sa.iv, message, plain);
-  if (!next_iv) {
-    ++counters_[IkeCounter::DecryptFailed];
-    return;
-  }
-  auto fail_auth = [&](const char* why) {
-    ++counters_[IkeCounter::AuthFailed];
-    logf(LogLevel::Notice,
-         "[IKE] ISAKMP SA[%llu] from %s: authentication failed (%s): wrong pre-shared key?",
-         static_cast<unsigned long long>(sa.serial), endpoint_str(peer).c_str(), why);
-    remove_sa(sa, now, "authentication failed");
-  };
-  // With a wrong pre-shared key MM5 decrypts to noise, which does not walk as a chain.
-  auto chain = walk_payloads(h.next_payload, plain, true);
-  if (!chain) {
-    fail_auth("MM5 does not decrypt to ISAKMP payloads");
-    return;
-  }
-  const PayloadView* idp = find_payload(*chain, PayloadType::Identification);
-  const PayloadView* hp = find_payload(*chain, PayloadType::Hash);
-  if (!idp || !hp) {
-    ++counters_[IkeCounter::Malformed];
-    return;
-  }
-  auto id = decode_identification(idp->body);
-  auto hash_in = decode_hash(hp->body);
-  if (!id || !hash_in) {
-    count_malformed(!id ? id.error() : hash_in.error());
-    return;
-  }
-  const Bytes expected = hash_i(sa.suite.hash, view(sa.keys.skeyid), sa.gxi, sa.gxr, sa.cky_i,
-                                sa.cky_r, sa.sai_b, idp->body);
-  if (!equal_ct(expected, *hash_in)) {
-    fail_auth("HASH_I mismatch");
-    return;
-  }
+  MmAuth in;
+  if (!open_mm_auth(sa, peer, h, message, in, now)) return;
   // Authenticated: follow the peer where it is now (RFC 3947 §4: it floats to 4500 at MM5).
   authenticated(sa, local, peer, now);
-  sa.peer_id = std::move(*id);
-  sa.iv = std::move(*next_iv);
+  sa.peer_id = std::move(in.id);
+  sa.iv = std::move(in.next_iv);
   bool initial = false;
-  for (const PayloadView& p : *chain) {
+  for (const PayloadView& p : in.chain) {
     if (p.type != PayloadType::Notification) continue;
     auto n = decode_notification(p.body);
     if (n && n->type == static_cast<uint16_t>(NotifyType::InitialContact)) initial = true;
@@ -387,33 +322,158 @@ void IkeResponder::main_mode_5(IkeSa& sa, const Endpoint& local, const Endpoint&
 
   // MM6: IDir, HASH_R. Our identity mirrors the protocol and port the peer used (RFC 2407
   // §4.6.2: 0/0 or UDP/500; clients that floated may say 4500).
-  Identification idr = sa.policy->local_id.value_or(
-      ipv4_id(sa.local.addr, sa.peer_id.protocol, sa.peer_id.port));
-  const Bytes idr_b = encode_identification(idr);
-  PayloadChain out;
-  out.add(PayloadType::Identification, idr_b);
-  out.add(PayloadType::Hash, hash_r(sa.suite.hash, view(sa.keys.skeyid), sa.gxi, sa.gxr, sa.cky_i,
-                                    sa.cky_r, sa.sai_b, idr_b));
-  IsakmpHeader rh;
-  rh.icookie = sa.cky_i;
-  rh.rcookie = sa.cky_r;
-  rh.exchange = ExchangeType::IdentityProtection;
-  Bytes next;
-  auto m6 = encrypt_message(rh, out.first_type(), out.serialize(), sa.suite.cipher,
-                            view(sa.keys.enc_key), sa.iv, next);
+  auto m6 = mm_auth_message(sa, sa.policy->local_id.value_or(
+                                    ipv4_id(sa.local.addr, sa.peer_id.protocol, sa.peer_id.port)));
   if (!m6) {
-    logf(LogLevel::Error, "[IKE] ISAKMP SA[%llu]: cannot encrypt MM6: %s",
-         static_cast<unsigned long long>(sa.serial), std::string(to_string(m6.error())).c_str());
     remove_sa(sa, now, "internal error");
     return;
   }
-  sa.iv = next;
-  sa.p1_last_block = next;  // RFC 2409 App. B: phase-2 IVs start from MM6's last block
+  sa.p1_last_block = sa.iv;  // RFC 2409 App. B: phase-2 IVs start from MM6's last block
   sa.last_in = message_digest(message);
   sa.last_reply = std::move(*m6);
   sa.duplicate_replies = 0;
   send(sa.local, sa.peer, sa.last_reply);
   established(sa, now, initial);
+}
+
+std::optional<Bytes> IkeResponder::mm_auth_message(IkeSa& sa, const Identification& id,
+                                                   bool initial_contact) {
+  const Bytes id_b = encode_identification(id);
+  const auto hash_x = sa.initiator ? hash_i : hash_r;
+  PayloadChain out;
+  out.add(PayloadType::Identification, id_b);
+  out.add(PayloadType::Hash, hash_x(sa.suite.hash, view(sa.keys.skeyid), sa.gxi, sa.gxr, sa.cky_i,
+                                    sa.cky_r, sa.sai_b, id_b));
+  if (initial_contact) {
+    // RFC 2407 §4.6.3.3: SPI = CKY-I | CKY-R, protected by MM5's encryption.
+    Notification n;
+    n.protocol = static_cast<uint8_t>(ProtocolId::Isakmp);
+    n.type = static_cast<uint16_t>(NotifyType::InitialContact);
+    n.spi.assign(sa.cky_i.begin(), sa.cky_i.end());
+    n.spi.insert(n.spi.end(), sa.cky_r.begin(), sa.cky_r.end());
+    out.add(PayloadType::Notification, encode_notification(n));
+  }
+  IsakmpHeader h;
+  h.icookie = sa.cky_i;
+  h.rcookie = sa.cky_r;
+  h.exchange = ExchangeType::IdentityProtection;
+  Bytes next;
+  auto m = encrypt_message(h, out.first_type(), out.serialize(), sa.suite.cipher,
+                           view(sa.keys.enc_key), sa.iv, next);
+  if (!m) {
+    logf(LogLevel::Error, "[IKE] ISAKMP SA[%llu]: cannot encrypt %s: %s",
+         static_cast<unsigned long long>(sa.serial), sa.initiator ? "MM5" : "MM6",
+         std::string(to_string(m.error())).c_str());
+    return std::nullopt;
+  }
+  sa.iv = std::move(next);
+  return std::move(*m);
+}
+
+std::optional<std::vector<PayloadView>> IkeResponder::plain_chain(const IsakmpHeader& h,
+                                                                  ByteView message) {
+  if (h.flags & kFlagEncryption) {
+    ++counters_[IkeCounter::UnexpectedMessage];
+    return std::nullopt;
+  }
+  auto chain = walk_payloads(h.next_payload, message.subspan(kHeaderLen), false);
+  if (!chain) {
+    count_malformed(chain.error());
+    return std::nullopt;
+  }
+  return std::move(*chain);
+}
+
+std::optional<std::pair<Bytes, Bytes>> IkeResponder::key_exchange_nonce(
+    const std::vector<PayloadView>& chain) {
+  const PayloadView* kep = find_payload(chain, PayloadType::KeyExchange);
+  const PayloadView* np = find_payload(chain, PayloadType::Nonce);
+  if (!kep || !np) {
+    ++counters_[IkeCounter::Malformed];
+    return std::nullopt;
+  }
+  auto ke = decode_key_exchange(kep->body);
+  auto nonce = decode_nonce(np->body);
+  if (!ke || !nonce) {
+    count_malformed(!ke ? ke.error() : nonce.error());
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(*ke), std::move(*nonce));
+}
+
+// RFC 3947 §3.2: the first NAT-D hashes the message's destination (us, as the peer addressed
+// us), the others the sender's own addresses. A mismatch on the first means we are behind a
+// NAT; no match among the others means the peer is. The same rule reads MM3 and MM4.
+bool IkeResponder::detect_nat(IkeSa& sa, const std::vector<PayloadView>& chain) {
+  if (sa.natt == NatT::None) return false;
+  std::vector<ByteView> hashes;
+  for (const PayloadView& p : chain)
+    if (p.type == natd_payload(sa.natt)) hashes.push_back(p.body);
+  if (hashes.size() < 2) {
+    if (!hashes.empty()) ++counters_[IkeCounter::Malformed];  // at least two; detect nothing
+    return false;
+  }
+  const Bytes ours = nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.local.addr, sa.local.port);
+  const Bytes theirs = nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.peer.addr, sa.peer.port);
+  sa.nat_local = !equal_ct(hashes[0], ours);
+  sa.nat_peer = std::none_of(hashes.begin() + 1, hashes.end(),
+                             [&](ByteView v) { return equal_ct(v, theirs); });
+  if (sa.nat()) {
+    ++counters_[IkeCounter::NatDetected];
+    logf(LogLevel::Info, "[IKE] ISAKMP SA[%llu]: NAT detected (%s%s)",
+         static_cast<unsigned long long>(sa.serial), sa.nat_peer ? "peer behind NAT" : "",
+         sa.nat_local ? (sa.nat_peer ? ", we are behind NAT" : "we are behind NAT") : "");
+  }
+  return true;
+}
+
+// MM5 (HDR*, IDii, HASH_I) or MM6 (HDR*, IDir, HASH_R), RFC 2409 §5. With a wrong pre-shared
+// key the message decrypts to noise, which does not walk as a chain.
+bool IkeResponder::open_mm_auth(IkeSa& sa, const Endpoint& peer, const IsakmpHeader& h,
+                                ByteView message, MmAuth& out, TimePoint now) {
+  if (!(h.flags & kFlagEncryption)) {
+    ++counters_[IkeCounter::UnexpectedMessage];
+    return false;
+  }
+  auto next_iv = decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), sa.iv, message, out.plain);
+  if (!next_iv) {
+    ++counters_[IkeCounter::DecryptFailed];
+    return false;
+  }
+  const char* which = sa.initiator ? "MM6" : "MM5";
+  auto fail_auth = [&](const char* why) {
+    ++counters_[IkeCounter::AuthFailed];
+    logf(LogLevel::Notice,
+         "[IKE] ISAKMP SA[%llu] %s %s: authentication failed (%s %s): wrong pre-shared key?",
+         static_cast<unsigned long long>(sa.serial), sa.initiator ? "to" : "from",
+         endpoint_str(peer).c_str(), which, why);
+    const uint32_t peer_addr = sa.mm1_peer.addr;
+    remove_sa(sa, now, "authentication failed");
+    connection_failed(peer_addr);
+    return false;
+  };
+  auto chain = walk_payloads(h.next_payload, out.plain, true);
+  if (!chain) return fail_auth("does not decrypt to ISAKMP payloads");
+  const PayloadView* idp = find_payload(*chain, PayloadType::Identification);
+  const PayloadView* hp = find_payload(*chain, PayloadType::Hash);
+  if (!idp || !hp) {
+    ++counters_[IkeCounter::Malformed];
+    return false;
+  }
+  auto id = decode_identification(idp->body);
+  auto hash_in = decode_hash(hp->body);
+  if (!id || !hash_in) {
+    count_malformed(!id ? id.error() : hash_in.error());
+    return false;
+  }
+  const auto expect = sa.initiator ? hash_r : hash_i;
+  if (!equal_ct(*hash_in, expect(sa.suite.hash, view(sa.keys.skeyid), sa.gxi, sa.gxr, sa.cky_i,
+                                 sa.cky_r, sa.sai_b, idp->body)))
+    return fail_auth(sa.initiator ? "HASH_R mismatch" : "HASH_I mismatch");
+  out.chain = std::move(*chain);
+  out.id = std::move(*id);
+  out.next_iv = std::move(*next_iv);
+  return true;
 }
 
 void IkeResponder::established(IkeSa& sa, TimePoint now, bool initial) {
@@ -455,10 +515,11 @@ void IkeResponder::established(IkeSa& sa, TimePoint now, bool initial) {
   }
   ++counters_[IkeCounter::Phase1Established];
   logf(LogLevel::Info,
-       "[IKE] ISAKMP SA[%llu] established with %s (%s, lifetime %us, NAT-T %s%s, peering %u)",
+       "[IKE] ISAKMP SA[%llu] established with %s (%s, lifetime %us, NAT-T %s%s, peering %u%s)",
        static_cast<unsigned long long>(serial), endpoint_str(sa.peer).c_str(),
        describe(sa.suite).c_str(), lifetime, std::string(to_string(sa.natt)).c_str(),
-       sa.nat() ? " behind NAT" : "", sa.peer_index);
+       sa.nat() ? " behind NAT" : "", sa.peer_index, sa.initiator ? ", initiator" : "");
+  if (sa.initiator) initiator_established(sa, now);
 }
 
 // RFC 2407 §4.6.3.3: the peer has just rebooted and lost every SA with us: drop the ISAKMP and

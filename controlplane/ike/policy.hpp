@@ -19,6 +19,7 @@
 
 #include "common/crypto/esp_alg.hpp"
 #include "controlplane/ike/crypto.hpp"
+#include "controlplane/ike/proposal.hpp"
 #include "controlplane/ike/wire.hpp"
 
 namespace l2tpgw::cp::ike {
@@ -55,6 +56,11 @@ struct PeerPolicy {
   // answer the peer's R-U-THERE).
   std::chrono::seconds dpd_interval{0};
   int dpd_tries = 5;
+
+  // Rekeys of IPsec SA pairs the peer negotiated (we answered its Quick Mode): at this share
+  // of their lifetime we start a Quick Mode ourselves, over any established ISAKMP SA with the
+  // peer, offering the pair's suite. 0: off (clients rekey their own SAs).
+  uint32_t rekey_peer_children_percent = 0;
 
   // Our phase-1 identity; unset: ID_IPV4_ADDR of the address the peer reached.
   std::optional<Identification> local_id;
@@ -99,8 +105,10 @@ struct ResponderLimits {
   // A half-open SA that has only received MM1 (the peer has not shown it can receive from
   // us) is dropped after this, and is the first to go when the half-open table is full.
   std::chrono::seconds half_open_timeout{30};
-  // Our replies that wait for a next message (MM4, QM2) are resent on a timer: first after
-  // `retransmit_initial`, doubling, `retransmit_tries` times; then the exchange is dropped.
+  // Our replies that wait for a next message (MM4, QM2), and as the initiator our MM1, MM3,
+  // MM5 and QM1, are resent on a timer: first after `retransmit_initial`, doubling,
+  // `retransmit_tries` times; then the exchange is dropped (an initiator's connection retries
+  // after its back-off).
   // MM2 is resent only when MM1 is (answering spoofed sources on a timer would reflect).
   std::chrono::seconds retransmit_initial{4};
   int retransmit_tries = 4;
@@ -109,9 +117,36 @@ struct ResponderLimits {
   int max_duplicate_replies = 8;
 };
 
+// A peering this side starts itself (the initiator role, RFC 2409 §5 and §5.5): a LAN-to-LAN
+// tunnel whose `ipsec ike remote address G ADDRESS` names the peer. The pre-shared key, DPD,
+// NAT-T and lifetimes come from the peer's PeerPolicy (found by peer_addr); the offers from
+// `ipsec ike encryption|hash|group G` and the gateway's `ipsec sa policy` lines.
+struct Connection {
+  uint32_t gateway_id = 0;
+  uint32_t local_addr = 0;  // `ipsec ike local address G` (host order)
+  uint32_t peer_addr = 0;
+  // MM1's transforms in our order of preference (their lifetimes are what we ask for).
+  std::vector<Phase1Suite> ike_offers;
+  // QM1's proposals, one transform each; the encapsulation mode is set per exchange (UDP-
+  // encapsulated transport behind a NAT, RFC 3947 §5.1), the PFS group from pfs_group.
+  std::vector<EspSuite> esp_offers;
+  std::optional<DhGroup> pfs_group;  // `ipsec ike pfs G on`: the phase-1 group
+  // `ipsec auto refresh [G] on`: keep the SAs up, re-initiating after DPD found the peer dead
+  // or the peer deleted them; off: one attempt per initiate() call.
+  bool auto_refresh = true;
+  // Rekey before expiry (strongSwan's margintime): a new exchange starts when this share of an
+  // SA's lifetime has passed (soft lifetime, RFC 4301 §4.4.2.1).
+  uint32_t rekey_percent = 90;
+  // After a failed Main Mode (no answer, refused, wrong key), the next attempt waits this
+  // long, doubling up to retry_max.
+  std::chrono::seconds retry_initial{10};
+  std::chrono::seconds retry_max{120};
+};
+
 struct ResponderConfig {
   PolicyTable policies;
   ResponderLimits limits;
+  std::vector<Connection> connections;
   uint16_t l2tp_port = 1701;  // `ipsec transport ... udp 1701`: what Quick Mode IDs may name
 };
 

@@ -2,6 +2,8 @@
 // Proposal semantics and choice (RFC 2408 §4.2, RFC 2409 App. A, RFC 2407 §4.5, RFC 3947 §5.1).
 #include "controlplane/ike/proposal.hpp"
 
+#include "controlplane/ike/policy.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -253,6 +255,115 @@ SaPayload reply_sa(const SaPayload& offer, const Choice& c, std::optional<Bytes>
   if (spi) p.spi = std::move(*spi);
   out.proposals = {std::move(p)};
   return out;
+}
+
+Transform encode_phase1_transform(const Phase1Suite& s, uint8_t number) {
+  Transform t;
+  t.number = number;
+  t.id = kKeyIke;
+  auto attr = [&](Phase1Attr a, uint16_t v) { t.attributes.push_back(tv_attribute(static_cast<uint16_t>(a), v)); };
+  switch (s.cipher.alg) {
+    case CipherAlg::DesCbc: attr(Phase1Attr::EncryptionAlgorithm, kOakleyDesCbc); break;
+    case CipherAlg::TdesCbc: attr(Phase1Attr::EncryptionAlgorithm, kOakley3DesCbc); break;
+    case CipherAlg::AesCbc:
+      attr(Phase1Attr::EncryptionAlgorithm, kOakleyAesCbc);
+      attr(Phase1Attr::KeyLength, s.cipher.key_bits);
+      break;
+  }
+  attr(Phase1Attr::HashAlgorithm, s.hash == HashAlg::Md5   ? kOakleyMd5
+                                  : s.hash == HashAlg::Sha1 ? kOakleySha
+                                                            : kOakleySha256);
+  attr(Phase1Attr::AuthenticationMethod, kAuthPreSharedKey);
+  attr(Phase1Attr::GroupDescription, static_cast<uint16_t>(s.group));
+  attr(Phase1Attr::LifeType, kLifeSeconds);
+  t.attributes.push_back(
+      variable_attribute(static_cast<uint16_t>(Phase1Attr::LifeDuration), s.life_seconds));
+  if (s.life_kilobytes) {
+    attr(Phase1Attr::LifeType, kLifeKilobytes);
+    t.attributes.push_back(
+        variable_attribute(static_cast<uint16_t>(Phase1Attr::LifeDuration), s.life_kilobytes));
+  }
+  return t;
+}
+
+Transform encode_esp_transform(const EspSuite& s, uint8_t number) {
+  Transform t;
+  t.number = number;
+  auto attr = [&](IpsecAttr a, uint16_t v) { t.attributes.push_back(tv_attribute(static_cast<uint16_t>(a), v)); };
+  uint16_t key_bits = 0;
+  switch (s.cipher) {
+    case EspCipher::DesCbc: t.id = static_cast<uint8_t>(EspTransformId::Des); break;
+    case EspCipher::TdesCbc: t.id = static_cast<uint8_t>(EspTransformId::TripleDes); break;
+    case EspCipher::AesCbc128: t.id = static_cast<uint8_t>(EspTransformId::Aes); key_bits = 128; break;
+    case EspCipher::AesCbc256: t.id = static_cast<uint8_t>(EspTransformId::Aes); key_bits = 256; break;
+    case EspCipher::AesGcm128: t.id = static_cast<uint8_t>(EspTransformId::AesGcm16); key_bits = 128; break;
+    case EspCipher::AesGcm256: t.id = static_cast<uint8_t>(EspTransformId::AesGcm16); key_bits = 256; break;
+    default: break;
+  }
+  attr(IpsecAttr::SaLifeType, kLifeSeconds);
+  t.attributes.push_back(
+      variable_attribute(static_cast<uint16_t>(IpsecAttr::SaLifeDuration), s.life_seconds));
+  if (s.life_kilobytes) {
+    attr(IpsecAttr::SaLifeType, kLifeKilobytes);
+    t.attributes.push_back(
+        variable_attribute(static_cast<uint16_t>(IpsecAttr::SaLifeDuration), s.life_kilobytes));
+  }
+  if (s.pfs_group) attr(IpsecAttr::GroupDescription, static_cast<uint16_t>(*s.pfs_group));
+  attr(IpsecAttr::EncapsulationMode, s.encapsulation);
+  switch (s.auth) {
+    case EspAuth::HmacMd5_96: attr(IpsecAttr::AuthenticationAlgorithm, kAuthHmacMd5); break;
+    case EspAuth::HmacSha1_96: attr(IpsecAttr::AuthenticationAlgorithm, kAuthHmacSha); break;
+    case EspAuth::HmacSha256_128: attr(IpsecAttr::AuthenticationAlgorithm, kAuthHmacSha256); break;
+    default: break;  // GCM: no separate integrity algorithm (RFC 4106 §8.4)
+  }
+  if (key_bits) attr(IpsecAttr::KeyLength, key_bits);
+  return t;
+}
+
+namespace {
+
+// The single transform of a responder's SA payload (RFC 2408 §4.2), or nullptr.
+const Transform* single_transform(const SaPayload& reply) {
+  if (reply.proposals.size() != 1 || reply.proposals[0].transforms.size() != 1) return nullptr;
+  return &reply.proposals[0].transforms[0];
+}
+
+}  // namespace
+
+std::optional<Phase1Suite> check_phase1_choice(const SaPayload& reply,
+                                               const std::vector<Phase1Suite>& offered) {
+  const Transform* t = single_transform(reply);
+  if (!t || reply.proposals[0].protocol != static_cast<uint8_t>(ProtocolId::Isakmp))
+    return std::nullopt;
+  auto s = decode_phase1_transform(*t);
+  if (!s) return std::nullopt;
+  for (const Phase1Suite& o : offered) {
+    // A responder may answer with another lifetime than ours (charon echoes its own): the
+    // shorter one applies.
+    if (o.cipher == s->cipher && o.hash == s->hash && o.group == s->group) {
+      s->life_seconds = std::min(s->life_seconds, o.life_seconds);
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<EspSuite> check_esp_choice(const SaPayload& reply,
+                                         const std::vector<EspSuite>& offered) {
+  const Transform* t = single_transform(reply);
+  if (!t || reply.proposals[0].protocol != static_cast<uint8_t>(ProtocolId::IpsecEsp) ||
+      reply.proposals[0].spi.size() != kEspSpiSize)
+    return std::nullopt;
+  auto s = decode_esp_transform(*t);
+  if (!s) return std::nullopt;
+  for (const EspSuite& o : offered) {
+    if (o.cipher == s->cipher && o.auth == s->auth && o.encapsulation == s->encapsulation &&
+        o.pfs_group == s->pfs_group) {
+      s->life_seconds = std::min(s->life_seconds, o.life_seconds);
+      return s;
+    }
+  }
+  return std::nullopt;
 }
 
 PeerPolicy PeerPolicy::all_supported() {

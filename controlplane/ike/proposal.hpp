@@ -9,13 +9,15 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/crypto/esp_alg.hpp"
 #include "controlplane/ike/crypto.hpp"
-#include "controlplane/ike/policy.hpp"
 #include "controlplane/ike/wire.hpp"
 
 namespace l2tpgw::cp::ike {
+
+struct PeerPolicy;  // policy.hpp
 
 // RFC 2409 §4.5 / RFC 2407 §4.5: a lifetime not given is 28800 seconds.
 inline constexpr uint32_t kDefaultLifetime = 28800;
@@ -78,5 +80,19 @@ std::optional<std::pair<Choice, EspSuite>> choose_esp(const SaPayload& sa, const
 // attributes echoed as received (RFC 2408 §4.2), and `spi` in place of the initiator's
 // (phase 2: our inbound SPI; phase 1: keep the initiator's, normally empty).
 SaPayload reply_sa(const SaPayload& offer, const Choice& c, std::optional<Bytes> spi);
+
+// ---- The initiator's side: offers and checking the responder's choice ----
+// RFC 2409 App. A: the phase-1 transform that asks for `s` with a pre-shared key (Key Length
+// only for AES, RFC 3602 §5.3; the lifetime in seconds, and in kilobytes when set).
+Transform encode_phase1_transform(const Phase1Suite& s, uint8_t number);
+// RFC 2407 §4.5: the ESP transform that asks for `s` (KEY_IKE-style Transform-Id, attributes).
+Transform encode_esp_transform(const EspSuite& s, uint8_t number);
+// RFC 2408 §4.2: the responder's SA payload holds exactly one proposal with exactly one
+// transform, and that transform is one we offered (the algorithms, the group and the mode).
+// The suite as chosen, with the shorter of its lifetime and ours, or nullopt.
+std::optional<Phase1Suite> check_phase1_choice(const SaPayload& reply,
+                                               const std::vector<Phase1Suite>& offered);
+std::optional<EspSuite> check_esp_choice(const SaPayload& reply,
+                                         const std::vector<EspSuite>& offered);
 
 }  // namespace l2tpgw::cp::ike

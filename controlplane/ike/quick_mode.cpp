@@ -43,10 +43,20 @@ bool id_ok(const Identification& id, uint32_t expect_addr, bool behind_nat, uint
   return behind_nat || *addr == expect_addr;
 }
 
+}  // namespace
+
 // RFC 2409 §5.5 KEYMAT and the SA parameters for one direction: the SA we receive on is keyed
 // with our SPI, the one we send on with the initiator's. Encryption key first, then the
 // integrity key (RFC 4106 §8.1: GCM key + salt). The keys point into `km`, which must outlive
 // the add_sa call.
+void add_nat_oa(PayloadChain& chain, uint32_t initiator_addr, uint32_t responder_addr) {
+  NatOa oa;
+  oa.address = be32_bytes(initiator_addr);
+  chain.add(PayloadType::NatOa, encode_nat_oa(oa));
+  oa.address = be32_bytes(responder_addr);
+  chain.add(PayloadType::NatOa, encode_nat_oa(oa));
+}
+
 tables::SaParams esp_sa_params(const IkeSa& sa, const QuickMode& qm, tables::SaDirection dir,
                                SecretBytes& km) {
   const EspSuite& s = qm.suite;
@@ -74,7 +84,6 @@ tables::SaParams esp_sa_params(const IkeSa& sa, const QuickMode& qm, tables::SaD
   return p;
 }
 
-}  // namespace
 
 void IkeResponder::quick_mode(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
                               const IsakmpHeader& h, ByteView message, TimePoint now) {
@@ -85,6 +94,16 @@ void IkeResponder::quick_mode(IkeSa& sa, const Endpoint& local, const Endpoint& 
   auto it = sa.quick.find(h.message_id);
   if (it != sa.quick.end()) {
     QuickMode& qm = it->second;
+    if (qm.initiator) {
+      // Ours: QM2, or QM2 again because our QM3 was lost (resend QM3).
+      if (message_digest(message) == qm.last_in)
+        resend(sa.local, sa.peer, qm.last_reply, qm.duplicate_replies);
+      else if (qm.state == QuickModeState::Init)
+        quick_mode_2(sa, qm, local, peer, h, message, now);
+      else
+        ++counters_[IkeCounter::DuplicateIgnored];
+      return;
+    }
     if (message_digest(message) == qm.last_in) {
       // QM1 again (QM2 was lost): resend QM2. QM3 again: nothing to send.
       if (qm.state == QuickModeState::Init)
@@ -117,55 +136,22 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
   const HashAlg hash_alg = sa.suite.hash;
   const uint32_t mid = h.message_id;
   const Bytes iv0 = phase2_iv(hash_alg, sa.p1_last_block, mid, sa.suite.cipher.block_length());
-  Bytes plain;
-  auto next_iv = decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), iv0, message, plain);
-  if (!next_iv) {
-    ++counters_[IkeCounter::DecryptFailed];
-    return;
-  }
   // RFC 2409 §5.5: HASH(1) immediately follows the header and covers everything after it.
-  auto chain = walk_hash_first(h.next_payload, plain);
+  Bytes plain, iv1;  // iv1: QM1's last block, QM2's IV
+  auto chain = open_hashed(sa, iv0, h, message, plain, &iv1, [&](ByteView rest) {
+    return qm_hash1(hash_alg, view(sa.keys.skeyid_a), mid, rest);
+  });
   if (!chain) return;
-  auto h1 = decode_hash(chain->front().body);
-  if (!h1 || !equal_ct(*h1, qm_hash1(hash_alg, view(sa.keys.skeyid_a), mid,
-                                     after_first_payload(*chain)))) {
-    ++counters_[IkeCounter::HashMismatch];
-    logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode HASH(1) mismatch from %s",
-         static_cast<unsigned long long>(sa.serial), endpoint_str(peer).c_str());
-    return;
-  }
   // Authenticated: follow the peer's NAT mapping.
   authenticated(sa, local, peer, now);
 
-  const PayloadView* sap = nullptr;
-  const PayloadView* np = nullptr;
-  const PayloadView* kep = nullptr;
-  std::vector<const PayloadView*> ids, oas;
-  for (size_t i = 1; i < chain->size(); ++i) {
-    const PayloadView& p = (*chain)[i];
-    switch (p.type) {
-      case PayloadType::Sa:
-        if (sap) return void(++counters_[IkeCounter::Malformed]);
-        sap = &p;
-        break;
-      case PayloadType::Nonce:
-        if (np) return void(++counters_[IkeCounter::Malformed]);
-        np = &p;
-        break;
-      case PayloadType::KeyExchange:
-        if (kep) return void(++counters_[IkeCounter::Malformed]);
-        kep = &p;
-        break;
-      case PayloadType::Identification: ids.push_back(&p); break;
-      case PayloadType::NatOa:
-      case PayloadType::NatOaDraft: oas.push_back(&p); break;
-      default: break;
-    }
-  }
-  if (!sap || !np || (ids.size() != 0 && ids.size() != 2)) {
-    ++counters_[IkeCounter::Malformed];
-    return;
-  }
+  auto qp = quick_mode_payloads(*chain);
+  if (!qp) return;
+  const PayloadView* sap = qp->sa;
+  const PayloadView* np = qp->nonce;
+  const PayloadView* kep = qp->ke;
+  const std::vector<const PayloadView*>& ids = qp->ids;
+  const std::vector<const PayloadView*>& oas = qp->oas;
   auto offer = decode_sa(sap->body);
   if (!offer) return count_malformed(offer.error());
   auto ni = decode_nonce(np->body);
@@ -253,16 +239,12 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
   }
   qm.spi_in = spi.value;
   // Make-before-break (above): the SA we receive on is in place before QM2 names its SPI.
-  SecretBytes km_in;
-  auto slot_in = installer_.add_sa(esp_sa_params(sa, qm, tables::SaDirection::Inbound, km_in));
+  auto slot_in = install_sa(sa, qm, tables::SaDirection::Inbound);
   if (!slot_in) {
-    ++counters_[IkeCounter::InstallFailed];
-    logf(LogLevel::Warning, "[IKE] ISAKMP SA[%llu]: inbound SA %08x not installed: %s",
-         static_cast<unsigned long long>(sa.serial), qm.spi_in, slot_in.error.c_str());
     installer_.release_spi(qm.spi_in);
     return;
   }
-  qm.slot_in = slot_in.value;
+  qm.slot_in = *slot_in;
 
   // QM2: HASH(2), SA (our SPI), Nr [, KE] [, IDci, IDcr as received] [, NAT-OAi, NAT-OAr]
   // [, RESPONDER-LIFETIME].
@@ -276,13 +258,7 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
   }
   // RFC 3947 §5.2: in transport mode behind a NAT both original addresses are sent; as the
   // responder, the initiator's as we see it and ours.
-  if (sa.nat() && sa.natt == NatT::Rfc3947) {
-    NatOa oa;
-    oa.address = be32_bytes(sa.peer.addr);
-    rest.add(PayloadType::NatOa, encode_nat_oa(oa));
-    oa.address = be32_bytes(sa.local.addr);
-    rest.add(PayloadType::NatOa, encode_nat_oa(oa));
-  }
+  if (sa.nat() && sa.natt == NatT::Rfc3947) add_nat_oa(rest, sa.peer.addr, sa.local.addr);
   // RFC 2407 §4.6.3.1: a lifetime longer than ours is accepted and announced shorter.
   if (suite.life_seconds > sa.policy->ipsec_lifetime_max) {
     Notification n;
@@ -304,7 +280,7 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
   rh.message_id = mid;
   auto m2 = encrypt_message(rh, static_cast<uint8_t>(PayloadType::Hash),
                             hash_first_chain(h2, rest_bytes, rest.first_type()), sa.suite.cipher,
-                            view(sa.keys.enc_key), *next_iv, qm.iv);
+                            view(sa.keys.enc_key), iv1, qm.iv);
   if (!m2) {
     installer_.del_sa(qm.slot_in);
     logf(LogLevel::Error, "[IKE] ISAKMP SA[%llu]: cannot encrypt QM2",
@@ -321,6 +297,36 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
   arm_qm2_retransmit(sa, stored, now);
 }
 
+std::optional<IkeResponder::QmPayloads> IkeResponder::quick_mode_payloads(
+    const std::vector<PayloadView>& chain) {
+  QmPayloads out;
+  for (size_t i = 1; i < chain.size(); ++i) {
+    const PayloadView& p = chain[i];
+    const PayloadView** one = p.type == PayloadType::Sa             ? &out.sa
+                              : p.type == PayloadType::Nonce        ? &out.nonce
+                              : p.type == PayloadType::KeyExchange  ? &out.ke
+                                                                    : nullptr;
+    if (one) {
+      if (*one) {
+        ++counters_[IkeCounter::Malformed];
+        return std::nullopt;
+      }
+      *one = &p;
+    } else if (p.type == PayloadType::Identification) {
+      out.ids.push_back(&p);
+    } else if (p.type == PayloadType::NatOa || p.type == PayloadType::NatOaDraft) {
+      out.oas.push_back(&p);
+    } else if (p.type == PayloadType::Notification) {
+      out.notifications.push_back(&p);
+    }
+  }
+  if (!out.sa || !out.nonce || (out.ids.size() != 0 && out.ids.size() != 2)) {
+    ++counters_[IkeCounter::Malformed];
+    return std::nullopt;
+  }
+  return out;
+}
+
 void IkeResponder::arm_qm2_retransmit(IkeSa& sa, QuickMode& qm, TimePoint now) {
   const uint64_t serial = sa.serial;
   const uint32_t mid = qm.message_id;
@@ -334,9 +340,12 @@ void IkeResponder::arm_qm2_retransmit(IkeSa& sa, QuickMode& qm, TimePoint now) {
     q.timer = {};
     if (q.retransmits >= cfg_.limits.retransmit_tries) {
       ++counters_[IkeCounter::RetransmitLimit];
-      logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode %08x: no QM3, abandoned",
-           static_cast<unsigned long long>(serial), mid);
+      logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode %08x: no %s, abandoned",
+           static_cast<unsigned long long>(serial), mid, q.initiator ? "QM2" : "QM3");
+      const bool ours = q.initiator;
+      const uint32_t peer_addr = s->peer.addr;
       abandon_quick_mode(*s, mid);
+      if (ours) connection_failed(peer_addr);
       return;
     }
     ++q.retransmits;
@@ -356,7 +365,7 @@ void IkeResponder::abandon_quick_mode(IkeSa& sa, uint32_t message_id) {
   auto it = sa.quick.find(message_id);
   if (it == sa.quick.end()) return;
   cancel(it->second.timer);
-  if (it->second.state == QuickModeState::Init) installer_.del_sa(it->second.slot_in);
+  release_quick_mode(it->second);
   forget_quick_mode(sa, message_id);
 }
 
@@ -365,35 +374,26 @@ void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
                                 TimePoint now) {
   const HashAlg hash_alg = sa.suite.hash;
   Bytes plain;
-  auto next_iv = decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), qm.iv, message, plain);
-  if (!next_iv) {
-    ++counters_[IkeCounter::DecryptFailed];
-    return;
-  }
-  auto chain = walk_hash_first(h.next_payload, plain);
+  auto chain = open_hashed(sa, qm.iv, h, message, plain, nullptr, [&](ByteView) {
+    return qm_hash3(hash_alg, view(sa.keys.skeyid_a), qm.message_id, qm.ni, qm.nr);
+  });
   if (!chain) return;
-  auto h3 = decode_hash(chain->front().body);
-  if (!h3 || !equal_ct(*h3, qm_hash3(hash_alg, view(sa.keys.skeyid_a), qm.message_id, qm.ni,
-                                     qm.nr))) {
-    ++counters_[IkeCounter::HashMismatch];
-    logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode %08x HASH(3) mismatch",
-         static_cast<unsigned long long>(sa.serial), qm.message_id);
-    return;
-  }
   authenticated(sa, local, peer, now);
 
   // The inbound SA went in with QM2; now the one we send on.
   const uint32_t mid = qm.message_id;
-  SecretBytes km_out;
-  auto slot_out = installer_.add_sa(esp_sa_params(sa, qm, tables::SaDirection::Outbound, km_out));
+  auto slot_out = install_sa(sa, qm, tables::SaDirection::Outbound);
   if (!slot_out) {
-    ++counters_[IkeCounter::InstallFailed];
-    logf(LogLevel::Warning, "[IKE] ISAKMP SA[%llu]: outbound SA %08x not installed: %s",
-         static_cast<unsigned long long>(sa.serial), qm.spi_out, slot_out.error.c_str());
     abandon_quick_mode(sa, mid);  // and the inbound SA with it
     return;
   }
 
+  qm.last_in = message_digest(message);
+  add_child(sa, qm, *slot_out, now);
+}
+
+void IkeResponder::add_child(IkeSa& sa, QuickMode& qm, uint32_t slot_out, TimePoint now) {
+  const uint32_t mid = qm.message_id;
   ChildSa c;
   c.serial = next_serial();
   c.ike_serial = sa.serial;
@@ -404,12 +404,14 @@ void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
   c.spi_in = qm.spi_in;
   c.spi_out = qm.spi_out;
   c.slot_in = qm.slot_in;
-  c.slot_out = slot_out.value;
+  c.slot_out = slot_out;
   c.suite = qm.suite;
   c.natt = qm.suite.udp_encapsulated();
   c.nat_oa_peer = qm.nat_oa_peer;
   c.lifetime = std::min(qm.suite.life_seconds, sa.policy->ipsec_lifetime_max);
   c.installed = now;
+  c.replaces = qm.replaces;
+  c.initiator = qm.initiator;
   const uint64_t cserial = c.serial;
   arm(c.timer, now + std::chrono::seconds(c.lifetime), [this, cserial] {
     if (!children_.contains(cserial)) return;
@@ -417,11 +419,16 @@ void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
     remove_child(cserial, now_, true, "lifetime expired");
   });
   children_by_peer_.insert({c.peer_index, cserial});
-  const ChildSa& stored = children_[cserial] = std::move(c);
+  ChildSa& stored = children_[cserial] = std::move(c);
+  // Our rekeys: pairs we negotiated for a connection we keep up, at its share of the
+  // lifetime; the peer's pairs only where the policy asks us to refresh them.
+  const ConnState* cs = qm.initiator ? conn_of(sa.mm1_peer.addr) : nullptr;
+  arm_child_rekey(stored, cs ? cs->cfg.rekey_percent : sa.policy->rekey_peer_children_percent,
+                  now);
 
   qm.state = QuickModeState::Negotiated;
-  qm.last_in = message_digest(message);
   qm.gqm_xy.clear();
+  qm.dh.reset();
   const uint64_t serial = sa.serial;
   arm(qm.timer, now + kQuickModeLinger, [this, serial, mid] {
     IkeSa* ike = sa_by_serial(serial);
@@ -433,7 +440,36 @@ void IkeResponder::quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local,
        static_cast<unsigned long long>(cserial), endpoint_str(stored.peer).c_str(),
        describe(stored.suite).c_str(), stored.spi_in, stored.spi_out, stored.lifetime,
        stored.natt ? ", UDP-encapsulated" : "");
-  if (hooks_.child_up) hooks_.child_up(event_of(stored));
+  const ChildSaEvent e = event_of(stored);
+  if (stored.replaces) {
+    if (auto old = children_.find(stored.replaces); old != children_.end())
+      old->second.replaced_by = cserial;
+    retire_replaced(stored.replaces);
+  }
+  if (hooks_.child_up) hooks_.child_up(e);
+}
+
+std::optional<uint32_t> IkeResponder::install_sa(const IkeSa& sa, const QuickMode& qm,
+                                                 tables::SaDirection dir) {
+  SecretBytes km;
+  auto slot = installer_.add_sa(esp_sa_params(sa, qm, dir, km));
+  if (!slot) {
+    ++counters_[IkeCounter::InstallFailed];
+    const bool in = dir == tables::SaDirection::Inbound;
+    logf(LogLevel::Warning, "[IKE] ISAKMP SA[%llu]: %s SA %08x not installed: %s",
+         static_cast<unsigned long long>(sa.serial), in ? "inbound" : "outbound",
+         in ? qm.spi_in : qm.spi_out, slot.error.c_str());
+    return std::nullopt;
+  }
+  return slot.value;
+}
+
+void IkeResponder::release_quick_mode(QuickMode& qm) {
+  if (qm.state != QuickModeState::Init) return;  // its SAs belong to a ChildSa now
+  if (qm.initiator)
+    installer_.release_spi(qm.spi_in);  // announced in QM1, never installed
+  else
+    installer_.del_sa(qm.slot_in);      // and its SPI
 }
 
 void IkeResponder::remove_child(uint64_t serial, TimePoint, bool notify_peer, const char* why) {
@@ -442,6 +478,8 @@ void IkeResponder::remove_child(uint64_t serial, TimePoint, bool notify_peer, co
   ChildSa c = std::move(it->second);
   children_.erase(it);
   cancel(c.timer);
+  cancel(c.soft_timer);
+  cancel(c.usage_timer);
   auto range = children_by_peer_.equal_range(c.peer_index);
   for (auto p = range.first; p != range.second; ++p) {
     if (p->second == serial) {
@@ -475,6 +513,8 @@ void IkeResponder::remove_child(uint64_t serial, TimePoint, bool notify_peer, co
     }
   }
   if (hooks_.child_down) hooks_.child_down(event_of(c));
+  if (ConnState* cs = conn_of(c.peer.addr); cs && cs->cfg.auto_refresh)
+    schedule_connection(c.peer.addr, cs->retry);
 }
 
 }  // namespace l2tpgw::cp::ike

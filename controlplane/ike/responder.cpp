@@ -35,6 +35,7 @@ Bytes be32_bytes(uint32_t v) {
 
 IkeResponder::IkeResponder(ResponderConfig cfg, Installer& installer, RandomFn random)
     : cfg_(std::move(cfg)), installer_(installer), random_(std::move(random)) {
+  for (const Connection& c : cfg_.connections) conns_[c.peer_addr].cfg = c;
   buckets_.resize(std::max<size_t>(cfg_.limits.rate_buckets, 1));
   uint8_t salt[8];
   random_(std::span<uint8_t>(salt, 8));
@@ -45,6 +46,18 @@ IkeResponder::~IkeResponder() = default;
 
 void IkeResponder::set_config(ResponderConfig cfg) {
   cfg_ = std::move(cfg);
+  // Connections: a peer that stays keeps its state (wanted, back-off); one gone stops.
+  std::map<uint32_t, ConnState> conns;
+  for (const Connection& c : cfg_.connections) {
+    ConnState& cs = conns[c.peer_addr];
+    if (ConnState* old = conn_of(c.peer_addr)) {
+      cs.wanted = old->wanted;
+      cs.retry = old->retry;
+    }
+    cs.cfg = c;
+  }
+  for (auto& [addr, cs] : conns_) cancel(cs.timer);
+  conns_ = std::move(conns);
   if (buckets_.size() != std::max<size_t>(cfg_.limits.rate_buckets, 1))
     buckets_.assign(std::max<size_t>(cfg_.limits.rate_buckets, 1), Bucket{});
 }
@@ -54,9 +67,15 @@ void IkeResponder::count_malformed(WireError e) {
   ++counters_.wire_errors[static_cast<size_t>(e)];
 }
 
-std::optional<std::vector<PayloadView>> IkeResponder::walk_hash_first(uint8_t first,
-                                                                      ByteView plain) {
-  auto chain = walk_payloads(first, plain, true);  // padding follows (RFC 2409 App. B)
+std::optional<std::vector<PayloadView>> IkeResponder::open_hashed(
+    const IkeSa& sa, ByteView iv, const IsakmpHeader& h, ByteView message, Bytes& plain,
+    Bytes* next_iv, const std::function<Bytes(ByteView)>& expected) {
+  auto last = decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), iv, message, plain);
+  if (!last) {
+    ++counters_[IkeCounter::DecryptFailed];
+    return std::nullopt;
+  }
+  auto chain = walk_payloads(h.next_payload, plain, true);  // padding follows (App. B)
   if (!chain) {
     count_malformed(chain.error());
     return std::nullopt;
@@ -65,6 +84,16 @@ std::optional<std::vector<PayloadView>> IkeResponder::walk_hash_first(uint8_t fi
     ++counters_[IkeCounter::Malformed];
     return std::nullopt;
   }
+  auto got = decode_hash(chain->front().body);
+  if (!got || !equal_ct(*got, expected(after_first_payload(*chain)))) {
+    ++counters_[IkeCounter::HashMismatch];
+    logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: %s %08x from %s: HASH mismatch",
+         static_cast<unsigned long long>(sa.serial),
+         h.exchange == ExchangeType::QuickMode ? "Quick Mode" : "Informational", h.message_id,
+         endpoint_str(sa.peer).c_str());
+    return std::nullopt;
+  }
+  if (next_iv) *next_iv = std::move(*last);
   return std::move(*chain);
 }
 
@@ -119,6 +148,13 @@ void IkeResponder::on_datagram(const Endpoint& local, const Endpoint& peer, Byte
     return;
   }
   IkeSa* sa = find_sa(h->icookie, h->rcookie);
+  if (!sa && h->exchange == ExchangeType::IdentityProtection) {
+    // MM2 to one of our MM1s: the first message that names CKY-R (main_mode_2 files the SA
+    // under both cookies).
+    auto it = by_init_cookie_.find(h->icookie);
+    IkeSa* ours = it == by_init_cookie_.end() ? nullptr : sa_by_serial(it->second);
+    if (ours && ours->state == MainModeState::Init) sa = ours;
+  }
   if (!sa) {
     ++counters_[IkeCounter::InvalidCookie];
     return;
@@ -148,8 +184,9 @@ IkeSa* IkeResponder::sa_by_serial(uint64_t serial) {
 }
 
 void IkeResponder::set_state(IkeSa& sa, MainModeState s) {
-  if (sa.state == MainModeState::Sa) sa_state_by_age_.erase({sa.created, sa.serial});
-  if (s == MainModeState::Sa) sa_state_by_age_.insert({sa.created, sa.serial});
+  // Only the responder's MM1-only SAs may be evicted (ours proved nothing either way).
+  if (sa.state == MainModeState::Sa && !sa.initiator) sa_state_by_age_.erase({sa.created, sa.serial});
+  if (s == MainModeState::Sa && !sa.initiator) sa_state_by_age_.insert({sa.created, sa.serial});
   if (sa.half_open() && s == MainModeState::Auth) --half_open_;
   sa.state = s;
 }
@@ -161,11 +198,17 @@ void IkeResponder::remove_sa(IkeSa& sa, TimePoint, const char* why) {
        static_cast<unsigned long long>(sa.serial), endpoint_str(sa.peer).c_str(), why);
   cancel(sa.timer);
   cancel(sa.dpd_timer);
+  cancel(sa.rekey_timer);
   for (auto& [mid, qm] : sa.quick) {
     cancel(qm.timer);
-    if (qm.state == QuickModeState::Init) installer_.del_sa(qm.slot_in);  // and its SPI
+    release_quick_mode(qm);
   }
-  if (sa.state == MainModeState::Sa) sa_state_by_age_.erase({sa.created, sa.serial});
+  if (sa.state == MainModeState::Sa && !sa.initiator) sa_state_by_age_.erase({sa.created, sa.serial});
+  if (auto c = by_init_cookie_.find(sa.cky_i); c != by_init_cookie_.end() && c->second == sa.serial)
+    by_init_cookie_.erase(c);
+  // `ipsec auto refresh`: a peering we keep up is looked at again (ensure_connection).
+  if (ConnState* cs = conn_of(sa.mm1_peer.addr); cs && cs->cfg.auto_refresh)
+    schedule_connection(sa.mm1_peer.addr, cs->retry);
   if (sa.half_open()) --half_open_;
   by_cookies_.erase({sa.cky_i, sa.cky_r});
   auto m = by_mm1_.find({sa.mm1_peer, sa.cky_i});
@@ -277,6 +320,7 @@ Bytes delete_isakmp_payload(const IkeSa& sa) {
 
 void IkeResponder::shutdown(TimePoint now) {
   now_ = now;
+  for (auto& [addr, cs] : conns_) stop_initiating(addr);  // nothing refreshes what goes now
   std::vector<uint64_t> children;
   for (const auto& [serial, c] : children_) children.push_back(serial);
   for (uint64_t s : children) remove_child(s, now, true, "shutdown");
@@ -331,6 +375,7 @@ std::vector<IkeSaView> IkeResponder::ike_sas() const {
     v.nat_peer = sa->nat_peer;
     v.peer_index = sa->peer_index;
     v.quick_modes = sa->quick.size();
+    v.initiator = sa->initiator;
     out.push_back(v);
   }
   return out;
@@ -357,6 +402,8 @@ ChildSaEvent IkeResponder::event_of(const ChildSa& c) const {
   e.cipher = c.suite.cipher;
   e.auth = c.suite.auth;
   e.lifetime = c.lifetime;
+  e.replaces = c.replaces;
+  e.initiator = c.initiator;
   return e;
 }
 

@@ -5,6 +5,11 @@
 // their Message IDs, duplicate detection and retransmission, and runs the Main Mode, Quick
 // Mode and Informational steps (main_mode.cpp, quick_mode.cpp, informational.cpp).
 //
+// Despite its name it plays both roles (the role is per exchange, STYLE.md's TaskManager):
+// initiate() starts Main Mode and Quick Mode to a configured Connection (initiator.cpp: the
+// LAN-to-LAN case), keeps it up (`ipsec auto refresh`) and rekeys the pairs it negotiated at
+// their soft lifetime, make-before-break; ChildSaEvents report those pairs like the others.
+//
 // Events in, actions out: on_datagram() and on_timer() take the time as an argument and
 // produce datagrams (take_outbox()), Installer calls (alloc_spi / add_sa / del_sa /
 // release_spi) and ChildSaEvents; there are no sockets, no DPDK and no clock inside, so the
@@ -57,8 +62,15 @@ struct ChildSaEvent {
   EspCipher cipher = EspCipher::AesCbc128;
   EspAuth auth = EspAuth::HmacSha1_96;
   uint32_t lifetime = 0;
+  uint64_t replaces = 0;  // a rekey: the pair this one succeeds (still up until it goes down)
+  bool initiator = false; // we started the Quick Mode that made it
 };
 
+// A rekey (ours: ChildSaEvent::replaces names the old pair; or the peer's: a second pair of
+// the same peering) is make-before-break: child_up comes for the new pair while the old one is
+// still installed, and is the moment for the protocol above to send on the new slot_out
+// (Installer::update_tunnel_sa_out); child_down for the old pair follows once the new one has
+// carried traffic. A peering is down only when its last pair is.
 struct IkeHooks {
   std::function<void(const ChildSaEvent&)> child_up;    // after both directions are installed
   std::function<void(const ChildSaEvent&)> child_down;  // after both are removed
@@ -74,6 +86,7 @@ struct IkeSaView {
   bool nat_local = false, nat_peer = false;
   uint32_t peer_index = 0;
   size_t quick_modes = 0;
+  bool initiator = false;
 };
 
 class IkeResponder {
@@ -102,6 +115,19 @@ class IkeResponder {
   // protocol above that found the peer gone (L2TP keepalive); child_down runs for each IPsec
   // SA. False when the peering had none.
   bool delete_peer(uint32_t peer_index, TimePoint now, const char* why);
+
+  // ---- The initiator role (initiator.cpp; RFC 2409 §5, §5.5) ----
+  // Starts the configured Connection to `peer_addr` (Main Mode, then Quick Mode) and keeps it
+  // up as its auto_refresh says. Nothing new starts while an ISAKMP SA with the peer (ours or
+  // its own) is established or being negotiated. False: no connection for that address.
+  bool initiate(uint32_t peer_addr, TimePoint now);
+  // The same for a connection given by the protocol above (the L2TPv3 LCCE); it replaces the
+  // configured one for its peer until set_config.
+  void initiate(const Connection& c, TimePoint now);
+  // initiate() for every configured connection (the daemon after attach and reload).
+  void initiate_configured(TimePoint now);
+  // No further attempts or refreshes for the peer; its SAs stay until deleted or expired.
+  void stop_initiating(uint32_t peer_addr);
 
   const IkeCounters& counters() const { return counters_; }
   size_t ike_sa_count() const { return sas_.size(); }
@@ -132,9 +158,17 @@ class IkeResponder {
   // An Informational exchange on an established ISAKMP SA: HASH(1) then `payloads`.
   void send_info(IkeSa& sa, const PayloadChain& payloads);
   void count_malformed(WireError e);
-  // RFC 2409 §5.5, §5.7: a decrypted Quick Mode or Informational message starts with its HASH.
-  // The walked chain of `plain` when it does; nullopt, counted as malformed, when not.
-  std::optional<std::vector<PayloadView>> walk_hash_first(uint8_t first, ByteView plain);
+  // RFC 2409 §5.5, §5.7: a Quick Mode or Informational message, decrypted with `iv` into
+  // `plain` (its last ciphertext block into `next_iv` when given), starts with a HASH that
+  // must equal expected(everything after it). The walked chain (views into `plain`) when it
+  // does; nullopt, counted (DecryptFailed, Malformed, HashMismatch), when not.
+  std::optional<std::vector<PayloadView>> open_hashed(
+      const IkeSa& sa, ByteView iv, const IsakmpHeader& h, ByteView message, Bytes& plain,
+      Bytes* next_iv, const std::function<Bytes(ByteView)>& expected);
+  // MM5 or MM6: ID and HASH_I / HASH_R for `id` [, N(INITIAL-CONTACT)], encrypted with the
+  // phase-1 IV, which moves on to the message's last block. nullopt: the encryption failed.
+  std::optional<Bytes> mm_auth_message(IkeSa& sa, const Identification& id,
+                                       bool initial_contact = false);
   // A message from the peer of `sa` verified (HASH_I, HASH(1)/(3)): follow its address and
   // port (NAT mappings change, RFC 3947 §4 floats to 4500) and note that it is alive.
   void authenticated(IkeSa& sa, const Endpoint& local, const Endpoint& peer, TimePoint now);
@@ -149,6 +183,24 @@ class IkeResponder {
   void main_mode_5(IkeSa& sa, const Endpoint& local, const Endpoint& peer, const IsakmpHeader& h,
                    ByteView message, TimePoint now);
   void arm_mm4_retransmit(IkeSa& sa, TimePoint now);
+  // MM1..MM4: the clear payload chain (E set: unexpected; counted, nullopt).
+  std::optional<std::vector<PayloadView>> plain_chain(const IsakmpHeader& h, ByteView message);
+  // MM3/MM4's KE and nonce data (missing or malformed: counted, nullopt).
+  std::optional<std::pair<Bytes, Bytes>> key_exchange_nonce(const std::vector<PayloadView>& chain);
+  // RFC 3947 §3.2 on MM3 or MM4's NAT-D payloads: sets nat_local and nat_peer. False when
+  // NAT-T is not in use or the hashes are missing (then nothing is detected).
+  bool detect_nat(IkeSa& sa, const std::vector<PayloadView>& chain);
+  // MM5 or MM6 decrypted, walked and its HASH_I / HASH_R verified against its ID. False: a
+  // malformed message (counted; `sa` kept) or a failed authentication (counted, logged, `sa`
+  // removed: do not touch it).
+  struct MmAuth {
+    Bytes plain;                      // the decrypted payloads; `chain` views into it
+    std::vector<PayloadView> chain;
+    Identification id;
+    Bytes next_iv;
+  };
+  bool open_mm_auth(IkeSa& sa, const Endpoint& peer, const IsakmpHeader& h, ByteView message,
+                    MmAuth& out, TimePoint now);
   void established(IkeSa& sa, TimePoint now, bool initial_contact);
   void arm_dpd(IkeSa& sa, TimePoint now);
   void dpd_check(uint64_t serial);
@@ -161,11 +213,65 @@ class IkeResponder {
                     const IsakmpHeader& h, ByteView message, TimePoint now);
   void quick_mode_3(IkeSa& sa, QuickMode& qm, const Endpoint& local, const Endpoint& peer,
                     const IsakmpHeader& h, ByteView message, TimePoint now);
+  // RFC 2409 §5.5: the payloads after QM1's HASH(1) or QM2's HASH(2): one SA, one Nonce, at
+  // most one KE, no IDs or both. nullopt (counted as malformed) otherwise.
+  struct QmPayloads {
+    const PayloadView* sa = nullptr;
+    const PayloadView* nonce = nullptr;
+    const PayloadView* ke = nullptr;
+    std::vector<const PayloadView*> ids, oas, notifications;
+  };
+  std::optional<QmPayloads> quick_mode_payloads(const std::vector<PayloadView>& chain);
   void abandon_quick_mode(IkeSa& sa, uint32_t message_id);
   void forget_quick_mode(IkeSa& sa, uint32_t message_id);
   void arm_qm2_retransmit(IkeSa& sa, QuickMode& qm, TimePoint now);
+  // One direction of qm's pair into the dataplane (KEYMAT, RFC 2409 §5.5); the slot, or nullopt
+  // (counted, logged).
+  std::optional<uint32_t> install_sa(const IkeSa& sa, const QuickMode& qm, tables::SaDirection dir);
+  // A Quick Mode that never finished: its reserved SPI (initiator) or inbound SA (responder).
+  void release_quick_mode(QuickMode& qm);
   void remove_child(uint64_t serial, TimePoint now, bool notify_peer, const char* why);
   ChildSaEvent event_of(const ChildSa& c) const;
+  // QM3 (responder) or QM2 (initiator) done: the pair goes into the tables, its timers are
+  // armed and child_up runs. `slot_out` is the outbound SA just installed.
+  void add_child(IkeSa& sa, QuickMode& qm, uint32_t slot_out, TimePoint now);
+
+  // ---- initiator.cpp (RFC 2409 §5 and §5.5 as the initiator; rekeys; auto refresh)
+  struct ConnState {
+    Connection cfg;
+    bool wanted = false;       // initiate() called and not stopped
+    Duration retry{};          // the wait before the next attempt after a failure
+    TimerToken timer;
+  };
+  ConnState* conn_of(uint32_t peer_addr);
+  // Runs ensure_connection for the peer after `delay` (from a timer: never re-entrant).
+  void schedule_connection(uint32_t peer_addr, Duration delay);
+  void ensure_connection(uint32_t peer_addr);
+  // A failed attempt: the next one after the connection's back-off.
+  void connection_failed(uint32_t peer_addr);
+  void main_mode_initiate(const Connection& c, TimePoint now);
+  void main_mode_2(IkeSa& sa, const IsakmpHeader& h, ByteView message, TimePoint now);
+  void main_mode_4(IkeSa& sa, const IsakmpHeader& h, ByteView message, TimePoint now);
+  void main_mode_6(IkeSa& sa, const Endpoint& local, const Endpoint& peer, const IsakmpHeader& h,
+                   ByteView message, TimePoint now);
+  // Sends our next Main Mode message and arms its retransmission.
+  void initiator_send(IkeSa& sa, Bytes message, TimePoint now);
+  void arm_initiator_retransmit(IkeSa& sa, TimePoint now);
+  void initiator_established(IkeSa& sa, TimePoint now);
+  // Starts a Quick Mode on `sa` (either role may, RFC 2409 §5.5); `replaces`: the ChildSa a
+  // rekey succeeds, 0 for a first one. False when it could not start.
+  bool quick_mode_initiate(IkeSa& sa, uint64_t replaces, TimePoint now);
+  void quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local, const Endpoint& peer,
+                    const IsakmpHeader& h, ByteView message, TimePoint now);
+  // The child's soft lifetime (RFC 4301 §4.4.2.1) at `percent` of its seconds and, with a
+  // lifetime in kilobytes, of its octets (Installer::query_sa, polled): a new Quick Mode;
+  // then the old pair's retirement. 0: no rekey of ours.
+  void arm_child_rekey(ChildSa& c, uint32_t percent, TimePoint now);
+  void check_child_usage(uint64_t serial, uint32_t percent);
+  void child_rekey(uint64_t serial);
+  void retire_replaced(uint64_t old_serial);
+  // An established ISAKMP SA with the peer (the newest), or one we are negotiating.
+  IkeSa* ike_sa_for(uint32_t peer_addr, bool established_only);
 
   // ---- informational.cpp (RFC 2409 §5.7, RFC 2408 §3.14/3.15, RFC 3706)
   void informational(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
@@ -193,6 +299,9 @@ class IkeResponder {
   std::map<Mm1Key, uint64_t> by_mm1_;
   std::set<std::pair<TimePoint, uint64_t>> sa_state_by_age_;  // state Sa, oldest first
   size_t half_open_ = 0;
+
+  std::map<uint32_t, ConnState> conns_;        // by peer address
+  std::map<Cookie, uint64_t> by_init_cookie_;   // our MM1s, until MM2 tells CKY-R
 
   std::map<uint64_t, ChildSa> children_;                 // by serial
   std::multimap<uint32_t, uint64_t> children_by_peer_;   // peer_index -> child serial

@@ -14,27 +14,11 @@
 #include "controlplane/ike/responder.hpp"
 #include "controlplane/install/fake_installer.hpp"
 #include "controlplane/log/log.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
 using namespace l2tpgw;
 using namespace l2tpgw::cp;
 using namespace l2tpgw::cp::ike;
-
-namespace {
-
-// Deterministic randomness: a run is reproducible from its input.
-struct Xorshift {
-  uint64_t s = 0x9e3779b97f4a7c15ull;
-  void fill(std::span<uint8_t> out) {
-    for (auto& b : out) {
-      s ^= s << 13;
-      s ^= s >> 7;
-      s ^= s << 17;
-      b = static_cast<uint8_t>(s);
-    }
-  }
-};
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static bool init = [] {
@@ -42,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return true;
   }();
   (void)init;
-  Xorshift rng;
+  FuzzRandom rng;
   ResponderConfig cfg;
   PeerPolicy p = PeerPolicy::all_supported();
   p.psk = "fuzz-key";
@@ -54,13 +38,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   IkeResponder r(cfg, inst, [&rng](std::span<uint8_t> out) { rng.fill(out); });
   TimePoint now = TimePoint{} + std::chrono::hours(1);
   Cookie last_ci{}, last_cr{};
-  size_t pos = 0;
-  int steps = 0;
-  while (pos + 3 <= size && steps++ < 16) {
-    const uint8_t flags = data[pos];
-    const size_t len = std::min<size_t>(size_t{data[pos + 1]} << 8 | data[pos + 2], size - pos - 3);
-    Bytes msg(data + pos + 3, data + pos + 3 + len);
-    pos += 3 + len;
+  FuzzRecords records{data, size};
+  uint8_t flags = 0;
+  Bytes msg;
+  for (int steps = 0; steps < 16 && records.next(flags, msg); ++steps) {
     if ((flags & 0x02) && msg.size() >= 16) {
       std::memcpy(msg.data(), last_ci.data(), 8);
       std::memcpy(msg.data() + 8, last_cr.data(), 8);

@@ -6,6 +6,12 @@
 //
 //   L2TPGW_IKE_PSK=secret ike-udp-responder --addr 192.0.2.1 [--children 1] [--timeout 30]
 //                                            [--linger 2] [--nat-traversal on|off]
+//                                            [--initiate 192.0.2.10]
+//
+// --initiate PEER: the initiator role as well (the mirror case: the real implementation
+// responds): Main Mode and Quick Mode to PEER, offering AES-128/256, 3DES x SHA1/SHA256 x
+// MODP1024/2048 and ESP AES-CBC with HMAC-SHA1/SHA256 and AES-GCM; one attempt. The times to
+// the ISAKMP SA and to the IPsec SA pair are printed ("MAIN_MODE established after N ms").
 //
 // Exits 0 once `--children` IPsec SA pairs are installed (after answering for --linger more
 // seconds), 1 on timeout, 2 on usage errors. The key comes from the environment so that it
@@ -52,14 +58,14 @@ int bind_udp(uint32_t addr, uint16_t port) {
 int usage() {
   std::fprintf(stderr,
                "usage: L2TPGW_IKE_PSK=KEY ike-udp-responder --addr A.B.C.D [--children N] "
-               "[--timeout S] [--linger S] [--nat-traversal on|off]\n");
+               "[--timeout S] [--linger S] [--nat-traversal on|off] [--initiate A.B.C.D]\n");
   return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  uint32_t addr = 0;
+  uint32_t addr = 0, initiate_to = 0;
   int children_wanted = 1, timeout_s = 30, linger_s = 2;
   bool natt = true;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -74,6 +80,10 @@ int main(int argc, char** argv) {
       timeout_s = std::atoi(v.c_str());
     } else if (k == "--linger") {
       linger_s = std::atoi(v.c_str());
+    } else if (k == "--initiate") {
+      in_addr a{};
+      if (inet_pton(AF_INET, v.c_str(), &a) != 1) return usage();
+      initiate_to = ntohl(a.s_addr);
     } else if (k == "--nat-traversal") {
       natt = v == "on";
     } else {
@@ -94,12 +104,46 @@ int main(int argc, char** argv) {
   p.psk = psk;
   p.nat_traversal = natt;
   cfg.policies.set_any(p);
+  if (initiate_to) {
+    Connection c;
+    c.local_addr = addr;
+    c.peer_addr = initiate_to;
+    c.auto_refresh = false;
+    for (CipherSuite cs : {CipherSuite{CipherAlg::AesCbc, 128}, CipherSuite{CipherAlg::AesCbc, 256},
+                           CipherSuite{CipherAlg::TdesCbc, 192}})
+      for (HashAlg h : {HashAlg::Sha1, HashAlg::Sha256})
+        for (DhGroup g : {DhGroup::Modp2048, DhGroup::Modp1024}) {
+          Phase1Suite s;
+          s.cipher = cs;
+          s.hash = h;
+          s.group = g;
+          c.ike_offers.push_back(s);
+        }
+    for (auto [ec, ea] : {std::pair{EspCipher::AesCbc128, EspAuth::HmacSha1_96},
+                          std::pair{EspCipher::AesCbc256, EspAuth::HmacSha1_96},
+                          std::pair{EspCipher::AesCbc256, EspAuth::HmacSha256_128},
+                          std::pair{EspCipher::AesGcm128, EspAuth::None},
+                          std::pair{EspCipher::AesGcm256, EspAuth::None}}) {
+      EspSuite s;
+      s.cipher = ec;
+      s.auth = ea;
+      c.esp_offers.push_back(s);
+    }
+    cfg.connections = {c};
+  }
   FakeInstaller installer(256);
   IkeResponder r(cfg, installer);
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto ms_since_start = [&] {
+    return static_cast<long long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+  };
   int children = 0;
   IkeHooks hooks;
   hooks.child_up = [&](const ChildSaEvent& e) {
     ++children;
+    std::printf("QUICK_MODE complete after %lld ms\n", ms_since_start());
     std::printf("CHILD_SA up: peer %u.%u.%u.%u:%u spi_in %08x spi_out %08x %s/%s natt=%d\n",
                 e.peer.addr >> 24, (e.peer.addr >> 16) & 0xff, (e.peer.addr >> 8) & 0xff,
                 e.peer.addr & 0xff, e.peer.port, e.spi_in, e.spi_out,
@@ -108,10 +152,10 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   };
   r.set_hooks(hooks);
+  if (initiate_to) r.initiate(initiate_to, Clock::now());
 
-  using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
   std::optional<Clock::time_point> done_at;
+  bool phase1_reported = false;
   uint8_t buf[kMaxMessageLen + 64];
   for (;;) {
     const auto now = Clock::now();
@@ -146,6 +190,11 @@ int main(int argc, char** argv) {
                     msg, Clock::now());
     }
     r.on_timer(Clock::now());
+    if (!phase1_reported && r.counters()[IkeCounter::Phase1Established] > 0) {
+      phase1_reported = true;
+      std::printf("MAIN_MODE established after %lld ms\n", ms_since_start());
+      std::fflush(stdout);
+    }
     for (const Datagram& d : r.take_outbox()) {
       Bytes out;
       if (needs_non_esp_marker(d.local, d.peer)) out.assign(kNonEspMarkerLen, 0);

@@ -115,5 +115,71 @@ TEST(IkeConfigMap, NegotiateStrictlyAcceptsOnlyWhatTheGatewayNames) {
   EXPECT_EQ(lax->esp_ciphers.size(), PeerPolicy::all_supported().esp_ciphers.size());
 }
 
+// Seed 001 (YAMAHA01): an L2TPv3/IPsec tunnel to a peer named by address, with `ipsec auto
+// refresh on`: this side initiates, offering the gateway's defaults (3DES/SHA1/MODP768) and
+// its `ipsec sa policy` algorithms.
+constexpr const char* kSeed001 =
+    "tunnel select 1\n"
+    " tunnel encapsulation l2tpv3\n"
+    " tunnel endpoint address 192.168.100.1 192.168.2.1\n"
+    " ipsec tunnel 100\n"
+    "  ipsec sa policy 100 1 esp aes-cbc sha-hmac\n"
+    "  ipsec ike keepalive log 1 on\n"
+    "  ipsec ike keepalive use 1 on\n"
+    "  ipsec ike local address 1 192.168.100.1\n"
+    "  ipsec ike pre-shared-key 1 text test1234\n"
+    "  ipsec ike remote address 1 192.168.2.1\n"
+    " ipsec auto refresh on\n"
+    " ipsec transport 1 100 udp 1701\n"
+    " l2tp always-on on\n"
+    "tunnel enable 1\n";
+
+TEST(IkeConfigMap, Seed001TunnelBecomesAConnectionWeInitiate) {
+  auto loaded = config::load_config(kSeed001);
+  ASSERT_TRUE(loaded.ok()) << loaded.diagnostics[0].message;
+  std::vector<std::string> notes;
+  const ResponderConfig rc = responder_config(*loaded.config, &notes);
+  EXPECT_TRUE(notes.empty());
+  ASSERT_EQ(rc.connections.size(), 1u);
+  const Connection& c = rc.connections[0];
+  EXPECT_EQ(c.gateway_id, 1u);
+  EXPECT_EQ(c.peer_addr, 0xc0a80201u);   // 192.168.2.1
+  EXPECT_EQ(c.local_addr, 0xc0a86401u);  // 192.168.100.1
+  ASSERT_EQ(c.ike_offers.size(), 1u);
+  EXPECT_EQ(c.ike_offers[0].cipher, (CipherSuite{CipherAlg::TdesCbc, 192}));
+  EXPECT_EQ(c.ike_offers[0].hash, HashAlg::Sha1);
+  EXPECT_EQ(c.ike_offers[0].group, DhGroup::Modp768);
+  ASSERT_EQ(c.esp_offers.size(), 1u);
+  EXPECT_EQ(c.esp_offers[0].cipher, EspCipher::AesCbc128);
+  EXPECT_EQ(c.esp_offers[0].auth, EspAuth::HmacSha1_96);
+  EXPECT_FALSE(c.pfs_group);
+  EXPECT_TRUE(c.auto_refresh);
+  ASSERT_TRUE(rc.policies.find(c.peer_addr));
+  EXPECT_EQ(rc.policies.find(c.peer_addr)->psk, "test1234");
+}
+
+TEST(IkeConfigMap, OnlyL2tpv3TunnelsOrAutoRefreshInitiate) {
+  // A concrete remote address alone (a fixed client we answer) starts nothing.
+  auto loaded = config::load_config(
+      "ipsec ike pre-shared-key 1 text k1\n"
+      "ipsec ike remote address 1 203.0.113.9\n"
+      "ipsec ike local address 1 192.0.2.1\n"
+      "ipsec sa policy 101 1 esp aes-cbc sha-hmac\n");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_TRUE(responder_config(*loaded.config, nullptr).connections.empty());
+  // With `ipsec auto refresh on` it does; without a local address it cannot (a note).
+  loaded = config::load_config(
+      "ipsec ike pre-shared-key 1 text k1\n"
+      "ipsec ike remote address 1 203.0.113.9\n"
+      "ipsec sa policy 101 1 esp aes-cbc sha-hmac\n"
+      "ipsec auto refresh on\n");
+  ASSERT_TRUE(loaded.ok());
+  std::vector<std::string> notes;
+  EXPECT_TRUE(responder_config(*loaded.config, &notes).connections.empty());
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("local address"), std::string::npos);
+  EXPECT_EQ(notes[0].find("k1"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace l2tpgw::cp::ike

@@ -197,5 +197,75 @@ TEST_F(IkeServiceTest, MainModeAndQuickModeThroughFramesAndRings) {
   EXPECT_EQ(installer_.sas().size(), 2u);
 }
 
+// The initiator role from the configuration: a reload adds an L2TPv3/IPsec tunnel to
+// 198.51.100.20 and Main Mode starts at once, through the Ethernet path of the last frame
+// received (the router's); the peer, played by a second responder, answers, and the service
+// completes Main Mode and Quick Mode by itself.
+TEST_F(IkeServiceTest, ConfiguredL2tpv3TunnelIsInitiated) {
+  constexpr uint32_t kPeer = 0xc6336414;  // 198.51.100.20
+  std::vector<ChildSaEvent> ups;
+  IkeHooks hooks;
+  hooks.child_up = [&](const ChildSaEvent& e) { ups.push_back(e); };
+  svc_.set_hooks(hooks);
+  svc_.attach(*services_);
+  const Endpoint peer_ep{kPeer, kIkePort}, wan{kWanAddr, kIkePort};
+  // Some frame through the router: a plain Informational outside any SA (counted, ignored).
+  {
+    Notification n;
+    n.type = static_cast<uint16_t>(NotifyType::InvalidCookie);
+    PayloadChain c;
+    c.add(PayloadType::Notification, encode_notification(n));
+    IsakmpHeader h;
+    h.icookie = Cookie{1, 2, 3, 4, 5, 6, 7, 8};
+    h.exchange = ExchangeType::Informational;
+    punt(Endpoint{0xcb007101, kIkePort}, wan, build_plain_message(h, c));
+  }
+  EXPECT_TRUE(sent().empty());
+
+  auto cfg = config::load_config(
+      "tunnel select 1\n"
+      " tunnel encapsulation l2tpv3\n"
+      " tunnel endpoint address 192.0.2.1 198.51.100.20\n"
+      " ipsec tunnel 100\n"
+      "  ipsec sa policy 100 2 esp aes-cbc sha-hmac\n"
+      "  ipsec ike local address 2 192.0.2.1\n"
+      "  ipsec ike pre-shared-key 2 text svc-secret\n"
+      "  ipsec ike remote address 2 198.51.100.20\n"
+      "  ipsec ike encryption 2 aes-cbc\n"
+      "  ipsec ike group 2 modp1024\n"
+      " ipsec transport 1 100 udp 1701\n"
+      "tunnel enable 1\n"
+      "ipsec ike pre-shared-key 1 text svc-secret\n"
+      "ipsec ike remote address 1 any\n");
+  ASSERT_TRUE(cfg.ok()) << cfg.diagnostics[0].message;
+  svc_.set_config(*cfg.config);
+  ASSERT_NE(svc_.responder(), nullptr);
+  EXPECT_EQ(svc_.responder()->counters()[IkeCounter::InitiatorStarted], 1u);
+
+  FakeInstaller peer_inst{64};
+  ResponderConfig pc;
+  PeerPolicy pp = PeerPolicy::all_supported();
+  pp.psk = "svc-secret";
+  pc.policies.set_any(pp);
+  IkeResponder peer(pc, peer_inst);
+  size_t frames = 0;
+  for (int round = 0; round < 10; ++round) {
+    auto out = sent();
+    if (out.empty()) break;
+    for (const OutFrame& f : out) {
+      ASSERT_EQ(f.to.addr, kPeer);
+      ++frames;
+      peer.on_datagram(f.to, f.from, f.message, EventLoop::now());
+      for (const Datagram& d : peer.take_outbox()) punt(d.local, d.peer, d.message);
+    }
+  }
+  EXPECT_EQ(frames, 5u);  // MM1, MM3, MM5, QM1, QM3
+  ASSERT_EQ(ups.size(), 1u);
+  EXPECT_TRUE(ups[0].initiator);
+  EXPECT_EQ(ups[0].peer, peer_ep);
+  EXPECT_EQ(installer_.sas().size(), 2u);
+  EXPECT_EQ(peer.counters()[IkeCounter::Phase2Established], 1u);
+}
+
 }  // namespace
 }  // namespace l2tpgw::cp::ike

@@ -3,6 +3,8 @@
 // RFC 3947 §5.1, RFC 4106 §8.4) transforms mean, and which proposal the responder picks.
 #include "controlplane/ike/proposal.hpp"
 
+#include "controlplane/ike/policy.hpp"
+
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -185,6 +187,61 @@ TEST(IkeProposal, ChoosesTheFirstAcceptableAndEchoesIt) {
   ip.protocol = static_cast<uint8_t>(ProtocolId::IpsecEsp);
   m1.proposals = {ip};
   EXPECT_FALSE(choose_phase1(m1, p));
+}
+
+}  // namespace
+}  // namespace l2tpgw::cp::ike
+
+namespace l2tpgw::cp::ike {
+namespace {
+
+// The initiator's transforms decode back to the suites they were built from, and the
+// responder's answer is checked against what was offered (RFC 2408 §4.2).
+TEST(IkeProposal, InitiatorTransformsRoundTripAndChoicesAreChecked) {
+  const Phase1Suite p1s[] = {
+      {{CipherAlg::AesCbc, 128}, HashAlg::Sha1, DhGroup::Modp1024, 28800, 0},
+      {{CipherAlg::AesCbc, 256}, HashAlg::Sha256, DhGroup::Modp2048, 3600, 0},
+      {{CipherAlg::TdesCbc, 192}, HashAlg::Md5, DhGroup::Modp1024, 600, 1000},
+  };
+  for (const Phase1Suite& s : p1s) {
+    auto d = decode_phase1_transform(encode_phase1_transform(s, 3));
+    ASSERT_TRUE(d);
+    EXPECT_EQ(*d, s);
+  }
+  EspSuite gcm;
+  gcm.cipher = EspCipher::AesGcm256;
+  gcm.auth = EspAuth::None;
+  gcm.pfs_group = DhGroup::Modp2048;
+  EspSuite cbc;
+  cbc.cipher = EspCipher::AesCbc128;
+  cbc.auth = EspAuth::HmacSha1_96;
+  cbc.encapsulation = kEncapUdpTransport;
+  cbc.life_seconds = 1200;
+  for (const EspSuite& s : {gcm, cbc}) {
+    auto d = decode_esp_transform(encode_esp_transform(s, 1));
+    ASSERT_TRUE(d);
+    EXPECT_EQ(*d, s);
+  }
+
+  SaPayload reply;
+  Proposal p;
+  p.number = 1;
+  p.protocol = static_cast<uint8_t>(ProtocolId::Isakmp);
+  p.transforms = {encode_phase1_transform(p1s[1], 2)};
+  reply.proposals = {p};
+  EXPECT_TRUE(check_phase1_choice(reply, {p1s[0], p1s[1]}));
+  EXPECT_FALSE(check_phase1_choice(reply, {p1s[0], p1s[2]}));  // not offered
+  reply.proposals[0].transforms.push_back(encode_phase1_transform(p1s[0], 1));
+  EXPECT_FALSE(check_phase1_choice(reply, {p1s[0], p1s[1]}));  // two transforms
+
+  p.protocol = static_cast<uint8_t>(ProtocolId::IpsecEsp);
+  p.spi = {1, 2, 3, 4};
+  p.transforms = {encode_esp_transform(cbc, 1)};
+  reply.proposals = {p};
+  EXPECT_TRUE(check_esp_choice(reply, {gcm, cbc}));
+  EXPECT_FALSE(check_esp_choice(reply, {gcm}));
+  reply.proposals[0].spi = {1, 2};
+  EXPECT_FALSE(check_esp_choice(reply, {cbc}));  // an ESP SPI is 4 bytes
 }
 
 }  // namespace
