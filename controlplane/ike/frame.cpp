@@ -32,11 +32,32 @@ std::optional<LinkAddrs> link_of_frame(ByteView frame) {
   return l;
 }
 
-Bytes build_ike_frame(const LinkAddrs& link, const Endpoint& from, const Endpoint& to,
-                      ByteView message, uint16_t ip_id) {
+Bytes build_ike_udp(const Endpoint& from, const Endpoint& to, ByteView message) {
   const size_t marker = needs_non_esp_marker(from, to) ? kNonEspMarkerLen : 0;
   const size_t udp_len = kUdpHeaderLen + marker + message.size();
-  const size_t ip_len = kIpv4HeaderLen + udp_len;
+  Bytes d(udp_len, 0);
+  // RFC 768, with the checksum over the pseudo-header (source, destination, zero, protocol,
+  // UDP length) and the whole datagram.
+  uint8_t* udp = d.data();
+  put16(udp, from.port);
+  put16(udp + 2, to.port);
+  put16(udp + 4, static_cast<uint16_t>(udp_len));
+  if (!message.empty()) std::copy(message.begin(), message.end(), udp + kUdpHeaderLen + marker);
+  uint8_t pseudo[12] = {};
+  put32(pseudo, from.addr);
+  put32(pseudo + 4, to.addr);
+  pseudo[9] = kIpProtoUdp;
+  put16(pseudo + 10, static_cast<uint16_t>(udp_len));
+  uint16_t sum = wire::fold_checksum(wire::ones_sum(udp, udp_len, wire::ones_sum(pseudo, 12)));
+  if (sum == 0) sum = 0xffff;  // RFC 768: a computed zero is sent as all ones
+  put16(udp + 6, sum);
+  return d;
+}
+
+Bytes build_ike_frame(const LinkAddrs& link, const Endpoint& from, const Endpoint& to,
+                      ByteView message, uint16_t ip_id) {
+  const Bytes udp = build_ike_udp(from, to, message);
+  const size_t ip_len = kIpv4HeaderLen + udp.size();
   Bytes f(kEtherHeaderLen + ip_len, 0);
   uint8_t* p = f.data();
   std::copy(link.theirs.begin(), link.theirs.end(), p);
@@ -53,22 +74,7 @@ Bytes build_ike_frame(const LinkAddrs& link, const Endpoint& from, const Endpoin
   put32(ip + 12, from.addr);
   put32(ip + 16, to.addr);
   put16(ip + 10, wire::fold_checksum(wire::ones_sum(ip, kIpv4HeaderLen)));
-
-  // RFC 768, with the checksum over the pseudo-header (source, destination, zero, protocol,
-  // UDP length) and the whole datagram.
-  uint8_t* udp = ip + kIpv4HeaderLen;
-  put16(udp, from.port);
-  put16(udp + 2, to.port);
-  put16(udp + 4, static_cast<uint16_t>(udp_len));
-  if (!message.empty()) std::copy(message.begin(), message.end(), udp + kUdpHeaderLen + marker);
-  uint8_t pseudo[12] = {};
-  put32(pseudo, from.addr);
-  put32(pseudo + 4, to.addr);
-  pseudo[9] = kIpProtoUdp;
-  put16(pseudo + 10, static_cast<uint16_t>(udp_len));
-  uint16_t sum = wire::fold_checksum(wire::ones_sum(udp, udp_len, wire::ones_sum(pseudo, 12)));
-  if (sum == 0) sum = 0xffff;  // RFC 768: a computed zero is sent as all ones
-  put16(udp + 6, sum);
+  std::copy(udp.begin(), udp.end(), ip + kIpv4HeaderLen);
   return f;
 }
 

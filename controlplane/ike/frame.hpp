@@ -40,6 +40,11 @@ constexpr bool needs_non_esp_marker(const Endpoint& from, const Endpoint& to) {
   return from.port == kNatTPort || to.port == kNatTPort;
 }
 
+// The UDP datagram (header included) for `message` from `from` to `to`, with its checksum over
+// the pseudo-header (RFC 768): what the dataplane wraps in IPv4 and Ethernet itself when the
+// peer's link is not known yet (Injector::send_udp).
+Bytes build_ike_udp(const Endpoint& from, const Endpoint& to, ByteView message);
+
 // The frame for `message` from `from` to `to`: IPv4 without options, TTL 64, DF clear (a
 // router may fragment a large Main Mode message), the given IP identification, and a UDP
 // checksum over the pseudo-header (RFC 768).

@@ -67,7 +67,6 @@ void IkeService::detach() {
   responder_.reset();
   services_ = nullptr;
   links_.clear();
-  last_link_.reset();
 }
 
 bool IkeService::on_punt(PuntedPacket& p) {
@@ -82,7 +81,6 @@ bool IkeService::on_punt(PuntedPacket& p) {
     auto it = links_.find(info.peer_addr);
     if (it == links_.end() && links_.size() >= max_links_) links_.erase(links_.begin());
     links_[info.peer_addr] = *link;
-    last_link_ = *link;
   }
   ++counters_.received;
   responder_->on_datagram(Endpoint{info.local_addr, info.local_port},
@@ -103,13 +101,22 @@ bool IkeService::delete_peer(uint32_t peer_index, const char* why) {
 void IkeService::flush() {
   for (const Datagram& d : responder_->take_outbox()) {
     auto link = links_.find(d.peer.addr);
-    // A peer we start talking to: through the next hop of the last frame heard (see .hpp).
-    const LinkAddrs* path = link != links_.end() ? &link->second : last_link_ ? &*last_link_ : nullptr;
-    if (!path) {
-      ++counters_.no_link;
+    if (link == links_.end()) {
+      // A peer we start talking to: worker 0 adds IPv4 and Ethernet, resolving the peer (on
+      // the WAN subnet) or the WAN gateway by ARP, as it does for L2TPv3 control.
+      rte_mbuf* m = services_->injector.alloc_copy(build_ike_udp(d.local, d.peer, d.message));
+      if (!m) {
+        ++counters_.no_mbuf;
+        continue;
+      }
+      if (services_->injector.send_udp(m, d.local.addr, d.peer.addr, 0) == InjectResult::Ok) {
+        ++counters_.routed;
+      } else {
+        ++counters_.inject_failed;
+      }
       continue;
     }
-    const Bytes frame = build_ike_frame(*path, d.local, d.peer, d.message, ip_id_++);
+    const Bytes frame = build_ike_frame(link->second, d.local, d.peer, d.message, ip_id_++);
     rte_mbuf* m = services_->injector.alloc_copy(frame);
     if (!m) {
       ++counters_.no_mbuf;  // the Injector's counters say whether the pool or the size
@@ -127,7 +134,7 @@ void IkeService::flush() {
 void IkeService::annotate(CounterSnapshot& c) const {
   CounterSnapshot::Section s{"IKE", {}};
   s.values = {{"received", counters_.received},   {"detached", counters_.detached},
-              {"sent", counters_.sent},           {"no_link", counters_.no_link},
+              {"sent", counters_.sent},           {"routed", counters_.routed},
               {"no_mbuf", counters_.no_mbuf},
               {"inject_failed", counters_.inject_failed}};
   if (responder_) {

@@ -14,9 +14,9 @@
 // The initiator role: gateways the configuration names by address for an L2TPv3/IPsec tunnel
 // (or with `ipsec auto refresh`) are initiated after attach() and after each set_config(); the
 // protocol above may start one itself with initiate(). A peer we have not heard from yet has no
-// Ethernet path of its own: its frames go to the next hop of the last peer heard from (the
-// router in front of the WAN port) until the peer's own frames arrive.
-// TODO(ike): resolve the next hop with ARP when no frame has been received at all.
+// Ethernet path of its own: its datagrams go through the dataplane's routing (Injector::
+// send_udp: the peer on the WAN subnet or the WAN gateway, resolved by ARP) until the peer's own
+// frames arrive.
 //
 // Thread context: the controlplane loop.
 #pragma once
@@ -37,8 +37,8 @@ namespace l2tpgw::cp::ike {
 struct IkeServiceCounters {
   uint64_t received = 0;      // datagrams handed to the responder
   uint64_t detached = 0;      // dropped: not attached to the dataplane
-  uint64_t sent = 0;          // frames on an inject ring
-  uint64_t no_link = 0;       // no frame from that peer yet, so no Ethernet path back
+  uint64_t sent = 0;          // frames on an inject ring, back along the peer's link
+  uint64_t routed = 0;        // datagrams to a peer not heard from yet, routed by the dataplane
   uint64_t no_mbuf = 0;       // the pool is exhausted, or the frame does not fit one mbuf
   uint64_t inject_failed = 0;
 };
@@ -84,7 +84,6 @@ class IkeService {
   std::unique_ptr<IkeResponder> responder_;
   TimerSlot timer_;
   std::unordered_map<uint32_t, LinkAddrs> links_;  // by peer address
-  std::optional<LinkAddrs> last_link_;  // the path of the last frame received (any peer)
   uint16_t ip_id_ = 0;
   IkeServiceCounters counters_;
 };

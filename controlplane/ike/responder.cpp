@@ -40,6 +40,14 @@ IkeResponder::IkeResponder(ResponderConfig cfg, Installer& installer, RandomFn r
   uint8_t salt[8];
   random_(std::span<uint8_t>(salt, 8));
   for (uint8_t b : salt) bucket_salt_ = bucket_salt_ << 8 | b;
+  // After a controlplane restart the tables still hold the previous process's peerings (their
+  // SAs, tunnels and pseudowires keep forwarding): a new peering must not take one of their
+  // numbers, or the dataplane would let the new peer's SAs speak for the old peer's sessions.
+  for (const InstalledSa& sa : installer_.sas()) next_peer_index_ = std::max(next_peer_index_, sa.peer_index + 1);
+  for (const InstalledTunnel& t : installer_.tunnels()) next_peer_index_ = std::max(next_peer_index_, t.peer_index + 1);
+  for (const InstalledPseudowire& p : installer_.pseudowires())
+    next_peer_index_ = std::max(next_peer_index_, p.peer_index + 1);
+  if (next_peer_index_ == 0) next_peer_index_ = 1;
 }
 
 IkeResponder::~IkeResponder() = default;

@@ -339,6 +339,19 @@ bool FakeInstaller::del_pseudowire(uint32_t id) {
   return ok;
 }
 
+bool FakeInstaller::update_pseudowire_sa_out(uint32_t id, uint32_t sa_slot) {
+  std::string why;
+  if (take_failure(Op::UpdatePseudowireSaOut, &why)) return false;
+  auto pw = pws_.find(id);
+  auto sa = sas_.find(sa_slot);
+  const bool ok = pw != pws_.end() && pw->second.record.peer_index != 0 && sa != sas_.end() &&
+                  sa->second.direction == tables::SaDirection::Outbound &&
+                  sa->second.peer_index == pw->second.record.peer_index;
+  if (ok) pw->second.record.sa_out = sa_slot;
+  calls_.push_back({Op::UpdatePseudowireSaOut, ok ? id : 0u});
+  return ok;
+}
+
 std::optional<SessionUsage> FakeInstaller::query_pseudowire(uint32_t id) const {
   if (!pws_.contains(id)) return std::nullopt;
   auto it = pw_usage_.find(id);

@@ -20,7 +20,7 @@ class FakeInstaller final : public Installer {
     AllocSpi, ReleaseSpi, AddSa, DelSa, ReserveTunnelId, ReleaseTunnelId, ReserveSessionId,
     ReleaseSessionId, AddTunnel, UpdateTunnelSaOut, DelTunnel, AddSession, DelSession,
     RetireSession, RetireTunnel, ReservePwSessionId, ReleasePwSessionId, AddPseudowire,
-    DelPseudowire
+    DelPseudowire, UpdatePseudowireSaOut
   };
   struct Call {
     Op op;
@@ -52,6 +52,7 @@ class FakeInstaller final : public Installer {
   bool release_pw_session_id(uint32_t id) override;
   Outcome<uint32_t> add_pseudowire(const tables::PseudowireParams& p) override;
   bool del_pseudowire(uint32_t id) override;
+  bool update_pseudowire_sa_out(uint32_t id, uint32_t sa_slot) override;
   std::optional<SessionUsage> query_pseudowire(uint32_t id) const override;
   std::vector<InstalledPseudowire> pseudowires() const override;
 

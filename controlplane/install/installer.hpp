@@ -134,6 +134,9 @@ class Installer {
     return Outcome<uint32_t>::fail("no pseudowires here");
   }
   virtual bool del_pseudowire(uint32_t /*session_id*/) { return false; }
+  // A pseudowire bound to an IPsec peer (`l2tpv3`) sends through `sa_slot` from now on: an
+  // outbound SA of the same peering (a rekey's new pair, make-before-break).
+  virtual bool update_pseudowire_sa_out(uint32_t /*session_id*/, uint32_t /*sa_slot*/) { return false; }
   // Frames and octets from the peer (rx) and to it (tx).
   virtual std::optional<SessionUsage> query_pseudowire(uint32_t /*session_id*/) const { return std::nullopt; }
   virtual std::vector<InstalledPseudowire> pseudowires() const { return {}; }

@@ -39,6 +39,9 @@ class ShmInstaller final : public Installer {
   bool release_pw_session_id(uint32_t id) override { return w_.release_pw_session_id(id); }
   Outcome<uint32_t> add_pseudowire(const tables::PseudowireParams& p) override;
   bool del_pseudowire(uint32_t id) override { return w_.del_pseudowire(id); }
+  bool update_pseudowire_sa_out(uint32_t id, uint32_t sa_slot) override {
+    return w_.set_pseudowire_sa_out(id, sa_slot);
+  }
   std::optional<SessionUsage> query_pseudowire(uint32_t id) const override;
   std::vector<InstalledPseudowire> pseudowires() const override;
 

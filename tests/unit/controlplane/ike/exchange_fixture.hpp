@@ -5,8 +5,9 @@
 #pragma once
 
 #include <chrono>
-#include <optional>
+#include <functional>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -94,7 +95,10 @@ class Lab {
   TimePoint now = TimePoint{} + 100000s;
   std::vector<ChildSaEvent> ups, downs;
 
-  explicit Lab(ResponderConfig cfg = default_config()) : r(std::move(cfg), inst) {
+  explicit Lab(ResponderConfig cfg = default_config()) : Lab(std::move(cfg), [](RecordingInstaller&) {}) {}
+  // `before` fills the tables the responder starts over (what a previous process left).
+  Lab(ResponderConfig cfg, const std::function<void(RecordingInstaller&)>& before)
+      : r((before(inst), std::move(cfg)), inst) {
     IkeHooks h;
     h.child_up = [this](const ChildSaEvent& e) { ups.push_back(e); };
     h.child_down = [this](const ChildSaEvent& e) { downs.push_back(e); };

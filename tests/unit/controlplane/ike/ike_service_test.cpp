@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "common/byte_reader.hpp"
+#include "common/byte_writer.hpp"
 #include "common/wire/ipv4.hpp"
 #include "common/wire/udp.hpp"
 #include "controlplane/config/loader.hpp"
@@ -88,31 +89,53 @@ class IkeServiceTest : public cp::test::TablesFixture {
   struct OutFrame {
     Endpoint from, to;
     bool marker = false;
+    bool routed = false;  // a UDP datagram for the dataplane to route (InjectNext::UdpWan)
     Bytes message;
   };
-  // The frames the service injected: each for the WAN port, back along the router's link,
-  // IPv4/UDP with valid checksums (the wire decoders check them) and, on 4500, the marker.
+  // What the service injected, for worker 0: whole frames for the WAN port, back along the
+  // router's link, IPv4/UDP with valid checksums (the wire decoders check them); or, to a peer
+  // not heard from yet, UDP datagrams (checksum over the pseudo-header of the meta's
+  // addresses) for the dataplane to route. On 4500, the non-ESP marker.
   std::vector<OutFrame> sent() {
     std::vector<OutFrame> out;
     void* obj;
     EXPECT_EQ(rte_ring_count(rings_[1]), 0u);
     while (rte_ring_dequeue(rings_[0], &obj) == 0) {
       rte_mbuf* m = static_cast<rte_mbuf*>(obj);
-      EXPECT_EQ(meta(m).resume, static_cast<uint8_t>(InjectNext::TxWan));
       const std::span<const uint8_t> f(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
-      EXPECT_TRUE(std::equal(kRouterToUs.theirs.begin(), kRouterToUs.theirs.end(), f.begin()));
-      EXPECT_TRUE(std::equal(kRouterToUs.ours.begin(), kRouterToUs.ours.end(), f.begin() + 6));
-      ByteReader r(f.subspan(kEtherHeaderLen));
-      auto ip = wire::decode_ipv4(r);
-      EXPECT_TRUE(ip);
-      if (!ip) continue;
-      auto udp = wire::decode_udp(ByteReader(f.subspan(kEtherHeaderLen + ip->ihl_bytes)));
-      EXPECT_TRUE(udp);
-      if (!udp) continue;
       OutFrame o;
-      o.from = {ip->src, udp->src_port};
-      o.to = {ip->dst, udp->dst_port};
-      size_t off = kEtherHeaderLen + ip->ihl_bytes + kUdpHeaderLen;
+      size_t off = 0;
+      if (meta(m).resume == static_cast<uint8_t>(InjectNext::UdpWan)) {
+        o.routed = true;
+        Bytes pseudo(12, 0);
+        ByteWriter pw(pseudo);
+        pw.be32(meta(m).outer_src);
+        pw.be32(meta(m).outer_dst);
+        pw.be16(wire::kIpProtoUdp);
+        pw.be16(static_cast<uint16_t>(f.size()));
+        EXPECT_EQ(wire::fold_checksum(wire::ones_sum(f.data(), f.size(), wire::ones_sum(pseudo.data(), 12))), 0u);
+        ByteReader r(f);
+        auto udp = wire::decode_udp(r);
+        EXPECT_TRUE(udp);
+        if (!udp) continue;
+        o.from = {meta(m).outer_src, udp->src_port};
+        o.to = {meta(m).outer_dst, udp->dst_port};
+        off = kUdpHeaderLen;
+      } else {
+        EXPECT_EQ(meta(m).resume, static_cast<uint8_t>(InjectNext::TxWan));
+        EXPECT_TRUE(std::equal(kRouterToUs.theirs.begin(), kRouterToUs.theirs.end(), f.begin()));
+        EXPECT_TRUE(std::equal(kRouterToUs.ours.begin(), kRouterToUs.ours.end(), f.begin() + 6));
+        ByteReader r(f.subspan(kEtherHeaderLen));
+        auto ip = wire::decode_ipv4(r);
+        EXPECT_TRUE(ip);
+        if (!ip) continue;
+        auto udp = wire::decode_udp(ByteReader(f.subspan(kEtherHeaderLen + ip->ihl_bytes)));
+        EXPECT_TRUE(udp);
+        if (!udp) continue;
+        o.from = {ip->src, udp->src_port};
+        o.to = {ip->dst, udp->dst_port};
+        off = kEtherHeaderLen + ip->ihl_bytes + kUdpHeaderLen;
+      }
       if (needs_non_esp_marker(o.from, o.to)) {
         o.marker = f[off] == 0 && f[off + 1] == 0 && f[off + 2] == 0 && f[off + 3] == 0;
         off += kNonEspMarkerLen;
@@ -198,8 +221,9 @@ TEST_F(IkeServiceTest, MainModeAndQuickModeThroughFramesAndRings) {
 }
 
 // The initiator role from the configuration: a reload adds an L2TPv3/IPsec tunnel to
-// 198.51.100.20 and Main Mode starts at once, through the Ethernet path of the last frame
-// received (the router's); the peer, played by a second responder, answers, and the service
+// 198.51.100.20 and Main Mode starts at once. Nothing has come from that peer yet, so MM1 is a
+// UDP datagram for the dataplane to route (ARP); once the peer's MM2 has arrived, the rest go
+// back along its link. The peer, played by a second responder, answers, and the service
 // completes Main Mode and Quick Mode by itself.
 TEST_F(IkeServiceTest, ConfiguredL2tpv3TunnelIsInitiated) {
   constexpr uint32_t kPeer = 0xc6336414;  // 198.51.100.20
@@ -209,7 +233,8 @@ TEST_F(IkeServiceTest, ConfiguredL2tpv3TunnelIsInitiated) {
   svc_.set_hooks(hooks);
   svc_.attach(*services_);
   const Endpoint peer_ep{kPeer, kIkePort}, wan{kWanAddr, kIkePort};
-  // Some frame through the router: a plain Informational outside any SA (counted, ignored).
+  // Another peer's frame through the router (a plain Informational outside any SA, counted and
+  // ignored): its link is not the new peer's.
   {
     Notification n;
     n.type = static_cast<uint16_t>(NotifyType::InvalidCookie);
@@ -248,18 +273,23 @@ TEST_F(IkeServiceTest, ConfiguredL2tpv3TunnelIsInitiated) {
   pp.psk = "svc-secret";
   pc.policies.set_any(pp);
   IkeResponder peer(pc, peer_inst);
-  size_t frames = 0;
+  size_t frames = 0, routed = 0;
   for (int round = 0; round < 10; ++round) {
     auto out = sent();
     if (out.empty()) break;
     for (const OutFrame& f : out) {
       ASSERT_EQ(f.to.addr, kPeer);
+      EXPECT_EQ(f.from, wan);
+      routed += f.routed;
+      EXPECT_EQ(f.routed, frames == 0);  // MM1 only
       ++frames;
       peer.on_datagram(f.to, f.from, f.message, EventLoop::now());
       for (const Datagram& d : peer.take_outbox()) punt(d.local, d.peer, d.message);
     }
   }
   EXPECT_EQ(frames, 5u);  // MM1, MM3, MM5, QM1, QM3
+  EXPECT_EQ(routed, 1u);
+  EXPECT_EQ(svc_.counters().routed, 1u);
   ASSERT_EQ(ups.size(), 1u);
   EXPECT_TRUE(ups[0].initiator);
   EXPECT_EQ(ups[0].peer, peer_ep);

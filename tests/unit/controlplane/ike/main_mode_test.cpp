@@ -166,5 +166,27 @@ TEST(IkeMainMode, PhaseOneRekeyKeepsThePeering) {
   EXPECT_EQ(lab.ups.at(0).peer_index, lab.ups.at(1).peer_index);
 }
 
+TEST(IkeMainMode, ARestartedResponderNumbersNewPeeringsPastTheInstalledOnes) {
+  // A previous controlplane left a peering's SAs forwarding (peer index 41): a new client must
+  // not share its number, or the dataplane would take its SAs for the old client's.
+  Lab lab(default_config(), [](RecordingInstaller& inst) {
+    tables::SaParams in;
+    in.direction = tables::SaDirection::Inbound;
+    in.peer_index = 41;
+    in.peer_addr = ip(198, 51, 100, 99);
+    tables::SaParams out = in;
+    out.direction = tables::SaDirection::Outbound;
+    out.spi = 0x4100;
+    ASSERT_TRUE(inst.fake.add_sa(in));
+    ASSERT_TRUE(inst.fake.add_sa(out));
+  });
+  Session s(direct_path());
+  ASSERT_TRUE(s.main_mode(lab));
+  TestInitiator::Qm q;
+  ASSERT_TRUE(s.quick_mode(lab, q, {esp_aes(128, kAuthHmacSha)}));
+  ASSERT_EQ(lab.ups.size(), 1u);
+  EXPECT_GT(lab.ups[0].peer_index, 41u);
+}
+
 }  // namespace
 }  // namespace l2tpgw::cp::ike::test
