@@ -50,11 +50,20 @@ int main(int argc, char** argv) {
     access.set_config(*store.running());
     bridge.set_config(*store.running());
   }
+  // An SA pair with an L2TPv3/IPsec tunnel's peer is the bridge's; any other is a remote-access
+  // client's.
   auto pair_of = [](const l2tpgw::cp::ike::ChildSaEvent& e) {
     return l2tpgw::cp::access::IpsecPair{e.peer_index, e.slot_in, e.slot_out};
   };
-  ike.set_hooks({.child_up = [&access, pair_of](const auto& e) { access.ipsec_up(pair_of(e)); },
-                 .child_down = [&access, pair_of](const auto& e) { access.ipsec_down(pair_of(e)); }});
+  auto bridge_pair_of = [](const l2tpgw::cp::ike::ChildSaEvent& e) {
+    return l2tpgw::cp::bridge::IpsecPair{e.serial, e.peer_index, e.slot_in, e.slot_out, e.peer.addr};
+  };
+  ike.set_hooks({.child_up = [&access, &bridge, pair_of, bridge_pair_of](const auto& e) {
+                   if (!bridge.ipsec_up(bridge_pair_of(e))) access.ipsec_up(pair_of(e));
+                 },
+                 .child_down = [&access, &bridge, pair_of, bridge_pair_of](const auto& e) {
+                   if (!bridge.ipsec_down(bridge_pair_of(e))) access.ipsec_down(pair_of(e));
+                 }});
   // A client that stops answering L2TP (keepalive) loses its IPsec SAs too, so that nothing
   // of it lingers and it can dial in again at once.
   access.set_drop_peer([&ike](uint32_t peer_index) { ike.delete_peer(peer_index, "L2TP peer unreachable"); });

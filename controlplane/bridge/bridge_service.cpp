@@ -33,7 +33,8 @@ PuntHandler BridgeService::l2tp_handler(PuntHandler l2tpv2) {
       ++detached_;
       return false;
     }
-    // In the clear (sa_slot 0) for `l2tpv3-raw`; the LCCE refuses it for an `l2tpv3` tunnel.
+    // In the clear (sa_slot 0) for `l2tpv3-raw`, which the LCCE refuses for an `l2tpv3` tunnel;
+    // else the inbound SA that carried it (LanToLan checks it is the sender's).
     const l2tp::L2tpPeer peer{p.info.peer_addr, p.info.l2tp_peer_port, p.meta.sa_slot};
     l2l_->on_control(p.payload, peer, EventLoop::now());
     rearm();
@@ -90,6 +91,26 @@ void BridgeService::annotate(CounterSnapshot& c) const {
   CounterSnapshot::Section lcce{"L2TPv3 (LCCE)", {}};
   l2l_->lcce_stats().for_each([&](const char* n, uint64_t v) { lcce.values.emplace_back(n, v); });
   c.protocols.push_back(std::move(lcce));
+}
+
+bool BridgeService::ipsec_up(const IpsecPair& p) {
+  if (!l2l_) return false;
+  const bool ours = l2l_->ipsec_up(p, EventLoop::now());
+  rearm();
+  return ours;
+}
+
+bool BridgeService::ipsec_down(const IpsecPair& p) {
+  if (!l2l_) return false;
+  const bool ours = l2l_->ipsec_down(p, EventLoop::now());
+  rearm();
+  return ours;
+}
+
+bool BridgeService::send_esp(uint32_t sa_slot, std::vector<uint8_t> udp) {
+  if (!services_) return false;
+  rte_mbuf* m = services_->injector.alloc_copy(udp);
+  return m && services_->injector.send_esp(m, sa_slot) == InjectResult::Ok;
 }
 
 bool BridgeService::send_udp(uint32_t src, uint32_t dst, std::vector<uint8_t> udp) {

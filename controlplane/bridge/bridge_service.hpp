@@ -2,8 +2,9 @@
 // BridgeService: LanToLan inside the controlplane process. It takes the punted L2TP control
 // messages that are L2TPv3 (l2tp::v3::is_l2tpv3_control; L2TPv2 ones go on to the LNS's
 // handler), runs the LCCE on one loop timer armed for its next deadline, and sends its
-// datagrams through the inject ring in the clear (Injector::send_udp: worker 0 adds IPv4 and
-// Ethernet, resolving the peer or the WAN gateway by ARP).
+// datagrams through the inject ring: in the clear for `l2tpv3-raw` (Injector::send_udp:
+// worker 0 adds IPv4 and Ethernet, resolving the peer or the WAN gateway by ARP), in ESP for
+// `l2tpv3` (Injector::send_esp, through the SA pair IKE reported with ipsec_up).
 //
 // Lifetime: as AccessService's. attach() once the controlplane is attached (DaemonHooks::
 // on_attach): the LCCE starts afresh, takes the running configuration and adopts the
@@ -36,6 +37,10 @@ class BridgeService final : private LanToLanLink {
   void attach(DaemonServices& s);
   void detach();
   void set_config(const config::Config& c);
+  // IKE's SA pairs (IkeHooks): true when the pair belongs to an `l2tpv3` tunnel's peer and was
+  // taken here; false when it is another protocol's (remote access) or we are detached.
+  bool ipsec_up(const IpsecPair& p);
+  bool ipsec_down(const IpsecPair& p);
 
   // `show status l2tp` (the L2TPv3 tunnels) and `show counters` (LCCE, pseudowires).
   void annotate(ShowSnapshot& s) const;
@@ -45,6 +50,7 @@ class BridgeService final : private LanToLanLink {
 
  private:
   bool send_udp(uint32_t src, uint32_t dst, std::vector<uint8_t> udp) override;
+  bool send_esp(uint32_t sa_slot, std::vector<uint8_t> udp) override;
   void rearm();
 
   std::optional<config::Config> cfg_;

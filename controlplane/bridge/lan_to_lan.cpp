@@ -2,6 +2,7 @@
 // LanToLan: the LCCE's sessions as pseudowire records, its messages as UDP datagrams.
 #include "controlplane/bridge/lan_to_lan.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/byte_writer.hpp"
@@ -80,12 +81,16 @@ void LanToLan::set_config(const config::Config& c, TimePoint now) {
       installer_.del_pseudowire(a->second);
       ++counters_.pw_removed;
       adopted_.erase(a);
+      adopted_peer_.erase(n);
     }
     ipsec_logged_.erase(n);
     logf(LogLevel::Info, "[L2TP] TUNNEL[%u]: removed from the configuration", n);
   }
   tunnels_ = next;
   for (const auto& [n, t] : tunnels_) lcce_->add_tunnel(t, now);  // unchanged ones are left as they are
+  // A tunnel that is now `l2tpv3` to a peer whose pairs are already up finds them.
+  for (const auto& [n, t] : tunnels_)
+    if (t.ipsec && pairs_.contains(t.remote_addr)) lcce_->path_up(n, now);
 }
 
 void LanToLan::adopt_installed(TimePoint now) {
@@ -93,7 +98,7 @@ void LanToLan::adopt_installed(TimePoint now) {
   for (const InstalledPseudowire& p : installer_.pseudowires()) {
     std::optional<uint16_t> owner;
     for (const auto& [n, t] : tunnels_)
-      if (!t.ipsec && p.peer_index == 0 && t.remote_addr == p.peer_addr && !installed_.contains(n) &&
+      if (t.ipsec == (p.peer_index != 0) && t.remote_addr == p.peer_addr && !installed_.contains(n) &&
           !adopted_.contains(n))
         owner = n;
     if (!owner) {
@@ -102,6 +107,7 @@ void LanToLan::adopt_installed(TimePoint now) {
       continue;
     }
     adopted_[*owner] = p.session_id;
+    if (p.peer_index != 0) adopted_peer_[*owner] = p.peer_index;
     ++counters_.pw_adopted;
     logf(LogLevel::Info, "[L2TP] TUNNEL[%u]: pseudowire session %u from the previous controlplane keeps forwarding until the tunnel's new session replaces it",
          *owner, p.session_id);
@@ -110,7 +116,98 @@ void LanToLan::adopt_installed(TimePoint now) {
 
 void LanToLan::on_control(std::span<const uint8_t> datagram, const l2tp::L2tpPeer& from, TimePoint now) {
   ++counters_.control_received;
+  if (from.sa_slot != 0) {
+    // Protected: only by an SA of the sender's own peering, not another IPsec peer's (a remote
+    // access client) speaking for it.
+    auto it = pairs_.find(from.addr);
+    const bool ours = it != pairs_.end() && std::any_of(it->second.begin(), it->second.end(),
+                                                        [&](const IpsecPair& p) { return p.slot_in == from.sa_slot; });
+    if (!ours) {
+      ++counters_.control_wrong_sa;
+      return;
+    }
+  }
   lcce_->on_control(datagram, from, now);
+}
+
+bool LanToLan::ipsec_up(const IpsecPair& p, TimePoint now) {
+  std::vector<uint16_t> users;
+  for (const auto& [n, t] : tunnels_)
+    if (t.ipsec && t.remote_addr == p.peer_addr) users.push_back(n);
+  if (users.empty()) return false;
+  std::vector<IpsecPair>& v = pairs_[p.peer_addr];
+  if (std::any_of(v.begin(), v.end(), [&](const IpsecPair& q) { return q.serial == p.serial; })) return true;
+  v.push_back(p);
+  ++counters_.ipsec_up;
+  for (uint16_t n : users) {
+    ipsec_logged_.erase(n);
+    if (v.size() > 1) {
+      // A rekey (make-before-break): the pseudowire sends through the new pair from now on.
+      if (auto it = installed_.find(n); it != installed_.end()) {
+        if (installer_.update_pseudowire_sa_out(it->second, p.slot_out)) {
+          ++counters_.pw_sa_switched;
+        } else {
+          ++counters_.pw_sa_switch_failed;
+          logf(LogLevel::Warning, "[L2TP] TUNNEL[%u]: pseudowire session %u cannot move to the new IPsec SA (peering %u)",
+               n, it->second, p.peer_index);
+        }
+      }
+      continue;
+    }
+    logf(LogLevel::Info, "[L2TP] TUNNEL[%u]: IPsec SA to %s is up: the control connection goes through it", n,
+         format_ipv4(p.peer_addr).c_str());
+    lcce_->path_up(n, now);
+  }
+  return true;
+}
+
+bool LanToLan::ipsec_down(const IpsecPair& p, TimePoint now) {
+  auto it = pairs_.find(p.peer_addr);
+  if (it == pairs_.end()) return false;
+  std::vector<IpsecPair>& v = it->second;
+  auto pos = std::find_if(v.begin(), v.end(), [&](const IpsecPair& q) { return q.serial == p.serial; });
+  if (pos == v.end()) return false;
+  const bool was_current = pos + 1 == v.end();
+  v.erase(pos);
+  ++counters_.ipsec_down;
+  for (const auto& [n, t] : tunnels_) {
+    if (!t.ipsec || t.remote_addr != p.peer_addr) continue;
+    if (!v.empty()) {
+      if (!was_current) continue;
+      if (auto pw = installed_.find(n); pw != installed_.end()) {
+        if (installer_.update_pseudowire_sa_out(pw->second, v.back().slot_out)) ++counters_.pw_sa_switched;
+        else ++counters_.pw_sa_switch_failed;
+      }
+      continue;
+    }
+    // No way to the peer is left (it deleted its SAs, restarted, or DPD found it dead): the
+    // control connection cannot go on, and its pseudowire goes with it. The StopCCN cannot
+    // leave (nothing does in the clear); always-on connects again when a new pair comes up.
+    ++counters_.ipsec_path_lost;
+    logf(LogLevel::Info, "[L2TP] TUNNEL[%u]: IPsec SA to %s is down: the control connection ends", n,
+         format_ipv4(p.peer_addr).c_str());
+    lcce_->disconnect(n, now);
+    if (t.always_on) lcce_->connect(n, now);
+  }
+  if (v.empty()) pairs_.erase(it);
+  return true;
+}
+
+const IpsecPair* LanToLan::current_pair(uint16_t interface) const {
+  auto t = tunnels_.find(interface);
+  if (t == tunnels_.end() || !t->second.ipsec) return nullptr;
+  auto it = pairs_.find(t->second.remote_addr);
+  return it == pairs_.end() || it->second.empty() ? nullptr : &it->second.back();
+}
+
+void LanToLan::remove_orphan_sas(uint32_t peer_index) {
+  for (const auto& [addr, v] : pairs_)
+    for (const IpsecPair& p : v)
+      if (p.peer_index == peer_index) return;  // IKE's own after all
+  for (const InstalledSa& sa : installer_.sas()) {
+    if (sa.peer_index != peer_index) continue;
+    if (installer_.del_sa(sa.slot)) ++counters_.orphan_sas_removed;
+  }
 }
 
 void LanToLan::on_timer(TimePoint now) { lcce_->on_timer(now); }
@@ -145,11 +242,16 @@ void LanToLan::send(uint16_t interface, const l2tp::L2tpPeer& to, std::vector<ui
   auto t = tunnels_.find(interface);
   if (t != tunnels_.end() && t->second.ipsec) {
     // RFC 3193 / seed 001: `l2tpv3` is L2TPv3 inside IPsec, never beside it.
-    ++counters_.ipsec_unavailable;
-    if (ipsec_logged_.insert(interface).second)
-      logf(LogLevel::Warning, "[L2TP] TUNNEL[%u]: `tunnel encapsulation l2tpv3` needs an IPsec SA to %s, which this "
-           "build cannot set up yet (no IKE initiator): the tunnel stays down and nothing is sent in the clear",
-           interface, format_ipv4(to.addr).c_str());
+    const IpsecPair* pair = current_pair(interface);
+    if (pair == nullptr) {
+      ++counters_.ipsec_unavailable;
+      if (ipsec_logged_.insert(interface).second)
+        logf(LogLevel::Warning, "[L2TP] TUNNEL[%u]: `tunnel encapsulation l2tpv3` waits for an IPsec SA to %s: the "
+             "tunnel stays down and nothing is sent in the clear", interface, format_ipv4(to.addr).c_str());
+      return;
+    }
+    if (link_.send_esp(pair->slot_out, udp_datagram(wan_addr_, to.addr, to.port, datagram))) ++counters_.control_sent;
+    else ++counters_.send_failed;
     return;
   }
   if (link_.send_udp(wan_addr_, to.addr, udp_datagram(wan_addr_, to.addr, to.port, datagram))) ++counters_.control_sent;
@@ -182,13 +284,27 @@ void LanToLan::session_up(const PseudowireSession& s) {
          s.interface, kBridge, kBridge, s.interface);
     return;
   }
+  const auto t = tunnels_.find(s.interface);
+  const IpsecPair* pair = current_pair(s.interface);
+  if (t != tunnels_.end() && t->second.ipsec && pair == nullptr) {
+    ++counters_.ipsec_unavailable;  // the pair went down under the session: not installed
+    return;
+  }
   if (auto a = adopted_.find(s.interface); a != adopted_.end()) {
     installer_.del_pseudowire(a->second);
     ++counters_.pw_replaced;
     adopted_.erase(a);
+    if (auto ap = adopted_peer_.find(s.interface); ap != adopted_peer_.end()) {
+      remove_orphan_sas(ap->second);
+      adopted_peer_.erase(ap);
+    }
   }
   remove_pseudowire(s.interface);
   tables::PseudowireParams p;
+  if (pair != nullptr) {
+    p.peer_index = pair->peer_index;
+    p.sa_out = pair->slot_out;
+  }
   p.session_id = s.session_id;
   p.peer_session_id = s.peer_session_id;
   p.local_addr = wan_addr_;

@@ -7,17 +7,24 @@
 //     reserve_pw_session_id), so a data message's Session ID is a direct index;
 //   - an established session becomes a PseudowireRecord (cookies, the peer's Session ID, the
 //     L2-Specific Sublayer each way, the peer's address, bridge1) and leaves with it;
-//   - control messages leave in the clear (UDP 1701) for `l2tpv3-raw`. `l2tpv3` needs an
-//     IPsec SA pair that nothing can make yet (there is no IKE initiator): such a tunnel
-//     stays in wait_ctl_reply, as an RTX's does when its IPsec fails (seed 001), nothing of
-//     it is ever sent in the clear, and the reason is logged once per tunnel.
+//   - control messages leave in the clear (UDP 1701) for `l2tpv3-raw`. For `l2tpv3` they go
+//     in transport-mode ESP through the newest IPsec SA pair IKE installed with the tunnel's
+//     peer (ipsec_up: IKE initiates it for us, ike_service.hpp), and the pseudowire is bound
+//     to that peering (its outbound SA, switched on a rekey; inbound only through its SAs).
+//     Without a pair the tunnel stays in wait_ctl_reply, as an RTX's does when its IPsec
+//     fails (seed 001), nothing of it is ever sent in the clear, and the reason is logged
+//     once; the pair coming up sends the waiting SCCRQ at once (Lcce::path_up). The last
+//     pair going down (the peer deleted its SAs, restarted or died) ends the control
+//     connection and its pseudowire, and always-on waits for the next pair.
 //
 // After a controlplane restart (adopt_installed): the pseudowires the previous process
 // installed keep forwarding meanwhile. Each one whose peer address is a configured tunnel's
 // is adopted and replaced when that tunnel's new session comes up (the peer takes our new
 // SCCRQ as a restart, §5.4.3, ends its old session and negotiates afresh), or removed when
 // the tunnel leaves the configuration. One that matches no tunnel is left alone and logged:
-// a static pseudowire from l2tpgw-sessionctl looks just the same.
+// a static pseudowire from l2tpgw-sessionctl looks just the same. An `l2tpv3` pseudowire
+// adopted this way forwards on the previous process's SAs, which no IKE SA of ours knows any
+// more: they are removed with it when the new session replaces it.
 //
 // No DPDK: control datagrams leave through LanToLanLink, so tests run two of these back to
 // back over FakeInstallers. Thread context: the controlplane loop.
@@ -45,10 +52,23 @@ class LanToLanLink {
   // A UDP datagram (header included) to send in the clear from `src` to `dst` (host order).
   // False: it did not leave.
   virtual bool send_udp(uint32_t src, uint32_t dst, std::vector<uint8_t> udp) = 0;
+  // A UDP datagram (header included) to send in transport-mode ESP through outbound SA
+  // `sa_slot`, to that SA's peer.
+  virtual bool send_esp(uint32_t sa_slot, std::vector<uint8_t> udp) = 0;
+};
+
+// An IPsec SA pair IKE installed (ike::ChildSaEvent), as `l2tpv3` tunnels use it.
+struct IpsecPair {
+  uint64_t serial = 0;        // IKE's name for the pair
+  uint32_t peer_index = 0;    // the IPsec peering (every pair of one peer shares it)
+  uint32_t slot_in = 0, slot_out = 0;
+  uint32_t peer_addr = 0;     // host order: the peer as IKE sees it
 };
 
 #define L2TPGW_LAN_TO_LAN_COUNTERS(X)                                                     \
   X(control_received) X(control_sent) X(send_failed) X(ipsec_unavailable)                \
+  X(control_wrong_sa) X(ipsec_up) X(ipsec_down) X(ipsec_path_lost) X(pw_sa_switched)     \
+  X(pw_sa_switch_failed) X(orphan_sas_removed)                                           \
   X(pw_installed) X(pw_removed) X(pw_install_failed) X(pw_not_bridged)                   \
   X(pw_adopted) X(pw_replaced) X(pw_session_id_exhausted)
 
@@ -80,6 +100,11 @@ class LanToLan final : private l2tp::v3::LcceHooks {
   // set_config, once per attach.
   void adopt_installed(TimePoint now);
 
+  // IKE installed (up) or removed (down) an SA pair. True when the pair's peer is an `l2tpv3`
+  // tunnel's remote endpoint (the pair is this class's, not remote access's).
+  bool ipsec_up(const IpsecPair& p, TimePoint now);
+  bool ipsec_down(const IpsecPair& p, TimePoint now);
+
   // An L2TPv3 control message (the UDP payload; l2tp::v3::is_l2tpv3_control()).
   void on_control(std::span<const uint8_t> datagram, const l2tp::L2tpPeer& from, TimePoint now);
   void on_timer(TimePoint now);
@@ -101,6 +126,9 @@ class LanToLan final : private l2tp::v3::LcceHooks {
   void session_up(const l2tp::v3::PseudowireSession& s) override;
   void session_down(const l2tp::v3::PseudowireSession& s) override;
   void remove_pseudowire(uint16_t interface);
+  // The newest SA pair of TUNNEL[interface], if it is `l2tpv3` and has one.
+  const IpsecPair* current_pair(uint16_t interface) const;
+  void remove_orphan_sas(uint32_t peer_index);
 
   Installer& installer_;
   LanToLanLink& link_;
@@ -112,6 +140,8 @@ class LanToLan final : private l2tp::v3::LcceHooks {
   std::map<uint16_t, uint32_t> adopted_;    // interface -> Session ID a previous process left
   std::set<uint32_t> spent_;                // ids del_pseudowire gave back (not to release again)
   std::set<uint16_t> ipsec_logged_;         // tunnels whose lack of IPsec was logged
+  std::map<uint32_t, std::vector<IpsecPair>> pairs_;  // by peer address, newest last
+  std::map<uint16_t, uint32_t> adopted_peer_;  // interface -> the adopted pseudowire's peering
   LanToLanCounters counters_;
 };
 

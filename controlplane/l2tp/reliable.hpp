@@ -88,6 +88,10 @@ class BasicReliableTransport {
   // Retransmits what timed out. Returns false once a message has been retransmitted
   // max_retransmits times without an acknowledgement: the control connection is dead.
   bool on_timer(TimePoint now);
+  // The path to the peer was down until now (an IPsec SA pair it needs had not come up), so
+  // nothing sent can have arrived: every unacknowledged message goes again now, with the
+  // whole retransmission budget of a first transmission.
+  void resend_all(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
 
   // Datagrams to transmit (UDP payloads), oldest first.
@@ -219,6 +223,19 @@ bool BasicReliableTransport<M>::on_timer(TimePoint now) {
     transmit(p, now);
   }
   return true;
+}
+
+template <class M>
+void BasicReliableTransport<M>::resend_all(TimePoint now) {
+  for (Pending& p : unacked_) {
+    if (!p.transmitted) continue;
+    output_.push_back(p.msg.finish(p.ns, nr_expected_));
+    ack_owed_ = false;
+    p.retransmits = 0;
+    p.timeout = cfg_.initial_timeout;
+    p.deadline = now + p.timeout;
+    ++stats_.retransmitted;
+  }
 }
 
 template <class M>

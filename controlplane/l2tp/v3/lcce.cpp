@@ -270,6 +270,24 @@ bool Lcce::disconnect_session(uint16_t interface, TimePoint now, uint16_t result
   return true;
 }
 
+bool Lcce::path_up(uint16_t interface, TimePoint now) {
+  auto it = tunnels_.find(interface);
+  if (it == tunnels_.end()) return false;
+  Tunnel& t = it->second;
+  if (t.current == 0) {
+    if (!t.want_up) return true;
+    t.backoff = Duration{};
+    start_connection(t, now);
+    return true;
+  }
+  Connection& c = *conns_.at(t.current);
+  if (c.state != Connection::State::WaitCtlReply) return true;
+  c.state_deadline = now + cfg_.state_timeout;
+  c.tx.resend_all(now);
+  flush(c);
+  return true;
+}
+
 bool Lcce::set_circuit_status(uint16_t interface, bool up, TimePoint now) {
   auto it = tunnels_.find(interface);
   if (it == tunnels_.end()) return false;

@@ -196,6 +196,11 @@ class Lcce {
   // Operator: end the tunnel's session with CDN (result `result`, 3: administrative). The
   // control connection stays; its initiator calls again after retry_initial.
   bool disconnect_session(uint16_t interface, TimePoint now, uint16_t result = 3);
+  // The way to the tunnel's peer has just opened (`l2tpv3`: the IPsec SA pair it needs came
+  // up; until then everything sent was dropped): a connection still waiting for the peer's
+  // first answer sends again now with a fresh state timer, and a tunnel waiting to retry
+  // starts now.
+  bool path_up(uint16_t interface, TimePoint now);
   // The local circuit (the bridged LAN port) went up or down: SLI to the peer (§5.4.5).
   bool set_circuit_status(uint16_t interface, bool up, TimePoint now);
 

@@ -3,6 +3,7 @@
 // datagrams cross a fake network, their pseudowires land in FakeInstallers, on a manual clock.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 
 #include "controlplane/bridge/lan_to_lan.hpp"
@@ -49,6 +50,7 @@ config::Config parse(const std::string& text) {
 struct Datagram {
   uint32_t src, dst;
   std::vector<uint8_t> udp;
+  bool esp = false;  // sent through an outbound SA (LanToLanLink::send_esp)
 };
 
 struct Lab;
@@ -58,18 +60,42 @@ struct Side : LanToLanLink {
   Lab* lab;
   FakeInstaller installer;
   std::unique_ptr<LanToLan> l2l;
+  std::vector<IpsecPair> pairs;  // what IKE would have installed here, newest last
   bool send_udp(uint32_t src, uint32_t dst, std::vector<uint8_t> udp) override;
+  bool send_esp(uint32_t sa_slot, std::vector<uint8_t> udp) override;
   Side(uint32_t a, Lab* l) : addr(a), lab(l) {}
   void start(const std::string& cfg, TimePoint now) {
     l2l = std::make_unique<LanToLan>(installer, *this, addr);
     l2l->set_config(parse(cfg), now);
+  }
+  // IKE installs an SA pair with `peer` and tells LanToLan (child_up).
+  IpsecPair pair_up(uint32_t peer, uint32_t peer_index, uint64_t serial, TimePoint now) {
+    tables::SaParams in;
+    in.direction = tables::SaDirection::Inbound;
+    in.peer_index = peer_index;
+    in.peer_addr = peer;
+    tables::SaParams out = in;
+    out.direction = tables::SaDirection::Outbound;
+    out.spi = static_cast<uint32_t>(0x5000 + serial);
+    IpsecPair p{serial, peer_index, installer.add_sa(in).value, installer.add_sa(out).value, peer};
+    pairs.push_back(p);
+    if (l2l) l2l->ipsec_up(p, now);
+    return p;
+  }
+  // IKE removes it (child_down, after both SAs are gone).
+  void pair_down(const IpsecPair& p, TimePoint now) {
+    installer.del_sa(p.slot_in);
+    installer.del_sa(p.slot_out);
+    std::erase_if(pairs, [&](const IpsecPair& q) { return q.serial == p.serial; });
+    if (l2l) l2l->ipsec_down(p, now);
   }
 };
 
 struct Lab {
   TimePoint now{seconds(1000)};
   std::deque<Datagram> wire;
-  size_t sent = 0;
+  size_t sent = 0;       // in the clear
+  size_t sent_esp = 0;   // in ESP
   Side a{kWanA, this}, b{kWanB, this};
 
   Side* side(uint32_t addr) { return addr == kWanA ? &a : addr == kWanB ? &b : nullptr; }
@@ -82,7 +108,15 @@ struct Lab {
       const uint16_t sport = static_cast<uint16_t>((d.udp[0] << 8) | d.udp[1]);
       const uint16_t dport = static_cast<uint16_t>((d.udp[2] << 8) | d.udp[3]);
       EXPECT_EQ(dport, 1701);
-      s->l2l->on_control(std::span<const uint8_t>(d.udp).subspan(8), l2tp::L2tpPeer{d.src, sport, 0}, now);
+      uint32_t sa_in = 0;
+      if (d.esp) {
+        // The receiver decrypts with its newest inbound SA of the sender's peering; without
+        // one the ESP packet is dropped (no SA for its SPI).
+        auto it = std::find_if(s->pairs.rbegin(), s->pairs.rend(), [&](const IpsecPair& p) { return p.peer_addr == d.src; });
+        if (it == s->pairs.rend()) continue;
+        sa_in = it->slot_in;
+      }
+      s->l2l->on_control(std::span<const uint8_t>(d.udp).subspan(8), l2tp::L2tpPeer{d.src, sport, sa_in}, now);
     }
   }
   // Both with seed 001, run until the pseudowire is up on each side.
@@ -113,6 +147,15 @@ bool Side::send_udp(uint32_t src, uint32_t dst, std::vector<uint8_t> udp) {
   EXPECT_EQ(src, addr);
   ++lab->sent;
   lab->wire.push_back({src, dst, std::move(udp)});
+  return true;
+}
+
+bool Side::send_esp(uint32_t sa_slot, std::vector<uint8_t> udp) {
+  auto it = std::find_if(pairs.begin(), pairs.end(), [&](const IpsecPair& p) { return p.slot_out == sa_slot; });
+  EXPECT_NE(it, pairs.end()) << "an SA that is not installed";
+  if (it == pairs.end()) return false;
+  ++lab->sent_esp;
+  lab->wire.push_back({addr, it->peer_addr, std::move(udp), true});
   return true;
 }
 
@@ -236,6 +279,125 @@ TEST(LanToLan, RestartAdoptsThePseudowireUntilTheNewSessionReplacesIt) {
   ASSERT_EQ(lab.b.installer.pseudowires().size(), 1u);
   EXPECT_NE(lab.b.installer.pseudowires()[0].session_id, old_b);
   EXPECT_EQ(lab.b.installer.pseudowires()[0].peer_session_id, *lab.a.l2l->installed(1));
+}
+
+// Seed 001 with `tunnel encapsulation l2tpv3`: the control connection waits for IKE's SA pair,
+// then runs through it; the pseudowire is bound to the peering and its outbound SA.
+TEST(LanToLan, IpsecTunnelComesUpThroughTheSaPairAtOnce) {
+  Lab lab;
+  lab.a.start(seed001(kWanA, true, "test1234", "l2tpv3"), lab.now);
+  lab.b.start(seed001(kWanB, true, "test1234", "l2tpv3"), lab.now);
+  lab.run(seconds(5));
+  EXPECT_EQ(lab.sent + lab.sent_esp, 0u);
+  EXPECT_GT(lab.a.l2l->counters().ipsec_unavailable, 0u);
+  // IKE (either side's initiator) installs the pair on both.
+  const IpsecPair pa = lab.a.pair_up(kWanB, 7, 1, lab.now);
+  const IpsecPair pb = lab.b.pair_up(kWanA, 3, 1, lab.now);
+  // Less than the SCCRQ's next retransmission: the waiting message went when the pair came up.
+  lab.run(milliseconds(500));
+  EXPECT_EQ(lab.sent, 0u);
+  EXPECT_GT(lab.sent_esp, 0u);
+  ASSERT_EQ(lab.a.installer.pseudowires().size(), 1u);
+  ASSERT_EQ(lab.b.installer.pseudowires().size(), 1u);
+  const InstalledPseudowire wa = lab.a.installer.pseudowires()[0];
+  EXPECT_EQ(wa.peer_index, pa.peer_index);
+  EXPECT_EQ(wa.sa_out, pa.slot_out);
+  EXPECT_EQ(lab.b.installer.pseudowires()[0].sa_out, pb.slot_out);
+  EXPECT_EQ(lab.a.l2l->counters().ipsec_up, 1u);
+  EXPECT_EQ(lab.a.l2l->status(lab.now).at(0).state, "established");
+}
+
+TEST(LanToLan, IpsecRekeyMovesThePseudowireToTheNewPairWithoutABreak) {
+  Lab lab;
+  lab.a.start(seed001(kWanA, true, "test1234", "l2tpv3"), lab.now);
+  lab.b.start(seed001(kWanB, true, "test1234", "l2tpv3"), lab.now);
+  const IpsecPair a1 = lab.a.pair_up(kWanB, 7, 1, lab.now);
+  const IpsecPair b1 = lab.b.pair_up(kWanA, 3, 1, lab.now);
+  lab.run(seconds(2));
+  ASSERT_EQ(lab.a.installer.pseudowires().size(), 1u);
+  const uint32_t id = lab.a.installer.pseudowires()[0].session_id;
+  // Make-before-break: the new pair first, then the old one goes.
+  const IpsecPair a2 = lab.a.pair_up(kWanB, 7, 2, lab.now);
+  lab.b.pair_up(kWanA, 3, 2, lab.now);
+  EXPECT_EQ(lab.a.installer.pseudowires()[0].sa_out, a2.slot_out);
+  EXPECT_EQ(lab.a.l2l->counters().pw_sa_switched, 1u);
+  lab.a.pair_down(a1, lab.now);
+  lab.b.pair_down(b1, lab.now);
+  // Keepalive (60 s) runs over the new pair; nothing ends, nothing goes in the clear.
+  lab.run(seconds(200));
+  ASSERT_EQ(lab.a.installer.pseudowires().size(), 1u);
+  EXPECT_EQ(lab.a.installer.pseudowires()[0].session_id, id);
+  EXPECT_EQ(lab.a.installer.pseudowires()[0].sa_out, a2.slot_out);
+  EXPECT_EQ(lab.a.l2l->counters().ipsec_path_lost, 0u);
+  EXPECT_EQ(lab.a.l2l->lcce_stats().keepalive_timeouts, 0u);
+  EXPECT_EQ(lab.sent, 0u);
+}
+
+TEST(LanToLan, LosingTheLastPairEndsTheTunnelUntilANewPairComes) {
+  Lab lab;
+  lab.a.start(seed001(kWanA, true, "test1234", "l2tpv3"), lab.now);
+  lab.b.start(seed001(kWanB, true, "test1234", "l2tpv3"), lab.now);
+  const IpsecPair a1 = lab.a.pair_up(kWanB, 7, 1, lab.now);
+  const IpsecPair b1 = lab.b.pair_up(kWanA, 3, 1, lab.now);
+  lab.run(seconds(2));
+  ASSERT_EQ(lab.a.installer.pseudowires().size(), 1u);
+  // The peering is gone on both sides (DPD, or B restarted with INITIAL-CONTACT).
+  lab.a.pair_down(a1, lab.now);
+  lab.b.pair_down(b1, lab.now);
+  EXPECT_TRUE(lab.a.installer.pseudowires().empty());
+  EXPECT_TRUE(lab.b.installer.pseudowires().empty());
+  EXPECT_EQ(lab.a.l2l->counters().ipsec_path_lost, 1u);
+  lab.run(seconds(30));
+  EXPECT_EQ(lab.sent, 0u);
+  EXPECT_NE(lab.a.l2l->status(lab.now).at(0).state, "established");
+  // IKE brings a new peering: always-on connects through it.
+  lab.a.pair_up(kWanB, 8, 2, lab.now);
+  lab.b.pair_up(kWanA, 4, 2, lab.now);
+  lab.run(seconds(2));
+  ASSERT_EQ(lab.a.installer.pseudowires().size(), 1u);
+  EXPECT_EQ(lab.a.installer.pseudowires()[0].peer_index, 8u);
+  EXPECT_EQ(lab.sent, 0u);
+  EXPECT_TRUE(lab.a.installer.reserved_pw_session_ids().empty());
+}
+
+TEST(LanToLan, ControlUnderAnotherPeersSaIsRefused) {
+  Lab lab;
+  lab.a.start(seed001(kWanA, true, "test1234", "l2tpv3"), lab.now);
+  lab.a.pair_up(kWanB, 7, 1, lab.now);
+  // Not the peer's inbound SA (a remote-access client's, say): dropped before the LCCE.
+  const uint8_t sccrq[12] = {0xc8, 0x03, 0x00, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0};
+  lab.a.l2l->on_control(sccrq, l2tp::L2tpPeer{kWanB, 1701, 999}, lab.now);
+  EXPECT_EQ(lab.a.l2l->counters().control_wrong_sa, 1u);
+  // A pair with a peer no `l2tpv3` tunnel names is not the bridge's.
+  EXPECT_FALSE(lab.a.l2l->ipsec_up(IpsecPair{9, 5, 1, 2, 0xCB007105}, lab.now));
+  EXPECT_EQ(lab.a.l2l->counters().ipsec_up, 1u);
+}
+
+TEST(LanToLan, RestartReplacesTheAdoptedIpsecPseudowireAndRemovesItsOrphanedSas) {
+  Lab lab;
+  lab.a.start(seed001(kWanA, true, "test1234", "l2tpv3"), lab.now);
+  lab.b.start(seed001(kWanB, true, "test1234", "l2tpv3"), lab.now);
+  lab.a.pair_up(kWanB, 7, 1, lab.now);
+  const IpsecPair b1 = lab.b.pair_up(kWanA, 3, 1, lab.now);
+  lab.run(seconds(2));
+  ASSERT_EQ(lab.a.installer.pseudowires().size(), 1u);
+  // A's controlplane dies: its tables keep the pseudowire and the SAs (peering 7). The new
+  // process's IKE knows nothing of them and negotiates peering 8; B drops its old pair.
+  lab.a.l2l.reset();
+  lab.a.pairs.clear();
+  lab.a.start(seed001(kWanA, true, "test1234", "l2tpv3"), lab.now);
+  lab.a.l2l->adopt_installed(lab.now);
+  EXPECT_EQ(lab.a.l2l->counters().pw_adopted, 1u);
+  lab.b.pair_down(b1, lab.now);
+  lab.a.pair_up(kWanB, 8, 2, lab.now);
+  lab.b.pair_up(kWanA, 4, 2, lab.now);
+  lab.run(seconds(2));
+  ASSERT_EQ(lab.a.installer.pseudowires().size(), 1u);
+  EXPECT_EQ(lab.a.installer.pseudowires()[0].peer_index, 8u);
+  EXPECT_EQ(lab.a.l2l->counters().pw_replaced, 1u);
+  EXPECT_EQ(lab.a.l2l->counters().orphan_sas_removed, 2u);
+  for (const InstalledSa& sa : lab.a.installer.sas()) EXPECT_EQ(sa.peer_index, 8u);
+  EXPECT_EQ(lab.sent, 0u);
 }
 
 }  // namespace
