@@ -17,7 +17,7 @@ packages=(
   # run from the host's packages. libreswan cannot be added: Debian's libreswan conflicts
   # with strongswan (strongswan-libcharon, strongswan-starter).
   qemu-system-x86 linux-image-amd64 busybox-static kmod
-  strongswan xl2tpd ppp tcpdump
+  strongswan xl2tpd ppp tcpdump tshark
   nftables                                       # ike_e2e.py's NAT between client and appliance
   iperf3                                         # TCP through the tunnel (dialin_e2e.py)
 )

@@ -41,16 +41,27 @@ ROUTER_ID = {"a": "192.0.2.1", "b": "192.0.2.2"}
 UP_TIMEOUT = 20.0
 
 
-def seed001(me: str, peer: str, password: str = PASSWORD) -> str:
+def seed001(me: str, peer: str, password: str = PASSWORD, psk: str | None = None) -> str:
     """Seed 001's YAMAHA01/02 blocks with this lab's addresses: the tunnel's endpoints are the
-    WAN addresses (no NAT in front of us), the router ids the bridge addresses."""
+    WAN addresses (no NAT in front of us), the router ids the bridge addresses. With `psk`, the
+    article's second step: `tunnel encapsulation l2tpv3` with its IPsec block (IKE to the peer's
+    WAN address, ESP transport on UDP 1701, auto refresh)."""
+    ipsec = [] if psk is None else [
+        " ipsec tunnel 100",
+        "  ipsec sa policy 100 1 esp aes-cbc sha-hmac",
+        "  ipsec ike keepalive log 1 on",
+        "  ipsec ike keepalive use 1 on",
+        f"  ipsec ike local address 1 {pw.WAN[me]}",
+        f"  ipsec ike pre-shared-key 1 text {psk}",
+        f"  ipsec ike remote address 1 {pw.WAN[peer]}",
+    ]
     return "\n".join([
         f"ip lan2 address {pw.WAN[me]}/24",
         f"ip bridge1 address {pw.LAN_DP[me]}/24",
         "ip bridge1 proxyarp on",
         "bridge member bridge1 lan1 tunnel1",
         "tunnel select 1",
-        " tunnel encapsulation l2tpv3-raw",
+        " tunnel encapsulation l2tpv3" if psk else " tunnel encapsulation l2tpv3-raw",
         f" tunnel endpoint address {pw.WAN[me]} {pw.WAN[peer]}",
         " l2tp always-on on",
         f" l2tp tunnel auth on {password}",
@@ -60,8 +71,10 @@ def seed001(me: str, peer: str, password: str = PASSWORD) -> str:
         f" l2tp local router-id {ROUTER_ID[me]}",
         f" l2tp remote router-id {ROUTER_ID[peer]}",
         " l2tp remote end-id TESTEND",
+        *ipsec,
         " tunnel enable 1",
         "l2tp service on l2tpv3",
+        *([] if psk is None else ["ipsec auto refresh on", "ipsec transport 1 100 udp 1701"]),
         ""])
 
 
@@ -69,17 +82,12 @@ class Appliance(pw.Side):
     """pseudowire_e2e's Side (namespaces, veths, dataplane) with this test's names, plus a
     controlplane started with the seed 001 configuration."""
 
-    def __init__(self, name: str, peer: str, tag: str, builddir: Path, logdir: Path):
-        super().__init__(name, tag, builddir, logdir)
+    def __init__(self, name: str, peer: str, tag: str, builddir: Path, logdir: Path,
+                 psk: str | None = None, names: str = "v3"):
+        super().__init__(name, tag, builddir, logdir, ns_prefix=f"l2gw-{names}", if_prefix=names)
         self.peer = peer
-        self.ns = f"l2gw-v3-{name}-{tag}"
-        self.lan_ns = f"l2gw-v3-lan{name}-{tag}"
-        self.prefix = f"l2gw-v3-{name}-{tag}"
-        self.wan_if = f"v3w{name}{tag}"[:15]
-        self.lan_if = f"v3l{name}{tag}"[:15]
-        self.host_if = f"v3h{name}{tag}"[:15]
         self.config = logdir / f"{name}.conf"
-        self.config.write_text(seed001(name, peer))
+        self.config.write_text(seed001(name, peer, psk=psk))
         self.socket = logdir / f"{name}.sock"
         self.cp: Proc | None = None
         self.starts = 0
@@ -109,6 +117,12 @@ class Appliance(pw.Side):
         m = re.search(rf"^\s*{re.escape(name)}\s+(\d+)\s*$", self.ctl("show", "counters"), re.M)
         return int(m.group(1)) if m else 0
 
+    def kill_controlplane(self) -> None:
+        """SIGKILL to the controlplane this test started, by PID; the dataplane stays."""
+        assert self.cp is not None
+        os.kill(self.cp.pid, signal.SIGKILL)
+        self.cp.p.wait(timeout=30)
+
     def kill(self) -> None:
         """SIGKILL to the controlplane and the dataplane this test started, by PID."""
         for p in (self.cp, self.dp):
@@ -122,6 +136,56 @@ class Appliance(pw.Side):
         if self.cp is not None:
             self.cp.stop()
         super().stop()
+
+
+def start_both(a: Appliance, b: Appliance, timeout: float) -> float:
+    """Both dataplanes, then both controlplanes; waits until both show the tunnel up. Returns
+    the seconds from the controlplanes' start, and prints them with A's `show status l2tp`."""
+    for s in (a, b):
+        s.start(s.config)
+    started = time.monotonic()
+    for s in (a, b):
+        s.start_controlplane()
+    for s in (a, b):
+        wait_until(s.up, timeout, f"{s.name}'s `show status l2tp` to show the L2TPv3 tunnel and "
+                   "session established, circuit UP both ways", interval=0.2)
+    took = time.monotonic() - started
+    print(f"     up {took:.1f}s after the controlplanes started", flush=True)
+    print("     " + "\n     ".join(a.status().splitlines()), flush=True)
+    return took
+
+
+def restart_peer(a: Appliance, b: Appliance, timeout: float) -> float:
+    """A's controlplane and dataplane killed by PID and started again; waits until both show
+    the tunnel up. Returns (and prints) the seconds from the kill."""
+    a.kill()
+    killed = time.monotonic()
+    a.start(a.config)
+    a.start_controlplane()
+    for s in (a, b):
+        wait_until(s.up, timeout, f"{s.name}'s tunnel to come back after A's restart", interval=0.2)
+    took = time.monotonic() - killed
+    print(f"     back {took:.1f}s after the kill (dataplane start included)", flush=True)
+    return took
+
+
+def all_running(*sides: Appliance) -> None:
+    for s in sides:
+        for p in (s.dp, s.cp):
+            if p is None or not p.running():
+                raise TestFailure(f"{s.name}: a process died")
+
+
+def finish(res: Results, sides: tuple[Appliance, ...], t0: float, figures: dict[str, float],
+           logdir: Path) -> int:
+    """Stops what the test started, removes its namespaces, prints the summary and figures."""
+    for s in sides:
+        s.stop()
+    pw.unwire(*sides)
+    rc = res.summary()
+    print(f"whole test {time.monotonic() - t0:.1f}s; " +
+          " ".join(f"{k} {v:.1f}s" for k, v in figures.items()) + f"; logs {logdir}", flush=True)
+    return rc
 
 
 def main() -> int:
@@ -139,21 +203,11 @@ def main() -> int:
         pw.wire(a, b)
 
         def start() -> None:
-            for s in (a, b):
-                s.start(s.config)
-            started = time.monotonic()
-            for s in (a, b):
-                s.start_controlplane()
-            for s in (a, b):
-                wait_until(s.up, UP_TIMEOUT, f"{s.name}'s `show status l2tp` to show the L2TPv3 "
-                           "tunnel and session established, circuit UP both ways", interval=0.2)
-            figures["up"] = time.monotonic() - started
-            print(f"     up {figures['up']:.1f}s after the controlplanes started", flush=True)
-            print("     " + "\n     ".join(a.status().splitlines()), flush=True)
+            figures["up"] = start_both(a, b, UP_TIMEOUT)
         if not res.case("both appliances start; the L2TPv3 control connection and session come "
                         "up by themselves (always-on), Version L2TPv3, circuit UP both sides",
                         start):
-            return res.summary()
+            return 1  # finish() prints the summary
 
         def small() -> None:
             pw.ping(a, b)
@@ -179,9 +233,7 @@ def main() -> int:
 
         def controlplane_restart() -> None:
             # Only B's controlplane dies: its pseudowire stays in the tables and forwards.
-            assert b.cp is not None
-            os.kill(b.cp.pid, signal.SIGKILL)
-            b.cp.p.wait(timeout=30)
+            b.kill_controlplane()
             pw.ping(a, b)
             killed = time.monotonic()
             b.start_controlplane()
@@ -200,16 +252,7 @@ def main() -> int:
                  "session", controlplane_restart)
 
         def restart() -> None:
-            a.kill()
-            killed = time.monotonic()
-            a.start(a.config)
-            a.start_controlplane()
-            for s in (a, b):
-                wait_until(s.up, UP_TIMEOUT, f"{s.name}'s tunnel to come back after A's restart",
-                           interval=0.2)
-            figures["back"] = time.monotonic() - killed
-            print(f"     back {figures['back']:.1f}s after the kill (dataplane start included)",
-                  flush=True)
+            figures["back"] = restart_peer(a, b, UP_TIMEOUT)
             pw.ping(a, b)
             pw.ping(b, a, size=1472)
             if b.lcce_counter("peer_restarts") + b.lcce_counter("collisions_lost") + \
@@ -237,16 +280,9 @@ def main() -> int:
                 raise TestFailure("no log line tells of the refused authentication")
         res.case("a wrong tunnel password (B reloaded with another) refuses the connection: "
                  "counted, logged, no session", wrong_password)
-        res.case("all four processes are still running",
-                 lambda: [p.running() or (_ for _ in ()).throw(TestFailure(f"{p.name} died"))
-                          for s in (a, b) for p in (s.dp, s.cp)])
+        res.case("all four processes are still running", lambda: all_running(a, b))
     finally:
-        for s in (a, b):
-            s.stop()
-        pw.unwire(a, b)
-    rc = res.summary()
-    print(f"whole test {time.monotonic() - t0:.1f}s; " +
-          " ".join(f"{k} {v:.1f}s" for k, v in figures.items()) + f"; logs {logdir}", flush=True)
+        rc = finish(res, (a, b), t0, figures, logdir)
     return rc
 
 

@@ -47,14 +47,16 @@ def sh(cmd: list[str], check: bool = True, timeout: float = 30) -> subprocess.Co
 
 
 class Side:
-    def __init__(self, name: str, tag: str, builddir: Path, logdir: Path):
+    def __init__(self, name: str, tag: str, builddir: Path, logdir: Path,
+                 ns_prefix: str = "l2pw", if_prefix: str = "pw"):
+        """Namespaces `{ns_prefix}-{name}-{tag}` (and -lan{name}-), veths `{if_prefix}w|l|h...`."""
         self.name, self.builddir, self.logdir = name, builddir, logdir
-        self.ns = f"l2pw-{name}-{tag}"
-        self.lan_ns = f"l2pw-lan{name}-{tag}"
-        self.prefix = f"l2pw-{name}-{tag}"
-        self.wan_if = f"pww{name}{tag}"[:15]
-        self.lan_if = f"pwl{name}{tag}"[:15]
-        self.host_if = f"pwh{name}{tag}"[:15]
+        self.ns = f"{ns_prefix}-{name}-{tag}"
+        self.lan_ns = f"{ns_prefix}-lan{name}-{tag}"
+        self.prefix = f"{ns_prefix}-{name}-{tag}"
+        self.wan_if = f"{if_prefix}w{name}{tag}"[:15]
+        self.lan_if = f"{if_prefix}l{name}{tag}"[:15]
+        self.host_if = f"{if_prefix}h{name}{tag}"[:15]
         self.dp: Proc | None = None
 
     def ns_cmd(self, cmd: list[str]) -> list[str]:

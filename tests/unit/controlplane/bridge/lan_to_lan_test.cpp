@@ -127,6 +127,17 @@ struct Lab {
     ASSERT_EQ(a.installer.pseudowires().size(), 1u);
     ASSERT_EQ(b.installer.pseudowires().size(), 1u);
   }
+  // Both with seed 001's `l2tpv3`, one SA pair each (peerings 7 and 3), run until the
+  // pseudowire is up on each side. Returns A's pair and B's.
+  std::pair<IpsecPair, IpsecPair> up_ipsec() {
+    a.start(seed001(kWanA, true, "test1234", "l2tpv3"), now);
+    b.start(seed001(kWanB, true, "test1234", "l2tpv3"), now);
+    const IpsecPair pa = a.pair_up(kWanB, 7, 1, now), pb = b.pair_up(kWanA, 3, 1, now);
+    run(seconds(2));
+    EXPECT_EQ(a.installer.pseudowires().size(), 1u);
+    EXPECT_EQ(b.installer.pseudowires().size(), 1u);
+    return {pa, pb};
+  }
   // Runs both for `span` in 100 ms steps, firing their timers.
   void run(Duration span) {
     const TimePoint end = now + span;
@@ -309,11 +320,7 @@ TEST(LanToLan, IpsecTunnelComesUpThroughTheSaPairAtOnce) {
 
 TEST(LanToLan, IpsecRekeyMovesThePseudowireToTheNewPairWithoutABreak) {
   Lab lab;
-  lab.a.start(seed001(kWanA, true, "test1234", "l2tpv3"), lab.now);
-  lab.b.start(seed001(kWanB, true, "test1234", "l2tpv3"), lab.now);
-  const IpsecPair a1 = lab.a.pair_up(kWanB, 7, 1, lab.now);
-  const IpsecPair b1 = lab.b.pair_up(kWanA, 3, 1, lab.now);
-  lab.run(seconds(2));
+  const auto [a1, b1] = lab.up_ipsec();
   ASSERT_EQ(lab.a.installer.pseudowires().size(), 1u);
   const uint32_t id = lab.a.installer.pseudowires()[0].session_id;
   // Make-before-break: the new pair first, then the old one goes.
@@ -335,11 +342,7 @@ TEST(LanToLan, IpsecRekeyMovesThePseudowireToTheNewPairWithoutABreak) {
 
 TEST(LanToLan, LosingTheLastPairEndsTheTunnelUntilANewPairComes) {
   Lab lab;
-  lab.a.start(seed001(kWanA, true, "test1234", "l2tpv3"), lab.now);
-  lab.b.start(seed001(kWanB, true, "test1234", "l2tpv3"), lab.now);
-  const IpsecPair a1 = lab.a.pair_up(kWanB, 7, 1, lab.now);
-  const IpsecPair b1 = lab.b.pair_up(kWanA, 3, 1, lab.now);
-  lab.run(seconds(2));
+  const auto [a1, b1] = lab.up_ipsec();
   ASSERT_EQ(lab.a.installer.pseudowires().size(), 1u);
   // The peering is gone on both sides (DPD, or B restarted with INITIAL-CONTACT).
   lab.a.pair_down(a1, lab.now);
