@@ -14,7 +14,8 @@
 # `ip bridge1 address`, `bridge member bridge1 lan1 tunnel1`), the controlplane the rest.
 # Checks: the control connection and the session come up by themselves (`show status l2tp`:
 # Version L2TPv3, established, Circuit Status local:UP peer:UP, both sides); LAN hosts ping
-# each other across the bridge (ARP broadcasts cross); a 1472-byte-payload ping crosses; a
+# each other across the bridge (ARP broadcasts cross); a 1472-byte-payload ping crosses;
+# 802.1Q-tagged frames cross unchanged both ways; a
 # peer restart (A's controlplane and dataplane killed by PID, then started again) is healed by
 # always-on with no operator; a controlplane-only restart keeps the pseudowire forwarding
 # until the new session replaces it; a wrong tunnel password refuses the connection (LCCE counters).
@@ -31,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pseudowire_e2e as pw  # noqa: E402
-from lab import Proc, Results, TestFailure, ensure_hugepages, run, wait_until  # noqa: E402
+from lab import L2Port, Proc, Results, TestFailure, ensure_hugepages, run, wait_until  # noqa: E402
 
 SKIP = 77
 CONTROLPLANE = "controlplane/l2tpgw-controlplane"
@@ -39,6 +40,7 @@ CTL = "controlplane/l2tpgwctl"
 PASSWORD = "test1234"
 ROUTER_ID = {"a": "192.0.2.1", "b": "192.0.2.2"}
 UP_TIMEOUT = 20.0
+VLAN_HOST = {"a": "203.0.113.11", "b": "203.0.113.12"}  # on VLAN 100 of each LAN
 
 
 def seed001(me: str, peer: str, password: str = PASSWORD, psk: str | None = None) -> str:
@@ -218,6 +220,41 @@ def main() -> int:
             pw.ping(a, b, size=1472)
             pw.ping(b, a, size=1472)
         res.case("1472-byte-payload pings cross (outer fragments)", big)
+
+        def tagged() -> None:
+            # IEEE 802.1Q frames, raw (the host kernel has no VLAN devices): each LAN host sends
+            # tagged frames (VLAN 100, priority 5, 64- and 1400-byte), broadcast and to the
+            # other host's MAC; they must leave the other LAN whole, tag included (RFC 4719
+            # §4.4: the pseudowire carries the frame as it is).
+            from scapy.layers.inet import IP, UDP
+            from scapy.layers.l2 import Dot1Q, Ether
+            from scapy.packet import Raw
+            ports = {s.name: L2Port(s.lan_ns, s.host_if) for s in (a, b)}
+            try:
+                for src, dst in ((a, b), (b, a)):
+                    for size in (64, 1400):
+                        for to in ("ff:ff:ff:ff:ff:ff", ports[dst.name].mac_str):
+                            marker = f"vlan-{src.name}-{size}-{to}".encode()
+                            f = (Ether(src=ports[src.name].mac_str, dst=to) /
+                                 Dot1Q(vlan=100, prio=5) /
+                                 IP(src=VLAN_HOST[src.name], dst=VLAN_HOST[dst.name]) /
+                                 UDP(sport=4000, dport=4001) / Raw(marker))
+                            frame = bytes(f) + bytes(max(0, size - len(f)))
+                            ports[dst.name].drain()
+                            ports[src.name].send(frame)
+                            got = ports[dst.name].recv_until(
+                                lambda r: r if marker in r else None, 5.0)
+                            if got is None:
+                                raise TestFailure(f"a tagged {size}-byte frame {src.name} -> "
+                                                  f"{dst.name} ({to}) did not arrive")
+                            if got[:len(frame)] != frame:
+                                raise TestFailure(f"the tagged frame {src.name} -> {dst.name} "
+                                                  f"arrived changed:\n{Ether(got).summary()}")
+            finally:
+                for port in ports.values():
+                    port.close()
+        res.case("802.1Q-tagged frames (VLAN 100, 64 and 1400 bytes, broadcast and unicast) "
+                 "cross the bridge unchanged, both ways", tagged)
 
         def counters() -> None:
             for s in (a, b):

@@ -15,6 +15,7 @@ import select
 import signal
 import socket
 import subprocess
+import struct
 import time
 import traceback
 from contextlib import contextmanager
@@ -207,6 +208,12 @@ class Proc:
 
 _ETH_P_ALL = 0x0003
 _PACKET_OUTGOING = 4
+_SOL_PACKET = 263
+_PACKET_AUXDATA = 8
+_TP_STATUS_VLAN_VALID = 0x10
+_TP_STATUS_VLAN_TPID_VALID = 0x40
+# struct tpacket_auxdata (linux/if_packet.h)
+_AUXDATA = struct.Struct("=IIIHHHH")
 
 
 class L2Port:
@@ -218,6 +225,10 @@ class L2Port:
                                       socket.htons(_ETH_P_ALL))
             self.sock.bind((iface, 0))
             self.mac = self.sock.getsockname()[4]
+            # The kernel takes an 802.1Q tag off a received frame into metadata; the auxdata
+            # gives it back, and recv_until() puts it back in the frame as it was on the wire.
+            self.sock.setsockopt(_SOL_PACKET, _PACKET_AUXDATA, 1)
+        self.mac_str = ":".join(f"{b:02x}" for b in self.mac)
         self.sock.setblocking(False)
 
     def send(self, frame: bytes) -> None:
@@ -248,11 +259,19 @@ class L2Port:
             if not r:
                 continue
             try:
-                frame, addr = self.sock.recvfrom(65535)
+                frame, anc, _, addr = self.sock.recvmsg(65535, socket.CMSG_SPACE(_AUXDATA.size))
             except BlockingIOError:
                 continue
             if addr[2] == _PACKET_OUTGOING:
                 continue
+            for level, kind, data in anc:
+                if level != _SOL_PACKET or kind != _PACKET_AUXDATA or len(data) < _AUXDATA.size:
+                    continue
+                status, _, _, _, _, tci, tpid = _AUXDATA.unpack_from(data)
+                if status & _TP_STATUS_VLAN_VALID:
+                    tag = struct.pack("!HH", tpid if status & _TP_STATUS_VLAN_TPID_VALID
+                                      else 0x8100, tci)
+                    frame = frame[:12] + tag + frame[12:]
             v = match(frame)
             if v:
                 return v
