@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
   // L2TPv3 control to the LCCE, L2TPv2 on to the LNS.
   hooks.punt.l2tp_control = bridge.l2tp_handler(access.l2tp_handler());
   hooks.punt.ppp_control = access.ppp_handler();
-  hooks.annotate_show = [&access, &bridge](l2tpgw::cp::ShowSnapshot& s) {
+  hooks.annotate_show = [&ike, &access, &bridge](l2tpgw::cp::ShowSnapshot& s) {
+    ike.annotate(s);
     access.annotate(s);
     bridge.annotate(s);
   };

@@ -104,7 +104,7 @@ std::string command_help() {
   return "show status tunnel [ID]        the installed tunnels, their SAs and sessions\n"
          "show status l2tp [tunnel ID]   L2TP tunnels and sessions (RTX layout)\n"
          "show status pp anonymous|N     PPP links (RTX layout)\n"
-         "show ipsec sa                  the installed ESP SAs (RTX layout)\n"
+         "show ipsec sa                  the ISAKMP and ESP SAs (RTX layout)\n"
          "show counters                  dataplane counters, named drops, ports, punts\n"
          "show config                    the running configuration\n"
          "load config [FILE]             load a configuration (default: --config)\n"

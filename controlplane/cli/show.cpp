@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <set>
 
 namespace l2tpgw::cp {
 namespace {
@@ -274,25 +275,62 @@ std::optional<std::string> show_status_pp(const ShowSnapshot& s, bool anonymous,
   return out;
 }
 
-// Seed 001 `show ipsec sa`. Nothing at all is printed when no SA exists, as on the router.
+// Seed 001 `show ipsec sa`: the IPsec SAs by number (each direction of a pair is one SA,
+// numbered by its slot), then the ISAKMP SAs. The router numbers both kinds in one sequence,
+// so ISAKMP SAs are numbered after the last IPsec SA and an IPsec SA's isakmp column names the
+// row of the ISAKMP SA that negotiated it ("-" once that one is gone: IKEv1 IPsec SAs outlive
+// it, RFC 2409 §5.7). An installed SA that IKE does not know shows "-" where only IKE could
+// tell. Nothing at all is printed when no SA exists, as on the router.
 std::string show_ipsec_sa(const ShowSnapshot& s) {
-  if (s.sas.empty()) return "";
-  size_t send = 0, recv = 0;
-  for (const InstalledSa& x : s.sas) (x.direction == tables::SaDirection::Outbound ? send : recv)++;
+  struct Row {
+    uint32_t sa, sgw;
+    std::string isakmp, connection, dir, life;
+    uint32_t remote;
+  };
+  auto transport = [](uint32_t id) {
+    char conn[16];
+    std::snprintf(conn, sizeof(conn), "tra[%04u]esp", id % 10000);
+    return std::string(conn);
+  };
+  uint32_t last = 0;
+  std::set<uint32_t> known;  // the slots of IKE's pairs
+  for (const ShowSnapshot::IpsecSaView& v : s.ipsec) {
+    known.insert({v.slot_in, v.slot_out});
+    last = std::max({last, v.slot_in, v.slot_out});
+  }
+  for (const InstalledSa& x : s.sas) last = std::max(last, x.slot);
+  std::map<uint64_t, uint32_t> isakmp_number;  // by IKE's serial
+  for (const ShowSnapshot::IsakmpSaView& v : s.isakmp) isakmp_number.emplace(v.serial, ++last);
+
+  std::vector<Row> rows;
+  for (const ShowSnapshot::IpsecSaView& v : s.ipsec) {
+    auto it = isakmp_number.find(v.isakmp_serial);
+    const std::string isakmp = it == isakmp_number.end() ? "-" : std::to_string(it->second);
+    const std::string conn = transport(v.transport_id ? v.transport_id : v.peer_index);
+    const std::string life = std::to_string(v.life_left);
+    rows.push_back({v.slot_out, v.gateway_id, isakmp, conn, "send", life, v.peer_addr});
+    rows.push_back({v.slot_in, v.gateway_id, isakmp, conn, "recv", life, v.peer_addr});
+  }
+  for (const InstalledSa& x : s.sas) {
+    if (known.contains(x.slot)) continue;
+    rows.push_back({x.slot, x.peer_index, "-", transport(x.peer_index),
+                    x.direction == tables::SaDirection::Outbound ? "send" : "recv", "-", x.peer_addr});
+  }
+  if (rows.empty() && s.isakmp.empty()) return "";
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.sa < b.sa; });
+  size_t send = 0;
+  for (const Row& r : rows) send += r.dir == "send";
+  const size_t recv = rows.size() - send;
+  for (const ShowSnapshot::IsakmpSaView& v : s.isakmp)
+    rows.push_back({isakmp_number.at(v.serial), v.gateway_id, "-", "isakmp", "-",
+                    std::to_string(v.life_left), v.peer_addr});
   std::string out;
-  appendf(out, "Total: isakmp:%u send:%zu recv:%zu\n\n", 0u, send, recv);
+  appendf(out, "Total: isakmp:%zu send:%zu recv:%zu\n\n", s.isakmp.size(), send, recv);
   out += "sa   sgw isakmp connection   dir  life[s] remote-id\n";
   out += "-----------------------------------------------------------------------------\n";
-  std::vector<const InstalledSa*> sorted;
-  for (const InstalledSa& x : s.sas) sorted.push_back(&x);
-  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->slot < b->slot; });
-  for (const InstalledSa* x : sorted) {
-    char conn[16];
-    std::snprintf(conn, sizeof(conn), "tra[%04u]esp", x->peer_index % 10000);
-    appendf(out, "%-5u %-3u %-6s %-12s %-4s %-7s %s\n", x->slot, x->peer_index, "-", conn,
-            x->direction == tables::SaDirection::Outbound ? "send" : "recv", "-",
-            format_ipv4(x->peer_addr).c_str());
-  }
+  for (const Row& r : rows)
+    appendf(out, "%-5u %-3u %-6s %-12s %-4s %-7s %s\n", r.sa, r.sgw, r.isakmp.c_str(),
+            r.connection.c_str(), r.dir.c_str(), r.life.c_str(), format_ipv4(r.remote).c_str());
   return out;
 }
 

@@ -3,11 +3,12 @@
 // `show status l2tp`, `show status pp`; seed 001 `show ipsec sa`). Pure functions of a
 // snapshot, so tests render them from a FakeInstaller.
 //
-// Fields the tables do not hold yet (L2TP Ns/Nr, the peer's vendor and host name, PPP
-// options, ISAKMP SA numbers, SA lifetimes) print as "-" until the IKE, L2TP and PPP
-// machines fill them. Numbering until the configuration binds tunnel interfaces: TUNNEL[N]
-// is our L2TP tunnel id, PP / ANONYMOUS[N] our L2TP session id, and an SA's "sgw" and
-// transport number its IPsec peering index.
+// Fields the tables do not hold (L2TP Ns/Nr, the peer's vendor and host name, PPP options,
+// ISAKMP SAs, SA lifetimes) come from the IKE, L2TP and PPP machines (the services' annotate
+// hooks) and print as "-" where no machine knows them: what a previous controlplane process
+// or l2tpgw-sessionctl installed. Numbering until the configuration binds tunnel interfaces:
+// TUNNEL[N] is our L2TP tunnel id, PP / ANONYMOUS[N] our L2TP session id, and the "sgw" and
+// transport number of an SA IKE does not know its IPsec peering index.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +50,26 @@ struct ShowSnapshot {
     std::string username;
   };
   std::map<uint16_t, PpView> pp;
+  // What IKE negotiated (`show ipsec sa`): its established ISAKMP SAs and the IPsec SA pairs it
+  // holds, with the seconds left of their lifetimes. Empty without IKE; SAs installed by a
+  // previous process or by l2tpgw-sessionctl are not in it. No keys.
+  struct IsakmpSaView {
+    uint64_t serial = 0;      // IKE's handle, as IpsecSaView::isakmp_serial names it
+    uint32_t gateway_id = 0;  // the `ipsec ike ... G` security gateway
+    uint32_t peer_addr = 0;
+    uint32_t life_left = 0;   // seconds
+  };
+  struct IpsecSaView {
+    uint32_t slot_in = 0, slot_out = 0;  // InstalledSa::slot of each direction
+    uint64_t isakmp_serial = 0;          // the ISAKMP SA that negotiated it (it may be gone)
+    uint32_t gateway_id = 0;
+    uint32_t transport_id = 0;           // `ipsec transport T` of the gateway; 0: none
+    uint32_t peer_index = 0;
+    uint32_t peer_addr = 0;
+    uint32_t life_left = 0;              // seconds
+  };
+  std::vector<IsakmpSaView> isakmp;
+  std::vector<IpsecSaView> ipsec;
 };
 
 ShowSnapshot take_snapshot(const Installer& inst, uint32_t wan_addr, uint32_t lan_addr, long now);

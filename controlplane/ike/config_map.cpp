@@ -187,4 +187,12 @@ ResponderConfig responder_config(const config::Config& c, std::vector<std::strin
   return out;
 }
 
+std::map<uint32_t, uint32_t> transports_by_gateway(const config::Config& c) {
+  std::map<uint32_t, uint32_t> out;
+  for (const auto& [id, t] : c.transports)
+    if (auto pol = c.policies.find(t.policy); pol != c.policies.end())
+      out.try_emplace(pol->second.gateway, id);
+  return out;
+}
+
 }  // namespace l2tpgw::cp::ike

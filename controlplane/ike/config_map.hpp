@@ -14,6 +14,8 @@
 // Thread context: pure function.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,5 +27,9 @@ namespace l2tpgw::cp::ike {
 // `notes` receives one line per gateway that cannot be used (no key, a host name for a remote
 // address, IKEv2) and for `any` gateways after the first; no line quotes a key.
 ResponderConfig responder_config(const config::Config& c, std::vector<std::string>* notes);
+
+// `ipsec transport T P` by the security gateway G its `ipsec sa policy P G` names (the lowest
+// T when several do): the tra[T] of `show ipsec sa`.
+std::map<uint32_t, uint32_t> transports_by_gateway(const config::Config& c);
 
 }  // namespace l2tpgw::cp::ike

@@ -133,6 +133,7 @@ struct IkeSa {
   Identification peer_id;
   Bytes p1_last_block;           // the last CBC block of phase 1 (MM6): base of phase-2 IVs
   uint32_t peer_index = 0;       // the IPsec peering its IPsec SAs are installed under
+  uint32_t lifetime = 0;         // seconds from `established`: the suite's, ours if shorter
 
   // Duplicate detection and retransmission of Main Mode replies.
   Bytes last_in;                 // digest of the last Main Mode message we processed
@@ -176,6 +177,7 @@ struct ChildSa {
   EspSuite suite;
   bool natt = false;
   std::optional<uint32_t> nat_oa_peer;
+  uint32_t gateway_id = 0;  // the policy's security gateway (`show ipsec sa`'s sgw)
   uint32_t lifetime = 0;  // seconds we keep it
   TimePoint installed{};
   TimerToken timer;

@@ -22,6 +22,7 @@ PuntHandler IkeService::punt_handler() {
 void IkeService::set_config(const config::Config& c) {
   std::vector<std::string> notes;
   cfg_ = responder_config(c, &notes);
+  transports_ = transports_by_gateway(c);
   for (const std::string& n : notes) logf(LogLevel::Warning, "[IKE] %s", n.c_str());
   if (responder_) {
     responder_->set_config(cfg_);
@@ -148,6 +149,24 @@ void IkeService::annotate(CounterSnapshot& c) const {
     s.values.emplace_back("child_sas", responder_->child_sa_count());
   }
   c.protocols.push_back(std::move(s));
+}
+
+void IkeService::annotate(ShowSnapshot& s, TimePoint now) const {
+  if (!responder_) return;
+  // Rounded up, so an SA shows its whole lifetime in the second it is made and 0 only once due.
+  auto left = [now](TimePoint end) {
+    const auto secs = std::chrono::ceil<std::chrono::seconds>(end - now).count();
+    return static_cast<uint32_t>(std::max<decltype(secs)>(0, secs));
+  };
+  for (const IkeSaView& v : responder_->ike_sas())
+    if (v.state == MainModeState::Auth)
+      s.isakmp.push_back({v.serial, v.gateway_id, v.peer.addr, left(v.expires)});
+  for (const ChildSaEvent& c : responder_->child_sas()) {
+    auto t = transports_.find(c.gateway_id);
+    s.ipsec.push_back({c.slot_in, c.slot_out, c.ike_serial, c.gateway_id,
+                       t == transports_.end() ? 0 : t->second, c.peer_index, c.peer.addr,
+                       left(c.installed + std::chrono::seconds(c.lifetime))});
+  }
 }
 
 void IkeService::rearm() {

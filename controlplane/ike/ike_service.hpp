@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -69,6 +70,11 @@ class IkeService {
   const IkeServiceCounters& counters() const { return counters_; }
   // `show counters`: the service's and the responder's named counters.
   void annotate(CounterSnapshot& c) const;
+  // `show ipsec sa`: the established ISAKMP SAs and the IPsec SA pairs the responder holds,
+  // with their lifetimes left at `now` (the loop's clock; tests pass a later one). Nothing
+  // while detached.
+  void annotate(ShowSnapshot& s) const { annotate(s, EventLoop::now()); }
+  void annotate(ShowSnapshot& s, TimePoint now) const;
   const IkeResponder* responder() const { return responder_.get(); }
 
  private:
@@ -79,6 +85,7 @@ class IkeService {
 
   size_t max_links_;
   ResponderConfig cfg_;
+  std::map<uint32_t, uint32_t> transports_;  // `ipsec transport` id by gateway (show's tra[T])
   IkeHooks hooks_;
   DaemonServices* services_ = nullptr;
   std::unique_ptr<IkeResponder> responder_;

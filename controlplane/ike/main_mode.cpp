@@ -497,6 +497,7 @@ void IkeResponder::established(IkeSa& sa, TimePoint now, bool initial) {
     if (next_peer_index_ == 0) next_peer_index_ = 1;
   }
   const uint32_t lifetime = std::min(sa.suite.life_seconds, sa.policy->isakmp_lifetime_max);
+  sa.lifetime = lifetime;
   const uint64_t serial = sa.serial;
   arm(sa.timer, now + std::chrono::seconds(lifetime), [this, serial] {
     IkeSa* s = sa_by_serial(serial);

@@ -397,6 +397,7 @@ void IkeResponder::add_child(IkeSa& sa, QuickMode& qm, uint32_t slot_out, TimePo
   ChildSa c;
   c.serial = next_serial();
   c.ike_serial = sa.serial;
+  c.gateway_id = sa.policy->gateway_id;
   c.peer_index = sa.peer_index;
   c.local = sa.local;
   c.peer = sa.peer;

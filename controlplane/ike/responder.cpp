@@ -384,6 +384,11 @@ std::vector<IkeSaView> IkeResponder::ike_sas() const {
     v.peer_index = sa->peer_index;
     v.quick_modes = sa->quick.size();
     v.initiator = sa->initiator;
+    v.gateway_id = sa->policy->gateway_id;
+    if (sa->state == MainModeState::Auth) {
+      v.established = sa->established;
+      v.expires = sa->established + std::chrono::seconds(sa->lifetime);
+    }
     out.push_back(v);
   }
   return out;
@@ -412,6 +417,9 @@ ChildSaEvent IkeResponder::event_of(const ChildSa& c) const {
   e.lifetime = c.lifetime;
   e.replaces = c.replaces;
   e.initiator = c.initiator;
+  e.ike_serial = c.ike_serial;
+  e.gateway_id = c.gateway_id;
+  e.installed = c.installed;
   return e;
 }
 

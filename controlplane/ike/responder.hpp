@@ -64,6 +64,11 @@ struct ChildSaEvent {
   uint32_t lifetime = 0;
   uint64_t replaces = 0;  // a rekey: the pair this one succeeds (still up until it goes down)
   bool initiator = false; // we started the Quick Mode that made it
+  // The ISAKMP SA whose Quick Mode made it (it may be gone: IKEv1 IPsec SAs outlive it, RFC
+  // 2409 §5.7), and the `ipsec ike ... G` security gateway it was negotiated under.
+  uint64_t ike_serial = 0;
+  uint32_t gateway_id = 0;
+  TimePoint installed{};  // the hard lifetime ends `lifetime` seconds later
 };
 
 // A rekey (ours: ChildSaEvent::replaces names the old pair; or the peer's: a second pair of
@@ -87,6 +92,10 @@ struct IkeSaView {
   uint32_t peer_index = 0;
   size_t quick_modes = 0;
   bool initiator = false;
+  uint32_t gateway_id = 0;  // the `ipsec ike ... G` security gateway of its policy
+  // Established (state Auth) only: when Main Mode completed and when its lifetime (RFC 2407
+  // §4.5 SA Life Duration, ours if shorter) ends.
+  TimePoint established{}, expires{};
 };
 
 class IkeResponder {

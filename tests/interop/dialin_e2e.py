@@ -643,7 +643,9 @@ def case_esp_path(ctx: Ctx, natt: bool = False) -> None:
 
 
 def sa_pair_gone(ctx: Ctx, who: str) -> None:
-    wait_until(lambda: VM_WAN not in ctx.app.ctl_ok("show", "ipsec", "sa"), TIMEOUT_SA_LISTED,
+    """No ESP SA with the VM in `show ipsec sa` (its isakmp row may outlive the pair)."""
+    esp_row = re.compile(rf"^\d+\s+\S+\s+\S+\s+tra\[\d+\]esp\s.*\s{re.escape(VM_WAN)}$", re.M)
+    wait_until(lambda: not esp_row.search(ctx.app.ctl_ok("show", "ipsec", "sa")), TIMEOUT_SA_LISTED,
                f"the SA pair to leave `show ipsec sa` after {who}'s Delete notifications",
                interval=0.3)
 

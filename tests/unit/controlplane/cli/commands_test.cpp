@@ -69,6 +69,17 @@ TEST_F(CommandsTest, ShowCommands) {
   EXPECT_EQ(r.status, ReplyStatus::Error);
   EXPECT_NE(r.text.find("PP[2]"), std::string::npos);
   EXPECT_NE(run("show ipsec sa").text.find("tra[0001]esp"), std::string::npos);
+  // What the daemon's annotate hook adds (IKE's view) reaches l2tpgwctl's `show ipsec sa`.
+  env_.annotate = [](ShowSnapshot& s) {
+    s.ipsec = {{1, 2, 5, 1, 3, 1, 0xcb00710a, 3599}};
+    s.isakmp = {{5, 1, 0xcb00710a, 28799}};
+  };
+  r = run("show ipsec sa");
+  EXPECT_EQ(r.text.substr(0, r.text.find('\n')), "Total: isakmp:1 send:1 recv:1");
+  EXPECT_NE(r.text.find("\n2     1   3      tra[0003]esp send 3599    203.0.113.10\n"
+                        "3     1   -      isakmp       -    28799   203.0.113.10\n"),
+            std::string::npos) << r.text;
+  env_.annotate = nullptr;
   EXPECT_EQ(run("show counters").status, ReplyStatus::NotAvailable) << "no counter source set";
   env_.counters = [] { return CounterSnapshot{}; };
   EXPECT_EQ(run("show counters").status, ReplyStatus::Ok);

@@ -175,6 +175,71 @@ TEST(Show, StatusPpFollowsTheSeedLineByLine) {
   EXPECT_EQ(anon->substr(0, anon->find('\n')), "PP[ANONYMOUS01]: L2TPセッションは接続されています");
 }
 
+// Seed 001's LAN-to-LAN peer 192.168.2.1 with two IPsec SA pairs (a rekey's old and new) and
+// the ISAKMP SA that negotiated both, as IKE knows them: the seed's output, line by line.
+TEST(Show, IpsecSaFromIkeIsTheSeedsOutput) {
+  constexpr uint32_t kPeer = 0xc0a80201;  // 192.168.2.1
+  ShowSnapshot snap;
+  for (uint32_t slot = 2; slot <= 5; ++slot) {
+    InstalledSa x;
+    x.slot = slot;
+    x.direction = slot % 2 ? tables::SaDirection::Inbound : tables::SaDirection::Outbound;
+    x.peer_index = 7;
+    x.peer_addr = kPeer;
+    snap.sas.push_back(x);
+  }
+  snap.ipsec = {{3, 2, 41, 1, 1, 7, kPeer, 28777}, {5, 4, 41, 1, 1, 7, kPeer, 28778}};
+  snap.isakmp = {{41, 1, kPeer, 28775}};
+  EXPECT_EQ(show_ipsec_sa(snap),
+            "Total: isakmp:1 send:2 recv:2\n"
+            "\n"
+            "sa   sgw isakmp connection   dir  life[s] remote-id\n"
+            "-----------------------------------------------------------------------------\n"
+            "2     1   6      tra[0001]esp send 28777   192.168.2.1\n"
+            "3     1   6      tra[0001]esp recv 28777   192.168.2.1\n"
+            "4     1   6      tra[0001]esp send 28778   192.168.2.1\n"
+            "5     1   6      tra[0001]esp recv 28778   192.168.2.1\n"
+            "6     1   -      isakmp       -    28775   192.168.2.1\n");
+}
+
+// What IKE does not know shows as before: SAs a previous process left (slots 1 and 2), a pair
+// whose ISAKMP SA is gone (no isakmp number), a peering without `ipsec transport` (its
+// peering number), and ISAKMP SAs numbered after the highest SA.
+TEST(Show, IpsecSaMixesIkeStateWithWhatItDoesNotKnow) {
+  FakeInstaller f = one_client();
+  ASSERT_TRUE(f.add_sa(TablesFixture::sa(tables::SaDirection::Inbound, 2)));
+  ASSERT_TRUE(f.add_sa(TablesFixture::sa(tables::SaDirection::Outbound, 2, 0x10000002)));
+  ASSERT_TRUE(f.add_sa(TablesFixture::sa(tables::SaDirection::Inbound, 3)));
+  ASSERT_TRUE(f.add_sa(TablesFixture::sa(tables::SaDirection::Outbound, 3, 0x10000003)));
+  ShowSnapshot snap = take_snapshot(f, kWan, kLan, kNow);
+  snap.ipsec = {{3, 4, 8, 2, 0, 2, kClientOuter, 600}, {5, 6, 9, 2, 4, 3, kClientOuter, 3599}};
+  snap.isakmp = {{9, 2, kClientOuter, 28799}, {12, 2, 0xcb007114, 100}};
+  EXPECT_EQ(show_ipsec_sa(snap),
+            "Total: isakmp:2 send:3 recv:3\n"
+            "\n"
+            "sa   sgw isakmp connection   dir  life[s] remote-id\n"
+            "-----------------------------------------------------------------------------\n"
+            "1     1   -      tra[0001]esp recv -       203.0.113.10\n"
+            "2     1   -      tra[0001]esp send -       203.0.113.10\n"
+            "3     2   -      tra[0002]esp recv 600     203.0.113.10\n"
+            "4     2   -      tra[0002]esp send 600     203.0.113.10\n"
+            "5     2   7      tra[0004]esp recv 3599    203.0.113.10\n"
+            "6     2   7      tra[0004]esp send 3599    203.0.113.10\n"
+            "7     2   -      isakmp       -    28799   203.0.113.10\n"
+            "8     2   -      isakmp       -    100     203.0.113.20\n");
+  // An ISAKMP SA alone (Quick Mode has not run yet) is an SA to show.
+  ShowSnapshot only_isakmp;
+  only_isakmp.isakmp = {{1, 1, kClientOuter, 28800}};
+  EXPECT_EQ(show_ipsec_sa(only_isakmp),
+            "Total: isakmp:1 send:0 recv:0\n"
+            "\n"
+            "sa   sgw isakmp connection   dir  life[s] remote-id\n"
+            "-----------------------------------------------------------------------------\n"
+            "1     1   -      isakmp       -    28800   203.0.113.10\n");
+}
+
+// Without IKE's view (a restarted controlplane, l2tpgw-sessionctl's SAs): the installed SAs,
+// with "-" where only IKE could tell.
 TEST(Show, IpsecSaFollowsTheSeedsColumns) {
   const FakeInstaller f = one_client();
   EXPECT_EQ(show_ipsec_sa(take_snapshot(f, kWan, kLan, kNow)),

@@ -158,6 +158,26 @@ TEST(IkeConfigMap, Seed001TunnelBecomesAConnectionWeInitiate) {
   EXPECT_EQ(rc.policies.find(c.peer_addr)->psk, "test1234");
 }
 
+// `show ipsec sa`'s tra[T]: the transport whose policy names the gateway, the lowest of several.
+TEST(IkeConfigMap, TransportsByGatewayFollowTheirPolicies) {
+  auto loaded = config::load_config(kSeed001);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(transports_by_gateway(*loaded.config), (std::map<uint32_t, uint32_t>{{1, 1}}));
+  loaded = config::load_config(
+      "tunnel select 1\n"
+      " ipsec tunnel 101\n"
+      "  ipsec sa policy 101 1 esp aes-cbc sha-hmac\n"
+      " ipsec transport 4 101 udp 1701\n"
+      " ipsec transport 2 101 udp 1701\n"
+      "tunnel select 2\n"
+      " ipsec tunnel 102\n"
+      "  ipsec sa policy 102 2 esp aes-cbc sha-hmac\n"
+      " ipsec transport 3 102 udp 1701\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.diagnostics[0].message;
+  EXPECT_EQ(transports_by_gateway(*loaded.config), (std::map<uint32_t, uint32_t>{{1, 2}, {2, 3}}));
+  EXPECT_TRUE(transports_by_gateway(config::Config{}).empty());
+}
+
 TEST(IkeConfigMap, OnlyL2tpv3TunnelsOrAutoRefreshInitiate) {
   // A concrete remote address alone (a fixed client we answer) starts nothing.
   auto loaded = config::load_config(

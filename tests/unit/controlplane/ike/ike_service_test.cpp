@@ -14,6 +14,7 @@
 #include "common/byte_writer.hpp"
 #include "common/wire/ipv4.hpp"
 #include "common/wire/udp.hpp"
+#include "controlplane/cli/show.hpp"
 #include "controlplane/config/loader.hpp"
 #include "controlplane/install/fake_installer.hpp"
 #include "controlplane/punt/classify.hpp"
@@ -46,12 +47,10 @@ class IkeServiceTest : public cp::test::TablesFixture {
     }
     injector_ = std::make_unique<Injector>(pool_, rings_, tables_);
     services_.emplace(DaemonServices{loop_, installer_, *injector_});
-    auto cfg = config::load_config(
+    configure(
         "ipsec ike pre-shared-key 1 text svc-secret\n"
         "ipsec ike remote address 1 any\n"
         "ipsec ike nat-traversal 1 on\n");
-    ASSERT_TRUE(cfg.ok());
-    svc_.set_config(*cfg.config);
   }
   void TearDown() override {
     svc_.detach();
@@ -64,6 +63,13 @@ class IkeServiceTest : public cp::test::TablesFixture {
     }
     rte_mempool_free(pool_);
     TablesFixture::TearDown();
+  }
+
+  // The service's running configuration becomes `text`.
+  void configure(const char* text) {
+    auto cfg = config::load_config(text);
+    ASSERT_TRUE(cfg.ok()) << cfg.diagnostics[0].message;
+    svc_.set_config(*cfg.config);
   }
 
   // Hands `message` to the service as the punt channel would: a frame from the router, from
@@ -147,6 +153,46 @@ class IkeServiceTest : public cp::test::TablesFixture {
     return out;
   }
 
+  // The client behind its NAT runs Main Mode, floats to 4500 and runs Quick Mode through the
+  // service; every reply is checked as it comes back.
+  void establish_client() {
+    test::TestInitiator ini({kClientAddr, 500}, {kWanAddr, 500}, "svc-secret");
+    const Endpoint pub500{kClientPublic, 40500}, pub4500{kClientPublic, 44500};
+    punt(pub500, {kWanAddr, 500}, ini.mm1());
+    EXPECT_GE(loop_.timers_armed(), 1u);  // the half-open timeout
+    auto out = sent();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].from, (Endpoint{kWanAddr, 500}));
+    EXPECT_EQ(out[0].to, pub500);
+    ASSERT_TRUE(ini.take_mm2(out[0].message));
+    punt(pub500, {kWanAddr, 500}, ini.mm3());
+    out = sent();
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_TRUE(ini.take_mm4(out[0].message));
+    ASSERT_TRUE(ini.nat_detected);
+    ini.self.port = kNatTPort;
+    ini.responder.port = kNatTPort;
+    punt(pub4500, {kWanAddr, kNatTPort}, ini.mm5(true));
+    out = sent();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].from, (Endpoint{kWanAddr, kNatTPort}));
+    EXPECT_EQ(out[0].to, pub4500);
+    EXPECT_TRUE(out[0].marker);  // RFC 3948 §2.2
+    ASSERT_TRUE(ini.take_mm6(out[0].message));
+
+    test::TestInitiator::Qm q;
+    test::EspOffer esp;
+    esp.encap = kEncapUdpTransport;
+    punt(pub4500, {kWanAddr, kNatTPort},
+         ini.qm1(q, {esp}, std::make_pair(ipv4_id(kClientAddr, 17, 1701), ipv4_id(kWanAddr, 17, 1701)),
+                 true));
+    out = sent();
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_TRUE(ini.take_qm2(q, out[0].message));
+    punt(pub4500, {kWanAddr, kNatTPort}, ini.qm3(q));
+    EXPECT_TRUE(sent().empty());
+  }
+
   rte_mempool* pool_ = nullptr;
   std::array<rte_ring*, tables::kMaxWorkers> rings_{};
   std::unique_ptr<Injector> injector_;
@@ -165,41 +211,7 @@ TEST_F(IkeServiceTest, DetachedPacketsAreCountedNotHandled) {
 
 TEST_F(IkeServiceTest, MainModeAndQuickModeThroughFramesAndRings) {
   svc_.attach(*services_);
-  test::TestInitiator ini({kClientAddr, 500}, {kWanAddr, 500}, "svc-secret");
-  const Endpoint pub500{kClientPublic, 40500}, pub4500{kClientPublic, 44500};
-  punt(pub500, {kWanAddr, 500}, ini.mm1());
-  EXPECT_GE(loop_.timers_armed(), 1u);  // the half-open timeout
-  auto out = sent();
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].from, (Endpoint{kWanAddr, 500}));
-  EXPECT_EQ(out[0].to, pub500);
-  ASSERT_TRUE(ini.take_mm2(out[0].message));
-  punt(pub500, {kWanAddr, 500}, ini.mm3());
-  out = sent();
-  ASSERT_EQ(out.size(), 1u);
-  ASSERT_TRUE(ini.take_mm4(out[0].message));
-  ASSERT_TRUE(ini.nat_detected);
-  ini.self.port = kNatTPort;
-  ini.responder.port = kNatTPort;
-  punt(pub4500, {kWanAddr, kNatTPort}, ini.mm5(true));
-  out = sent();
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].from, (Endpoint{kWanAddr, kNatTPort}));
-  EXPECT_EQ(out[0].to, pub4500);
-  EXPECT_TRUE(out[0].marker);  // RFC 3948 §2.2
-  ASSERT_TRUE(ini.take_mm6(out[0].message));
-
-  test::TestInitiator::Qm q;
-  test::EspOffer esp;
-  esp.encap = kEncapUdpTransport;
-  punt(pub4500, {kWanAddr, kNatTPort},
-       ini.qm1(q, {esp}, std::make_pair(ipv4_id(kClientAddr, 17, 1701), ipv4_id(kWanAddr, 17, 1701)),
-               true));
-  out = sent();
-  ASSERT_EQ(out.size(), 1u);
-  ASSERT_TRUE(ini.take_qm2(q, out[0].message));
-  punt(pub4500, {kWanAddr, kNatTPort}, ini.qm3(q));
-  EXPECT_TRUE(sent().empty());
+  ASSERT_NO_FATAL_FAILURE(establish_client());
   const auto sas = installer_.sas();
   ASSERT_EQ(sas.size(), 2u);
   for (const auto& sa : sas) {
@@ -218,6 +230,50 @@ TEST_F(IkeServiceTest, MainModeAndQuickModeThroughFramesAndRings) {
   EXPECT_EQ(svc_.responder(), nullptr);
   EXPECT_EQ(loop_.timers_armed(), 0u);
   EXPECT_EQ(installer_.sas().size(), 2u);
+}
+
+// `show ipsec sa` from IKE's state: the pair under the number of the ISAKMP SA that negotiated
+// it and the gateway's `ipsec transport`, lifetimes counting down; once detached, the installed
+// SAs alone.
+TEST_F(IkeServiceTest, ShowIpsecSaComesFromIkeState) {
+  ASSERT_NO_FATAL_FAILURE(configure(
+      "tunnel select 1\n"
+      " tunnel encapsulation l2tp\n"
+      " ipsec tunnel 101\n"
+      "  ipsec sa policy 101 1 esp aes-cbc sha-hmac\n"
+      "  ipsec ike pre-shared-key 1 text svc-secret\n"
+      "  ipsec ike remote address 1 any\n"
+      "  ipsec ike nat-traversal 1 on\n"
+      " ipsec transport 5 101 udp 1701\n"
+      "tunnel enable 1\n"));
+  svc_.attach(*services_);
+  auto show_at = [&](TimePoint now) {
+    ShowSnapshot s = take_snapshot(installer_, kWanAddr, 0, 0);
+    svc_.annotate(s, now);
+    return show_ipsec_sa(s);
+  };
+  EXPECT_EQ(show_at(EventLoop::now()), "");
+  ASSERT_NO_FATAL_FAILURE(establish_client());
+  const std::string head =
+      "sa   sgw isakmp connection   dir  life[s] remote-id\n"
+      "-----------------------------------------------------------------------------\n";
+  // The client offered 28800 s for phase 1 and 3600 s for its pair.
+  const TimePoint now = EventLoop::now();
+  EXPECT_EQ(show_at(now),
+            "Total: isakmp:1 send:1 recv:1\n\n" + head +
+            "1     1   3      tra[0005]esp recv 3600    203.0.113.7\n"
+            "2     1   3      tra[0005]esp send 3600    203.0.113.7\n"
+            "3     1   -      isakmp       -    28800   203.0.113.7\n");
+  EXPECT_EQ(show_at(now + std::chrono::seconds(100)),
+            "Total: isakmp:1 send:1 recv:1\n\n" + head +
+            "1     1   3      tra[0005]esp recv 3500    203.0.113.7\n"
+            "2     1   3      tra[0005]esp send 3500    203.0.113.7\n"
+            "3     1   -      isakmp       -    28700   203.0.113.7\n");
+  svc_.detach();
+  EXPECT_EQ(show_at(now),
+            "Total: isakmp:0 send:1 recv:1\n\n" + head +
+            "1     1   -      tra[0001]esp recv -       203.0.113.7\n"
+            "2     1   -      tra[0001]esp send -       203.0.113.7\n");
 }
 
 // The initiator role from the configuration: a reload adds an L2TPv3/IPsec tunnel to
@@ -247,7 +303,7 @@ TEST_F(IkeServiceTest, ConfiguredL2tpv3TunnelIsInitiated) {
   }
   EXPECT_TRUE(sent().empty());
 
-  auto cfg = config::load_config(
+  ASSERT_NO_FATAL_FAILURE(configure(
       "tunnel select 1\n"
       " tunnel encapsulation l2tpv3\n"
       " tunnel endpoint address 192.0.2.1 198.51.100.20\n"
@@ -261,9 +317,7 @@ TEST_F(IkeServiceTest, ConfiguredL2tpv3TunnelIsInitiated) {
       " ipsec transport 1 100 udp 1701\n"
       "tunnel enable 1\n"
       "ipsec ike pre-shared-key 1 text svc-secret\n"
-      "ipsec ike remote address 1 any\n");
-  ASSERT_TRUE(cfg.ok()) << cfg.diagnostics[0].message;
-  svc_.set_config(*cfg.config);
+      "ipsec ike remote address 1 any\n"));
   ASSERT_NE(svc_.responder(), nullptr);
   EXPECT_EQ(svc_.responder()->counters()[IkeCounter::InitiatorStarted], 1u);
 

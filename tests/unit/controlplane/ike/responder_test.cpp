@@ -205,6 +205,34 @@ INSTANTIATE_TEST_SUITE_P(
 
 // ---- Failures and the rest of the protocol ----
 
+// What `show ipsec sa` reads: the gateway and lifetimes of the ISAKMP SA, and for the IPsec
+// SA pair the ISAKMP SA that negotiated it, its gateway and when it was installed.
+TEST(IkeResponder, ViewsTellGatewaysLifetimesAndTheIsakmpSaOfEachPair) {
+  Lab lab;
+  Session s(direct_path());
+  ASSERT_TRUE(s.main_mode(lab));
+  const TimePoint mm_done = lab.now;
+  lab.now += 5s;
+  TestInitiator::Qm q;
+  ASSERT_TRUE(s.quick_mode(lab, q, {esp_aes(256, kAuthHmacSha)}));
+  ASSERT_EQ(lab.r.ike_sas().size(), 1u);
+  const IkeSaView v = lab.r.ike_sas()[0];
+  EXPECT_EQ(v.gateway_id, 1u);
+  EXPECT_EQ(v.established, mm_done);
+  EXPECT_EQ(v.expires, mm_done + 28800s);
+  ASSERT_EQ(lab.r.child_sas().size(), 1u);
+  const ChildSaEvent c = lab.r.child_sas()[0];
+  EXPECT_EQ(c.ike_serial, v.serial);
+  EXPECT_EQ(c.gateway_id, 1u);
+  EXPECT_EQ(c.installed, mm_done + 5s);
+  EXPECT_EQ(c.lifetime, 3600u);
+  // A Main Mode still running has no lifetime yet.
+  Session other(client_nat_path());
+  other.send(lab, other.ini.mm1());
+  ASSERT_EQ(lab.r.ike_sas().size(), 2u);
+  EXPECT_EQ(lab.r.ike_sas()[1].expires, TimePoint{});
+}
+
 TEST(IkeResponder, DuplicatesGetTheSameReplyAndNoSecondSa) {
   Lab lab;
   Session s(direct_path());
