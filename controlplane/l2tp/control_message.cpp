@@ -14,13 +14,6 @@ namespace {
 
 constexpr uint16_t kFlagsControl = 0xC802;   // T, L, S, version 2 (§3.1)
 constexpr size_t kHeaderLen = 12;
-constexpr size_t kAvpHeaderLen = 6;
-constexpr uint16_t kAvpM = 0x8000, kAvpH = 0x4000, kAvpLength = 0x03FF;  // 0x3C00: reserved
-
-void put16(std::vector<uint8_t>& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
 
 using Md5 = std::array<uint8_t, 16>;
 
@@ -113,16 +106,6 @@ const Avp* ControlMessage::find(AvpType t) const {
   return nullptr;
 }
 
-std::optional<uint16_t> ControlMessage::u16(AvpType t) const {
-  const Avp* a = find(t);
-  return a ? a->u16() : std::nullopt;
-}
-
-std::optional<uint32_t> ControlMessage::u32(AvpType t) const {
-  const Avp* a = find(t);
-  return a ? a->u32() : std::nullopt;
-}
-
 const Avp* ControlMessage::unknown_mandatory() const {
   for (const Avp& a : avps)
     if (a.mandatory && !is_known(a.vendor, a.type)) return &a;
@@ -134,7 +117,7 @@ std::vector<uint8_t> hide_value(uint16_t type, std::span<const uint8_t> value,
                                 std::span<const uint8_t> padding) {
   std::vector<uint8_t> plain;
   plain.reserve(2 + value.size() + padding.size());
-  put16(plain, static_cast<uint16_t>(value.size()));
+  put_be16(plain, static_cast<uint16_t>(value.size()));
   plain.insert(plain.end(), value.begin(), value.end());
   plain.insert(plain.end(), padding.begin(), padding.end());
   return md5_stream_xor(type, plain, secret, random_vector, false);
@@ -172,21 +155,15 @@ DecodeResult decode_control(std::span<const uint8_t> bytes, std::string_view sec
   }
   std::vector<uint8_t> rv;  // the most recent Random Vector (§4.3)
   while (!body.empty()) {
-    auto word = body.read_be16();
-    auto vendor = body.read_be16();
-    auto type = body.read_be16();
-    if (!type) return fail(ControlError::Truncated);
-    const size_t len = *word & kAvpLength;
-    if (len < kAvpHeaderLen) return fail(ControlError::BadAvpLength);
-    auto value = body.take(len - kAvpHeaderLen);
-    if (!value) return fail(ControlError::Truncated);
+    AvpReadError e{};
+    auto w = read_avp(body, &e);
+    if (!w) return fail(e == AvpReadError::BadLength ? ControlError::BadAvpLength : ControlError::Truncated);
     Avp a;
-    a.mandatory = (*word & kAvpM) != 0;
-    a.hidden = (*word & kAvpH) != 0;
-    a.vendor = *vendor;
-    a.type = *type;
-    // The reserved bits (§4.1) are ignored: "MUST be set to 0", nothing says to refuse.
-    const auto v = value->rest();
+    a.mandatory = w->mandatory;
+    a.hidden = w->hidden;
+    a.vendor = w->vendor;
+    a.type = w->type;
+    const auto v = w->value;
     if (a.hidden) {
       if (m.avps.empty()) return fail(ControlError::HiddenMessageType);
       if (secret.empty()) return fail(ControlError::HiddenWithoutSecret);
@@ -228,41 +205,9 @@ ControlBuilder& ControlBuilder::raw(uint16_t vendor, uint16_t type, std::span<co
   shown_.push_back(Avp{mandatory, hiding_, vendor, type, {v.begin(), v.end()}});
   std::vector<uint8_t> wire_value(v.begin(), v.end());
   if (hiding_) wire_value = hide_value(type, v, secret_, vector_);
-  const size_t len = kAvpHeaderLen + wire_value.size();
-  put16(body_, static_cast<uint16_t>((mandatory ? kAvpM : 0) | (hiding_ ? kAvpH : 0) |
-                                     (len & kAvpLength)));
-  put16(body_, vendor);
-  put16(body_, type);
+  put_avp_header(body_, mandatory, hiding_, wire_value.size(), vendor, type);
   body_.insert(body_.end(), wire_value.begin(), wire_value.end());
   return *this;
-}
-
-ControlBuilder& ControlBuilder::bytes(AvpType t, std::span<const uint8_t> v, bool mandatory) {
-  return raw(0, static_cast<uint16_t>(t), v, mandatory);
-}
-
-ControlBuilder& ControlBuilder::u16(AvpType t, uint16_t v, bool mandatory) {
-  const uint8_t b[2] = {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
-  return bytes(t, b, mandatory);
-}
-
-ControlBuilder& ControlBuilder::u32(AvpType t, uint32_t v, bool mandatory) {
-  const uint8_t b[4] = {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
-                        static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
-  return bytes(t, b, mandatory);
-}
-
-ControlBuilder& ControlBuilder::text(AvpType t, std::string_view v, bool mandatory) {
-  return bytes(t, bytes_of(v), mandatory);
-}
-
-ControlBuilder& ControlBuilder::result(uint16_t result, std::optional<uint16_t> error,
-                                       std::string_view message) {
-  std::vector<uint8_t> v;
-  put16(v, result);
-  if (error || !message.empty()) put16(v, error.value_or(0));
-  v.insert(v.end(), message.begin(), message.end());
-  return bytes(AvpType::ResultCode, v, true);
 }
 
 ControlBuilder& ControlBuilder::hide_on(std::string_view secret,
@@ -283,12 +228,12 @@ ControlBuilder& ControlBuilder::hide_off() {
 std::vector<uint8_t> ControlBuilder::finish(uint16_t ns, uint16_t nr) const {
   std::vector<uint8_t> out;
   out.reserve(kHeaderLen + body_.size());
-  put16(out, kFlagsControl);
-  put16(out, static_cast<uint16_t>(kHeaderLen + body_.size()));
-  put16(out, tunnel_id_);
-  put16(out, session_id_);
-  put16(out, ns);
-  put16(out, nr);
+  put_be16(out, kFlagsControl);
+  put_be16(out, static_cast<uint16_t>(kHeaderLen + body_.size()));
+  put_be16(out, tunnel_id_);
+  put_be16(out, session_id_);
+  put_be16(out, ns);
+  put_be16(out, nr);
   out.insert(out.end(), body_.begin(), body_.end());
   return out;
 }

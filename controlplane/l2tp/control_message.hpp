@@ -89,15 +89,13 @@ struct ControlHeader {
   uint16_t nr = 0;
 };
 
-struct ControlMessage {
+struct ControlMessage : BasicAvpLookup<ControlMessage, AvpType> {
   ControlHeader hdr;
   bool zlb = false;                 // §5.8 zero-length body: an acknowledgement only
   MessageType type{};               // when !zlb
   std::vector<Avp> avps;            // in order, Message Type first
 
-  const Avp* find(AvpType t) const;
-  std::optional<uint16_t> u16(AvpType t) const;
-  std::optional<uint32_t> u32(AvpType t) const;
+  const Avp* find(AvpType t) const;  // u16, u32, u64 of it from BasicAvpLookup
   // The first unknown AVP with the M bit (§4.1), if any.
   const Avp* unknown_mandatory() const;
 };
@@ -113,19 +111,13 @@ DecodeResult decode_control(std::span<const uint8_t> bytes, std::string_view sec
 
 // Builds one control message. AVPs are appended in call order; the Message Type AVP first
 // (the constructor writes it) unless this is a ZLB.
-class ControlBuilder {
+class ControlBuilder : public BasicAvpWriter<ControlBuilder, AvpType> {
  public:
   ControlBuilder(MessageType type, uint16_t tunnel_id, uint16_t session_id);
   static ControlBuilder zlb(uint16_t tunnel_id, uint16_t session_id);
 
-  ControlBuilder& u16(AvpType t, uint16_t v, bool mandatory = true);
-  ControlBuilder& u32(AvpType t, uint32_t v, bool mandatory = true);
-  ControlBuilder& bytes(AvpType t, std::span<const uint8_t> v, bool mandatory = true);
-  ControlBuilder& text(AvpType t, std::string_view v, bool mandatory = true);
+  // u16, u32, u64, bytes, text, result (§4.4.2) from BasicAvpWriter.
   ControlBuilder& raw(uint16_t vendor, uint16_t type, std::span<const uint8_t> v, bool mandatory);
-  // §4.4.2: result code, optional error code and message.
-  ControlBuilder& result(uint16_t result, std::optional<uint16_t> error = std::nullopt,
-                         std::string_view message = {});
   // §4.3: the next AVPs are hidden with `secret` under a fresh Random Vector AVP (written
   // now); hide_off() stops hiding.
   ControlBuilder& hide_on(std::string_view secret, std::span<const uint8_t> random_vector);

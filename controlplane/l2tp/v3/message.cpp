@@ -9,6 +9,7 @@
 
 #include "common/byte_reader.hpp"
 #include "common/ipv4_text.hpp"
+#include "controlplane/l2tp/control_message.hpp"
 
 namespace l2tpgw::cp::l2tp {
 template class BasicReliableTransport<v3::L2tpV3Messages>;
@@ -20,27 +21,9 @@ namespace {
 
 constexpr uint16_t kFlagT = 0x8000, kFlagL = 0x4000, kFlagS = 0x0800, kVersionMask = 0x000F;
 constexpr uint16_t kFlagsControl = kFlagT | kFlagL | kFlagS | 3;   // what we send (§3.2.1)
-constexpr size_t kAvpHeaderLen = 6;
-constexpr uint16_t kAvpM = 0x8000, kAvpH = 0x4000, kAvpLength = 0x03FF;  // 0x3C00: reserved
-constexpr size_t kMaxAvpValue = kAvpLength - kAvpHeaderLen;
-
-void put16(std::vector<uint8_t>& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-
 void put32(std::vector<uint8_t>& out, uint32_t v) {
-  put16(out, static_cast<uint16_t>(v >> 16));
-  put16(out, static_cast<uint16_t>(v));
-}
-
-void put_avp_header(std::vector<uint8_t>& out, bool mandatory, bool hidden, size_t value_len,
-                    uint16_t vendor, uint16_t type) {
-  const size_t len = kAvpHeaderLen + value_len;
-  put16(out, static_cast<uint16_t>((mandatory ? kAvpM : 0) | (hidden ? kAvpH : 0) |
-                                   (len & kAvpLength)));
-  put16(out, vendor);
-  put16(out, type);
+  put_be16(out, static_cast<uint16_t>(v >> 16));
+  put_be16(out, static_cast<uint16_t>(v));
 }
 
 std::span<const uint8_t> bytes_of(std::string_view s) {
@@ -66,24 +49,9 @@ std::vector<uint8_t> hmac(const EVP_MD* md, std::span<const uint8_t> key,
 }  // namespace
 
 std::string_view to_string(MessageType t) {
-  switch (t) {
-    case MessageType::SCCRQ: return "SCCRQ";
-    case MessageType::SCCRP: return "SCCRP";
-    case MessageType::SCCCN: return "SCCCN";
-    case MessageType::StopCCN: return "StopCCN";
-    case MessageType::HELLO: return "HELLO";
-    case MessageType::OCRQ: return "OCRQ";
-    case MessageType::OCRP: return "OCRP";
-    case MessageType::OCCN: return "OCCN";
-    case MessageType::ICRQ: return "ICRQ";
-    case MessageType::ICRP: return "ICRP";
-    case MessageType::ICCN: return "ICCN";
-    case MessageType::CDN: return "CDN";
-    case MessageType::WEN: return "WEN";
-    case MessageType::SLI: return "SLI";
-    case MessageType::ACK: return "ACK";
-  }
-  return "unknown";
+  // §6: the RFC 2661 message types keep their numbers and names; ACK (20) is L2TPv3's own.
+  if (t == MessageType::ACK) return "ACK";
+  return l2tp::to_string(static_cast<l2tp::MessageType>(t));
 }
 
 bool is_known(MessageType t) { return to_string(t) != "unknown"; }
@@ -115,21 +83,6 @@ const Avp* ControlMessage::find(AvpType t) const {
   for (const Avp& a : avps)
     if (!a.hidden && a.is(t)) return &a;
   return nullptr;
-}
-
-std::optional<uint16_t> ControlMessage::u16(AvpType t) const {
-  const Avp* a = find(t);
-  return a ? a->u16() : std::nullopt;
-}
-
-std::optional<uint32_t> ControlMessage::u32(AvpType t) const {
-  const Avp* a = find(t);
-  return a ? a->u32() : std::nullopt;
-}
-
-std::optional<uint64_t> ControlMessage::u64(AvpType t) const {
-  const Avp* a = find(t);
-  return a ? a->u64() : std::nullopt;
 }
 
 const Avp* ControlMessage::unknown_mandatory() const {
@@ -167,21 +120,15 @@ DecodeResult decode_control(std::span<const uint8_t> bytes) {
   }
   while (!body.empty()) {
     const size_t at = kHeaderLen + body.position();
-    auto word = body.read_be16();
-    auto vendor = body.read_be16();
-    auto type = body.read_be16();
-    if (!type) return fail(ControlError::Truncated);
-    const size_t len = *word & kAvpLength;
-    if (len < kAvpHeaderLen) return fail(ControlError::BadAvpLength);
-    auto value = body.take(len - kAvpHeaderLen);
-    if (!value) return fail(ControlError::Truncated);
+    AvpReadError e{};
+    auto w = read_avp(body, &e);
+    if (!w) return fail(e == AvpReadError::BadLength ? ControlError::BadAvpLength : ControlError::Truncated);
     Avp a;
-    a.mandatory = (*word & kAvpM) != 0;
-    a.hidden = (*word & kAvpH) != 0;
-    a.vendor = *vendor;
-    a.type = *type;
-    const auto v = value->rest();
-    a.value.assign(v.begin(), v.end());
+    a.mandatory = w->mandatory;
+    a.hidden = w->hidden;
+    a.vendor = w->vendor;
+    a.type = w->type;
+    a.value.assign(w->value.begin(), w->value.end());
     if (m.avps.empty()) {
       // §5.4.1: the Message Type AVP comes first and is never hidden (§5.3).
       if (!a.is(AvpType::MessageType) || a.value.size() != 2) {
@@ -257,40 +204,6 @@ ControlBuilder& ControlBuilder::raw(uint16_t vendor, uint16_t type, std::span<co
   return *this;
 }
 
-ControlBuilder& ControlBuilder::bytes(AvpType t, std::span<const uint8_t> v, bool mandatory) {
-  return raw(0, static_cast<uint16_t>(t), v, mandatory);
-}
-
-ControlBuilder& ControlBuilder::u16(AvpType t, uint16_t v, bool mandatory) {
-  const uint8_t b[2] = {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
-  return bytes(t, b, mandatory);
-}
-
-ControlBuilder& ControlBuilder::u32(AvpType t, uint32_t v, bool mandatory) {
-  const uint8_t b[4] = {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
-                        static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
-  return bytes(t, b, mandatory);
-}
-
-ControlBuilder& ControlBuilder::u64(AvpType t, uint64_t v, bool mandatory) {
-  uint8_t b[8];
-  for (int i = 7; i >= 0; --i, v >>= 8) b[i] = static_cast<uint8_t>(v);
-  return bytes(t, b, mandatory);
-}
-
-ControlBuilder& ControlBuilder::text(AvpType t, std::string_view v, bool mandatory) {
-  return bytes(t, bytes_of(v), mandatory);
-}
-
-ControlBuilder& ControlBuilder::result(uint16_t result, std::optional<uint16_t> error,
-                                       std::string_view message) {
-  std::vector<uint8_t> v;
-  put16(v, result);
-  if (error || !message.empty()) put16(v, error.value_or(0));
-  v.insert(v.end(), message.begin(), message.end());
-  return bytes(AvpType::ResultCode, v, true);
-}
-
 ControlBuilder& ControlBuilder::authenticate(MessageAuth a) {
   auth_ = std::move(a);
   return *this;
@@ -300,15 +213,15 @@ std::vector<uint8_t> ControlBuilder::finish(uint16_t ns, uint16_t nr) const {
   std::vector<uint8_t> out;
   const size_t dlen = auth_ && !zlb_ ? digest_size(auth_->type) : 0;
   out.reserve(kHeaderLen + 8 + (dlen ? kAvpHeaderLen + 1 + dlen : 0) + body_.size());
-  put16(out, kFlagsControl);
-  put16(out, 0);  // Length, below
+  put_be16(out, kFlagsControl);
+  put_be16(out, 0);  // Length, below
   put32(out, ccid_);
-  put16(out, ns);
-  put16(out, nr);
+  put_be16(out, ns);
+  put_be16(out, nr);
   size_t digest_at = 0;
   if (!zlb_) {
     put_avp_header(out, true, false, 2, 0, static_cast<uint16_t>(AvpType::MessageType));
-    put16(out, static_cast<uint16_t>(type_));
+    put_be16(out, static_cast<uint16_t>(type_));
     if (dlen) {
       // §5.4.1: right after Message Type; M bit clear, so that a peer without
       // authentication can ignore it.

@@ -121,7 +121,7 @@ struct ControlHeader {
 };
 inline constexpr size_t kHeaderLen = 12;
 
-struct ControlMessage {
+struct ControlMessage : BasicAvpLookup<ControlMessage, AvpType> {
   ControlHeader hdr;
   bool zlb = false;                 // zero-length body: an acknowledgement only (§4.2)
   MessageType type{};               // when !zlb
@@ -132,10 +132,7 @@ struct ControlMessage {
   size_t digest_at = 0;
 
   // The first AVP of type t, hidden ones skipped (their values are not revealed).
-  const Avp* find(AvpType t) const;
-  std::optional<uint16_t> u16(AvpType t) const;
-  std::optional<uint32_t> u32(AvpType t) const;
-  std::optional<uint64_t> u64(AvpType t) const;
+  const Avp* find(AvpType t) const;  // u16, u32, u64 of it from BasicAvpLookup
   // The first AVP with the M bit that this implementation cannot act on (§5.2): an unknown
   // type, or a hidden one (we never enable hiding, so its value cannot be revealed).
   const Avp* unknown_mandatory() const;
@@ -176,21 +173,14 @@ bool verify_digest(std::span<const uint8_t> datagram, const ControlMessage& m,
 
 // Builds one control message: the Message Type AVP first, then (with authenticate()) the
 // Message Digest AVP, then the others in call order.
-class ControlBuilder {
+class ControlBuilder : public BasicAvpWriter<ControlBuilder, AvpType> {
  public:
   ControlBuilder(MessageType type, uint32_t ccid);
   static ControlBuilder zlb(uint32_t ccid);
 
-  ControlBuilder& u16(AvpType t, uint16_t v, bool mandatory = true);
-  ControlBuilder& u32(AvpType t, uint32_t v, bool mandatory = true);
-  ControlBuilder& u64(AvpType t, uint64_t v, bool mandatory = true);
-  ControlBuilder& bytes(AvpType t, std::span<const uint8_t> v, bool mandatory = true);
-  ControlBuilder& text(AvpType t, std::string_view v, bool mandatory = true);
+  // u16, u32, u64, bytes, text, result (§5.4.2) from BasicAvpWriter.
   ControlBuilder& raw(uint16_t vendor, uint16_t type, std::span<const uint8_t> v, bool mandatory,
                       bool hidden = false);
-  // §5.4.2: result code, optional error code and message.
-  ControlBuilder& result(uint16_t result, std::optional<uint16_t> error = std::nullopt,
-                         std::string_view message = {});
   // §4.3: finish() adds a Message Digest computed with `a` right after Message Type.
   ControlBuilder& authenticate(MessageAuth a);
 
