@@ -325,6 +325,40 @@ def host(cmd: list[str], timeout: float = 30, check: bool = True) -> subprocess.
     return p
 
 
+def preflight(name: str, prerequisites: list[tuple[str, str]], builddir: Path,
+              binaries: tuple[str, ...]) -> int | None:
+    """What every VM test checks first: root, the packages, a Debian kernel for the VM and the
+    binaries under test. None when all is there; else the exit status (SKIP, or 1 for a
+    missing binary), with the reason printed."""
+    if os.geteuid() != 0:
+        print(f"{name}: needs root (namespaces, hugepages)")
+        return SKIP
+    missing = [pkg for tool, pkg in prerequisites if not Path(tool).exists()]
+    if missing:
+        print(f"{name}: missing packages {' '.join(missing)} (scripts/setup.sh)")
+        return SKIP
+    try:
+        vmlab.debian_kernel()
+    except vmlab.VmError as e:
+        print(f"{name}: {e}")
+        return SKIP
+    absent = [b for b in binaries if not os.access(builddir / b, os.X_OK)]
+    if absent:
+        print(f"FAIL binaries present: missing {', '.join(absent)} under {builddir}")
+        return 1
+    return None
+
+
+def make_logdir(logdir: Path | None, builddir: Path, prefix: str) -> Path:
+    """A fresh log directory under `logdir` (default <builddir>/interop-logs), with a private
+    run/ for sockets."""
+    base = (logdir or builddir / "interop-logs").resolve()
+    base.mkdir(parents=True, exist_ok=True)
+    d = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+    (d / "run").mkdir(mode=0o700)
+    return d
+
+
 def tail(text: str, n: int = 40) -> str:
     return "\n".join(text.splitlines()[-n:])
 
@@ -1403,31 +1437,15 @@ def main() -> int:
                          "eth0 (both directions) into vm-eth0.pcap, with the SAs' keys in "
                          "vm-xfrm-state.txt")
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        print("dialin_e2e: needs root (namespaces, hugepages)")
-        return SKIP
-    missing = [pkg for tool, pkg in PREREQUISITES if not Path(tool).exists()]
-    if missing:
-        print(f"dialin_e2e: missing packages {' '.join(missing)} (scripts/setup.sh)")
-        return SKIP
-    try:
-        vmlab.debian_kernel()
-    except vmlab.VmError as e:
-        print(f"dialin_e2e: {e}")
-        return SKIP
     builddir = args.builddir.resolve()
-    absent = [b for b in (DATAPLANE, CONTROLPLANE, CTL) if not os.access(builddir / b, os.X_OK)]
-    if absent:
-        print(f"FAIL binaries present: missing {', '.join(absent)} under {builddir}")
-        return 1
+    rc = preflight("dialin_e2e", PREREQUISITES, builddir, (DATAPLANE, CONTROLPLANE, CTL))
+    if rc is not None:
+        return rc
 
     t_start = time.monotonic()
     stale_namespaces()
     tag = str(os.getpid())
-    base = (args.logdir or builddir / "interop-logs").resolve()
-    base.mkdir(parents=True, exist_ok=True)
-    logdir = Path(tempfile.mkdtemp(prefix=f"dialin-{args.stage}-{tag}-", dir=base))
-    (logdir / "run").mkdir(mode=0o700)
+    logdir = make_logdir(args.logdir, builddir, f"dialin-{args.stage}-{tag}-")
     res = Results()
     app: Appliance | None = None
     problems: list[str] = []

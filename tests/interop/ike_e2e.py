@@ -46,7 +46,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -795,32 +794,16 @@ def main() -> int:
     only = set(filter(None, args.only.split(",")))
     if not only <= set(CASES):
         ap.error(f"--only: unknown case(s) {sorted(only - set(CASES))}")
-    if os.geteuid() != 0:
-        print("ike_e2e: needs root (namespaces, hugepages)")
-        return SKIP
-    missing = [pkg for tool, pkg in PREREQUISITES if not Path(tool).exists()]
-    if missing:
-        print(f"ike_e2e: missing packages {' '.join(missing)} (scripts/setup.sh)")
-        return SKIP
-    try:
-        vmlab.debian_kernel()
-    except vmlab.VmError as e:
-        print(f"ike_e2e: {e}")
-        return SKIP
     builddir = args.builddir.resolve()
-    absent = [b for b in (dialin.DATAPLANE, dialin.CONTROLPLANE, dialin.CTL)
-              if not os.access(builddir / b, os.X_OK)]
-    if absent:
-        print(f"FAIL binaries present: missing {', '.join(absent)} under {builddir}")
-        return 1
+    rc = dialin.preflight("ike_e2e", PREREQUISITES, builddir,
+                          (dialin.DATAPLANE, dialin.CONTROLPLANE, dialin.CTL))
+    if rc is not None:
+        return rc
 
     t_start = time.monotonic()
     stale_namespaces()
     tag = str(os.getpid())
-    base = (args.logdir or builddir / "interop-logs").resolve()
-    base.mkdir(parents=True, exist_ok=True)
-    logdir = Path(tempfile.mkdtemp(prefix=f"ike-{tag}-", dir=base))
-    (logdir / "run").mkdir(mode=0o700)
+    logdir = dialin.make_logdir(args.logdir, builddir, f"ike-{tag}-")
     res = Results()
     app: Lab | None = None
     problems: list[str] = []

@@ -29,7 +29,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,24 +135,13 @@ def main() -> int:
     ap.add_argument("--logdir", type=Path, default=None)
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        print("l2tpv3_ip_e2e: needs root (namespaces, hugepages)")
-        return SKIP
-    missing = [pkg for tool, pkg in dialin.PREREQUISITES if not Path(tool).exists()]
-    if missing:
-        print(f"l2tpv3_ip_e2e: missing packages {' '.join(missing)} (scripts/setup.sh)")
-        return SKIP
-    try:
-        vmlab.debian_kernel()
-    except vmlab.VmError as e:
-        print(f"l2tpv3_ip_e2e: {e}")
-        return SKIP
     builddir = args.builddir.resolve()
+    rc = dialin.preflight("l2tpv3_ip_e2e", dialin.PREREQUISITES, builddir,
+                          (dialin.DATAPLANE, SESSIONCTL, STATS))
+    if rc is not None:
+        return rc
     tag = str(os.getpid())
-    base = (args.logdir or builddir / "interop-logs").resolve()
-    base.mkdir(parents=True, exist_ok=True)
-    logdir = Path(tempfile.mkdtemp(prefix=f"l2tpv3-ip-{tag}-", dir=base))
-    (logdir / "run").mkdir(mode=0o700)
+    logdir = dialin.make_logdir(args.logdir, builddir, f"l2tpv3-ip-{tag}-")
     res = Results()
     t0 = time.monotonic()
     problems: list[str] = []
