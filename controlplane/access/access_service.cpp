@@ -12,12 +12,12 @@ PuntHandler AccessService::l2tp_handler() {
   return [this](PuntedPacket& p) {
     if (!access_) {
       ++detached_;
-      return false;
+      return PuntVerdict::Declined;
     }
     // The client's current outer address (NAT-T aware), its L2TP port and the SA it used.
     const l2tp::L2tpPeer peer{p.info.peer_addr, p.info.l2tp_peer_port, p.meta.sa_slot};
     access_->on_l2tp_control(p.payload, peer);
-    return false;  // the channel frees the mbuf: nothing keeps pointers into it
+    return PuntVerdict::Consumed;  // the channel frees the mbuf: nothing keeps pointers into it
   };
 }
 
@@ -25,11 +25,11 @@ PuntHandler AccessService::ppp_handler() {
   return [this](PuntedPacket& p) {
     if (!access_) {
       ++detached_;
-      return false;
+      return PuntVerdict::Declined;
     }
     access_->on_ppp(p.info.l2tp_tunnel_id, p.info.l2tp_session_id, p.meta.sa_slot,
                     p.info.ppp_protocol, p.payload);
-    return false;
+    return PuntVerdict::Consumed;
   };
 }
 

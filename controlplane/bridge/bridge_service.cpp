@@ -28,17 +28,17 @@ BridgeService::~BridgeService() { detach(); }
 
 PuntHandler BridgeService::l2tp_handler(PuntHandler l2tpv2) {
   return [this, l2tpv2 = std::move(l2tpv2)](PuntedPacket& p) {
-    if (!l2tp::v3::is_l2tpv3_control(p.payload)) return l2tpv2 ? l2tpv2(p) : false;
+    if (!l2tp::v3::is_l2tpv3_control(p.payload)) return l2tpv2 ? l2tpv2(p) : PuntVerdict::Declined;
     if (!l2l_) {
       ++detached_;
-      return false;
+      return PuntVerdict::Declined;
     }
     // In the clear (sa_slot 0) for `l2tpv3-raw`, which the LCCE refuses for an `l2tpv3` tunnel;
     // else the inbound SA that carried it (LanToLan checks it is the sender's).
     const l2tp::L2tpPeer peer{p.info.peer_addr, p.info.l2tp_peer_port, p.meta.sa_slot};
     l2l_->on_control(p.payload, peer, EventLoop::now());
     rearm();
-    return false;  // the channel frees the mbuf: the LCCE copied what it keeps
+    return PuntVerdict::Consumed;  // the channel frees the mbuf: the LCCE copied what it keeps
   };
 }
 

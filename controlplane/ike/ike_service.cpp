@@ -70,10 +70,10 @@ void IkeService::detach() {
   links_.clear();
 }
 
-bool IkeService::on_punt(PuntedPacket& p) {
+PuntVerdict IkeService::on_punt(PuntedPacket& p) {
   if (!responder_ || !services_) {
     ++counters_.detached;
-    return false;
+    return PuntVerdict::Declined;
   }
   const PuntInfo& info = p.info;
   // The way back: the frame's own Ethernet addresses, swapped when we answer.
@@ -88,7 +88,7 @@ bool IkeService::on_punt(PuntedPacket& p) {
                           Endpoint{info.peer_addr, info.peer_port}, p.payload, EventLoop::now());
   flush();
   rearm();
-  return false;  // the channel frees the mbuf: the responder copied what it keeps
+  return PuntVerdict::Consumed;  // the channel frees the mbuf: the responder copied what it keeps
 }
 
 bool IkeService::delete_peer(uint32_t peer_index, const char* why) {

@@ -78,7 +78,7 @@ class IkeService {
   const IkeResponder* responder() const { return responder_.get(); }
 
  private:
-  bool on_punt(PuntedPacket& p);
+  PuntVerdict on_punt(PuntedPacket& p);
   void start_connections();
   void flush();
   void rearm();

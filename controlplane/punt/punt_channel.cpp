@@ -45,8 +45,11 @@ void PuntChannel::dispatch(rte_mbuf* m) {
     PuntedPacket p{m, md, info,
                    std::span<const uint8_t>(rte_pktmbuf_mtod(m, const uint8_t*) + info.payload_off,
                                             info.payload_len)};
-    if ((*h)(p)) {
+    const PuntVerdict v = (*h)(p);
+    if (v != PuntVerdict::Declined) {
       counters_.handled++;
+      if (v == PuntVerdict::Kept) return;
+      rte_pktmbuf_free(m);
       return;
     }
   }

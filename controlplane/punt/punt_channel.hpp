@@ -26,9 +26,15 @@ struct PuntedPacket {
   std::span<const uint8_t> payload;  // info.payload_off / payload_len, already bounds-checked
 };
 
-// A protocol machine's entry point. Returns true when it keeps the mbuf (it then frees or
-// injects it itself); false lets the channel free it.
-using PuntHandler = std::function<bool(PuntedPacket&)>;
+// What a protocol machine did with a punted packet.
+enum class PuntVerdict {
+  Declined,  // not its packet (or it is detached): counted unhandled, the channel frees it
+  Consumed,  // processed; it kept no pointer into the mbuf, so the channel frees it
+  Kept,      // processed and kept: it frees or injects the mbuf itself
+};
+
+// A protocol machine's entry point.
+using PuntHandler = std::function<PuntVerdict(PuntedPacket&)>;
 
 // The hooks later issues fill in (IKE, L2TP control, PPP, to-self). An empty hook counts the
 // packet as unhandled and frees it.
@@ -42,7 +48,7 @@ struct PuntHandlers {
 struct PuntCounters {
   std::array<uint64_t, kPuntClassCount> packets{};
   std::array<uint64_t, kPuntClassCount> octets{};
-  uint64_t handled = 0;      // kept by a handler
+  uint64_t handled = 0;      // consumed or kept by a handler
   uint64_t unhandled = 0;    // no hook, or the hook declined: freed
   uint64_t linearize_failed = 0;  // counted as Malformed too
 };

@@ -65,13 +65,13 @@ TEST_F(PuntChannelTest, CountsDispatchesAndFrees) {
   h.ike = [&](PuntedPacket& p) {
     ike_seen.push_back(p.info.cls);
     EXPECT_EQ(p.payload.size(), 28u);
-    return false;  // not kept: the channel frees it
+    return PuntVerdict::Consumed;  // processed, not kept: the channel frees it
   };
   h.ppp_control = [&](PuntedPacket& p) {
     ppp_seen.push_back(p.info.ppp_protocol);
     EXPECT_EQ(p.payload[0], 9) << "LCP Echo-Request code";
     kept = p.m;
-    return true;
+    return PuntVerdict::Kept;
   };
   ch.set_handlers(h);
   enqueue(mbuf(PuntKind::Ike, ike()));
@@ -90,8 +90,8 @@ TEST_F(PuntChannelTest, CountsDispatchesAndFrees) {
   EXPECT_EQ(c.packets[static_cast<size_t>(PuntClass::ToSelf)], 1u);
   EXPECT_EQ(c.packets[static_cast<size_t>(PuntClass::Unknown)], 1u);
   EXPECT_EQ(c.octets[static_cast<size_t>(PuntClass::Ike)], ike().size());
-  EXPECT_EQ(c.handled, 1u);
-  EXPECT_EQ(c.unhandled, 4u);
+  EXPECT_EQ(c.handled, 2u) << "IKE consumed, LCP kept";
+  EXPECT_EQ(c.unhandled, 3u);
   EXPECT_EQ(in_use(), 1u) << "only the mbuf the LCP hook kept is still out";
   rte_pktmbuf_free(kept);
   EXPECT_EQ(in_use(), 0u);
@@ -114,7 +114,7 @@ TEST_F(PuntChannelTest, ChainedMbufsAreLinearised) {
   PuntHandlers h;
   h.ike = [&](PuntedPacket& p) {
     seen = p.payload.size();
-    return false;
+    return PuntVerdict::Declined;
   };
   ch.set_handlers(h);
   const Bytes full = ike();
