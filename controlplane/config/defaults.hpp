@@ -97,6 +97,14 @@ inline constexpr bool kIkeNegotiateStrictly = false;
 // (the seed's `show ipsec sa` shows 28777 s left on fresh SAs).
 inline constexpr uint32_t kIkeIsakmpSaLifetime = 28800;
 inline constexpr uint32_t kIkeIpsecSaLifetime = 28800;
+// `ipsec ike duration ipsec-sa gateway_id second [kbytes] [rekey REKEY]`: kbytes 100-100000,
+// [初期値] none; REKEY (isakmp-sa too) 70%-90% of the lifetime or off, [初期値] 75%: when the
+// router starts the SA's successor.
+inline constexpr uint32_t kIkeSaKilobytesMin = 100;
+inline constexpr uint32_t kIkeSaKilobytesMax = 100000;
+inline constexpr uint32_t kIkeRekeyPercent = 75;
+inline constexpr uint32_t kIkeRekeyPercentMin = 70;
+inline constexpr uint32_t kIkeRekeyPercentMax = 90;
 // `ipsec auto refresh gateway_id on|off`: [初期値] on (it only acts when the global
 // `ipsec auto refresh` is on).
 inline constexpr bool kIkeAutoRefresh = true;

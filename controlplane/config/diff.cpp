@@ -56,8 +56,11 @@ void gateway_fields(std::vector<std::string>& f, const IkeGateway& a, const IkeG
   check(f, "ipsec ike keepalive log", !(a.keepalive_log == b.keepalive_log));
   check(f, "ipsec ike pfs", !(a.pfs == b.pfs));
   check(f, "ipsec ike negotiate-strictly", !(a.negotiate_strictly == b.negotiate_strictly));
-  check(f, "ipsec ike duration isakmp-sa", !(a.isakmp_sa_lifetime == b.isakmp_sa_lifetime));
-  check(f, "ipsec ike duration ipsec-sa", !(a.ipsec_sa_lifetime == b.ipsec_sa_lifetime));
+  check(f, "ipsec ike duration isakmp-sa",
+        !(a.isakmp_sa_lifetime == b.isakmp_sa_lifetime) || !(a.isakmp_sa_rekey == b.isakmp_sa_rekey));
+  check(f, "ipsec ike duration ipsec-sa", !(a.ipsec_sa_lifetime == b.ipsec_sa_lifetime) ||
+                                              !(a.ipsec_sa_kilobytes == b.ipsec_sa_kilobytes) ||
+                                              !(a.ipsec_sa_rekey == b.ipsec_sa_rekey));
   check(f, "ipsec auto refresh", !(a.auto_refresh == b.auto_refresh));
   check(f, "ipsec ike version", !(a.version == b.version));
 }

@@ -43,8 +43,12 @@ void copy_gateway(IkeGateway& t, const IkeGateway& s, uint32_t line) {
   copy_unset(t.keepalive, s.keepalive, line);
   copy_unset(t.keepalive_log, s.keepalive_log, line);
   copy_unset(t.pfs, s.pfs, line);
+  copy_unset(t.negotiate_strictly, s.negotiate_strictly, line);
   copy_unset(t.isakmp_sa_lifetime, s.isakmp_sa_lifetime, line);
   copy_unset(t.ipsec_sa_lifetime, s.ipsec_sa_lifetime, line);
+  copy_unset(t.ipsec_sa_kilobytes, s.ipsec_sa_kilobytes, line);
+  copy_unset(t.isakmp_sa_rekey, s.isakmp_sa_rekey, line);
+  copy_unset(t.ipsec_sa_rekey, s.ipsec_sa_rekey, line);
   copy_unset(t.auto_refresh, s.auto_refresh, line);
   copy_unset(t.version, s.version, line);
 }

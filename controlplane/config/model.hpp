@@ -273,6 +273,10 @@ struct IkeGateway {
   Setting<bool> negotiate_strictly{defaults::kIkeNegotiateStrictly};
   Setting<uint32_t> isakmp_sa_lifetime{defaults::kIkeIsakmpSaLifetime};
   Setting<uint32_t> ipsec_sa_lifetime{defaults::kIkeIpsecSaLifetime};
+  Setting<uint32_t> ipsec_sa_kilobytes{0};  // 0: no lifetime in kilobytes
+  // The rekey point, percent of the lifetime; 0: `rekey off`. Set on the duration lines.
+  Setting<uint32_t> isakmp_sa_rekey{defaults::kIkeRekeyPercent};
+  Setting<uint32_t> ipsec_sa_rekey{defaults::kIkeRekeyPercent};
   Setting<bool> auto_refresh{defaults::kIkeAutoRefresh};
   Setting<uint8_t> version{defaults::kIkeVersion};
 

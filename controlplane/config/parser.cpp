@@ -120,6 +120,7 @@ class Parser {
   void ike_negotiate_strictly(Cmd& c);
   void ike_duration_isakmp_sa(Cmd& c);
   void ike_duration_ipsec_sa(Cmd& c);
+  std::optional<uint32_t> rekey_option(Cmd& c);
   void ike_version(Cmd& c);
   void ipsec_auto_refresh(Cmd& c);
   void ipsec_transport(Cmd& c);
@@ -1258,26 +1259,65 @@ void Parser::ike_keepalive_log(Cmd& c) { gateway_switch(c, &IkeGateway::keepaliv
 void Parser::ike_pfs(Cmd& c) { gateway_switch(c, &IkeGateway::pfs); }
 void Parser::ike_negotiate_strictly(Cmd& c) { gateway_switch(c, &IkeGateway::negotiate_strictly); }
 
+// `... rekey REKEY`: 70%-90% (the % may be left out) or off (0).
+std::optional<uint32_t> Parser::rekey_option(Cmd& c) {
+  if (!more(c)) return defaults::kIkeRekeyPercent;
+  const Token* kw = next(c, "rekey");
+  if (kw->text != "rekey") {
+    error(c, "expected rekey, not " + quote(c, c.pos - 1));
+    return std::nullopt;
+  }
+  const Token* t = next(c, "the rekey point (70%-90% or off)");
+  if (!t) return std::nullopt;
+  if (t->text == "off") return 0u;
+  std::string_view v = t->text;
+  if (!v.empty() && v.back() == '%') v.remove_suffix(1);
+  const auto p = parse_uint(v, defaults::kIkeRekeyPercentMax);
+  if (!p || *p < defaults::kIkeRekeyPercentMin) {
+    error(c, "the rekey point must be 70%-90% or off, not " + quote(c, c.pos - 1));
+    return std::nullopt;
+  }
+  return p;
+}
+
+// `ipsec ike duration isakmp-sa GATEWAY SECOND [rekey REKEY]`.
 void Parser::ike_duration_isakmp_sa(Cmd& c) {
   IkeGateway* g = gateway(c);
   if (!g) return;
   if (c.negate) {
     g->isakmp_sa_lifetime = IkeGateway{}.isakmp_sa_lifetime;
+    g->isakmp_sa_rekey = IkeGateway{}.isakmp_sa_rekey;
     return;
   }
   const auto s = number(c, "lifetime (seconds)", 300, 691200);
-  if (s && done(c)) g->isakmp_sa_lifetime.set(*s, c.line);
+  if (!s) return;
+  const auto rekey = rekey_option(c);
+  if (!rekey || !done(c)) return;
+  g->isakmp_sa_lifetime.set(*s, c.line);
+  g->isakmp_sa_rekey.set(*rekey, c.line);
 }
 
+// `ipsec ike duration ipsec-sa GATEWAY SECOND [KBYTES] [rekey REKEY]`.
 void Parser::ike_duration_ipsec_sa(Cmd& c) {
   IkeGateway* g = gateway(c);
   if (!g) return;
   if (c.negate) {
     g->ipsec_sa_lifetime = IkeGateway{}.ipsec_sa_lifetime;
+    g->ipsec_sa_kilobytes = IkeGateway{}.ipsec_sa_kilobytes;
+    g->ipsec_sa_rekey = IkeGateway{}.ipsec_sa_rekey;
     return;
   }
   const auto s = number(c, "lifetime (seconds)", 300, 691200);
-  if (s && done(c)) g->ipsec_sa_lifetime.set(*s, c.line);
+  if (!s) return;
+  std::optional<uint32_t> kb = 0u;
+  if (more(c) && c.args[c.pos].text != "rekey")
+    kb = number(c, "lifetime (kilobytes)", defaults::kIkeSaKilobytesMin, defaults::kIkeSaKilobytesMax);
+  if (!kb) return;
+  const auto rekey = rekey_option(c);
+  if (!rekey || !done(c)) return;
+  g->ipsec_sa_lifetime.set(*s, c.line);
+  g->ipsec_sa_kilobytes.set(*kb, c.line);
+  g->ipsec_sa_rekey.set(*rekey, c.line);
 }
 
 void Parser::ike_version(Cmd& c) {

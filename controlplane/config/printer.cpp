@@ -246,9 +246,18 @@ class Printer {
   void gateway(int indent, const IkeGateway& g) {
     printed_gateways_.insert(g.id);
     const std::string id = " " + num(g.id) + " ";
-    if (g.ipsec_sa_lifetime.is_set()) line(indent, "ipsec ike duration ipsec-sa" + id + num(g.ipsec_sa_lifetime.value));
+    auto rekey = [](const Setting<uint32_t>& r) {
+      if (r.value == defaults::kIkeRekeyPercent) return std::string();
+      return r.value ? " rekey " + num(r.value) + "%" : std::string(" rekey off");
+    };
+    if (g.ipsec_sa_lifetime.is_set()) {
+      std::string l = "ipsec ike duration ipsec-sa" + id + num(g.ipsec_sa_lifetime.value);
+      if (g.ipsec_sa_kilobytes.value) l += " " + num(g.ipsec_sa_kilobytes.value);
+      line(indent, l + rekey(g.ipsec_sa_rekey));
+    }
     if (g.isakmp_sa_lifetime.is_set())
-      line(indent, "ipsec ike duration isakmp-sa" + id + num(g.isakmp_sa_lifetime.value));
+      line(indent, "ipsec ike duration isakmp-sa" + id + num(g.isakmp_sa_lifetime.value) +
+                       rekey(g.isakmp_sa_rekey));
     if (g.encryption.is_set())
       line(indent, "ipsec ike encryption" + id + std::string(keyword_name(kIkeEncryptions, g.encryption.value)));
     if (g.group.is_set()) {

@@ -83,6 +83,7 @@ std::optional<Connection> connection_of(const config::Config& c, const config::I
     EspSuite s;
     s.cipher = pol.cipher;
     s.auth = pol.auth;
+    s.life_kilobytes = g.ipsec_sa_kilobytes.value;
     if (std::find(out.esp_offers.begin(), out.esp_offers.end(), s) == out.esp_offers.end())
       out.esp_offers.push_back(s);
   }
@@ -92,6 +93,8 @@ std::optional<Connection> connection_of(const config::Config& c, const config::I
   }
   if (g.pfs.value && !out.ike_offers.empty()) out.pfs_group = out.ike_offers.front().group;
   out.auto_refresh = refresh;
+  out.rekey_percent = g.ipsec_sa_rekey.value;
+  out.isakmp_rekey_percent = g.isakmp_sa_rekey.value;
   return out;
 }
 
@@ -121,6 +124,12 @@ ResponderConfig responder_config(const config::Config& c, std::vector<std::strin
     p.psk = g.pre_shared_key.value->key.reveal();
     p.isakmp_lifetime_max = g.isakmp_sa_lifetime.value;
     p.ipsec_lifetime_max = g.ipsec_sa_lifetime.value;
+    p.ipsec_kilobytes_max = g.ipsec_sa_kilobytes.value;
+    // `ipsec auto refresh` keeps a LAN-to-LAN peer's pairs up whichever side negotiated them;
+    // remote-access clients (`ipsec ike remote address G any`) rekey their own.
+    if (c.ipsec_auto_refresh.value && g.auto_refresh.value &&
+        g.remote_address.value->kind == config::IkeRemoteAddress::Kind::Address)
+      p.rekey_peer_children_percent = g.ipsec_sa_rekey.value;
     p.nat_traversal = g.nat_traversal.value.on;
     // `ipsec ike keepalive use G on dpd [INTERVAL [COUNT]]`: we initiate RFC 3706 DPD. (Without
     // the figures: every 30 s, 5 tries; heartbeat and ICMP echo keepalives are not

@@ -50,6 +50,7 @@ namespace l2tpgw::cp::ike {
   X(Phase2Deleted)                                                                             \
   X(Phase1Expired)        /* lifetime reached */                                               \
   X(Phase2Expired)                                                                             \
+  X(Phase2ExpiredKilobytes) /* of which by their lifetime in kilobytes (RFC 2407 §4.5) */      \
   X(DeleteReceived)       /* Delete payloads authenticated and acted on */                     \
   X(InitialContact)       /* INITIAL-CONTACT (RFC 2407 §4.6.3.3) dropped a peer's old SAs */   \
   X(PeerDeleted)          /* a peering deleted for the protocol above (L2TP keepalive) */      \

@@ -392,7 +392,7 @@ void IkeResponder::initiator_established(IkeSa& sa, TimePoint now) {
   // The soft lifetime: a successor ISAKMP SA before this one expires.
   const uint32_t lifetime = std::min(sa.suite.life_seconds, sa.policy->isakmp_lifetime_max);
   if (cs) {
-    const uint64_t soft = uint64_t{lifetime} * cs->cfg.rekey_percent / 100;
+    const uint64_t soft = uint64_t{lifetime} * cs->cfg.isakmp_rekey_percent / 100;
     const uint64_t serial = sa.serial;
     if (soft > 0 && soft < lifetime)
       arm(sa.rekey_timer, now + std::chrono::seconds(soft), [this, serial] {
@@ -540,7 +540,7 @@ void IkeResponder::quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local,
   auto qp = quick_mode_payloads(*chain);
   if (!qp) return;
   const PayloadView* kep = qp->ke;
-  std::optional<uint32_t> responder_life;
+  std::optional<uint32_t> responder_life, responder_kilobytes;
   for (const PayloadView* p : qp->notifications) {
     // RFC 2407 §4.6.3.1: the responder keeps the SA for less than we asked.
     auto nt = decode_notification(p->body);
@@ -553,8 +553,10 @@ void IkeResponder::quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local,
       auto v = a.integer();
       if (!v) continue;
       if (a.type == static_cast<uint16_t>(IpsecAttr::SaLifeType)) type = *v;
-      if (a.type == static_cast<uint16_t>(IpsecAttr::SaLifeDuration) && type == kLifeSeconds && *v > 0)
-        responder_life = static_cast<uint32_t>(std::min<uint64_t>(*v, UINT32_MAX));
+      if (a.type != static_cast<uint16_t>(IpsecAttr::SaLifeDuration) || *v == 0) continue;
+      const auto v32 = static_cast<uint32_t>(std::min<uint64_t>(*v, UINT32_MAX));
+      if (type == kLifeSeconds) responder_life = v32;
+      if (type == kLifeKilobytes) responder_kilobytes = v32;
     }
   }
   auto reply = decode_sa(qp->sa->body);
@@ -598,6 +600,10 @@ void IkeResponder::quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local,
   }
   qm.suite = *suite;
   if (responder_life) qm.suite.life_seconds = std::min(qm.suite.life_seconds, *responder_life);
+  if (responder_kilobytes)
+    qm.suite.life_kilobytes = qm.suite.life_kilobytes
+                                  ? std::min(qm.suite.life_kilobytes, *responder_kilobytes)
+                                  : *responder_kilobytes;
   qm.spi_out = be32(reply->proposals[0].spi);
   qm.nr = std::move(*nr);
 
@@ -637,7 +643,7 @@ void IkeResponder::quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local,
 // ---- Rekeys we start (soft lifetime, RFC 4301 §4.4.2.1) ----
 
 void IkeResponder::arm_child_rekey(ChildSa& c, uint32_t percent, TimePoint now) {
-  if (percent == 0 || percent >= 100) return;
+  if (percent >= 100) percent = 0;
   const uint64_t serial = c.serial;
   const uint64_t soft = uint64_t{c.lifetime} * percent / 100;
   if (soft > 0 && soft < c.lifetime)
@@ -650,18 +656,27 @@ void IkeResponder::arm_child_rekey(ChildSa& c, uint32_t percent, TimePoint now) 
 // dataplane counts them (Installer::query_sa).
 void IkeResponder::check_child_usage(uint64_t serial, uint32_t percent) {
   auto it = children_.find(serial);
-  if (it == children_.end() || it->second.replaced_by || it->second.rekey_due) return;
-  ChildSa& c = it->second;
-  c.usage_timer = {};
+  if (it == children_.end()) return;
+  it->second.usage_timer = {};
   uint64_t octets = 0;
-  for (uint32_t slot : {c.slot_in, c.slot_out})
+  for (uint32_t slot : {it->second.slot_in, it->second.slot_out})
     if (auto u = installer_.query_sa(slot)) octets = std::max(octets, u->octets);
-  if (octets >= uint64_t{c.suite.life_kilobytes} * 1024 * percent / 100) {
-    ++counters_[IkeCounter::Phase2SoftKilobytes];
-    child_rekey(serial);
+  const uint64_t hard = uint64_t{it->second.suite.life_kilobytes} * 1024;
+  if (octets >= hard) {
+    ++counters_[IkeCounter::Phase2Expired];
+    ++counters_[IkeCounter::Phase2ExpiredKilobytes];
+    remove_child(serial, now_, true, "lifetime in kilobytes used up");
     return;
   }
-  arm(c.usage_timer, now_ + kUsagePoll, [this, serial, percent] { check_child_usage(serial, percent); });
+  const ChildSa& c = it->second;
+  if (percent && !c.replaced_by && !c.rekey_due && octets >= hard * percent / 100) {
+    ++counters_[IkeCounter::Phase2SoftKilobytes];
+    child_rekey(serial);
+    it = children_.find(serial);
+    if (it == children_.end()) return;
+  }
+  arm(it->second.usage_timer, now_ + kUsagePoll,
+      [this, serial, percent] { check_child_usage(serial, percent); });
 }
 
 void IkeResponder::child_rekey(uint64_t serial) {

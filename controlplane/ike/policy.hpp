@@ -45,6 +45,9 @@ struct PeerPolicy {
   // (phase 2 tells the peer with RESPONDER-LIFETIME, RFC 2407 §4.6.3.1).
   uint32_t isakmp_lifetime_max = 28800;
   uint32_t ipsec_lifetime_max = 28800;
+  // The most kilobytes an IPsec SA protects (RFC 2407 §4.5 SA Life Type kilobytes); a proposal
+  // with none or more is announced shorter the same way. 0: no limit of ours.
+  uint32_t ipsec_kilobytes_max = 0;
 
   bool nat_traversal = true;   // answer the NAT-T vendor IDs (RFC 3947 §3.1)
   bool anti_replay = true;     // `ipsec sa policy ... anti-replay-check`
@@ -134,9 +137,11 @@ struct Connection {
   // `ipsec auto refresh [G] on`: keep the SAs up, re-initiating after DPD found the peer dead
   // or the peer deleted them; off: one attempt per initiate() call.
   bool auto_refresh = true;
-  // Rekey before expiry (strongSwan's margintime): a new exchange starts when this share of an
-  // SA's lifetime has passed (soft lifetime, RFC 4301 §4.4.2.1).
-  uint32_t rekey_percent = 90;
+  // Rekey before expiry: a new exchange starts when this share of an SA's lifetime (seconds or
+  // kilobytes) has passed (soft lifetime, RFC 4301 §4.4.2.1); `ipsec ike duration ipsec-sa|
+  // isakmp-sa G ... rekey R`, 0: `rekey off`.
+  uint32_t rekey_percent = 75;
+  uint32_t isakmp_rekey_percent = 75;
   // After a failed Main Mode (no answer, refused, wrong key), the next attempt waits this
   // long, doubling up to retry_max.
   std::chrono::seconds retry_initial{10};

@@ -214,6 +214,10 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
   qm.nr.resize(32);
   random_(std::span<uint8_t>(qm.nr.data(), qm.nr.size()));
   qm.suite = suite;
+  // Our kilobyte cap applies whether the peer proposed a longer one or none.
+  const uint32_t kb_max = sa.policy->ipsec_kilobytes_max;
+  const bool shorter_kb = kb_max && (suite.life_kilobytes == 0 || suite.life_kilobytes > kb_max);
+  if (shorter_kb) qm.suite.life_kilobytes = kb_max;
   qm.spi_out = be32(offer->proposals[choice->first.proposal].spi);
   qm.nat_oa_peer = nat_oa_peer;
   Bytes our_ke;
@@ -260,15 +264,20 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
   // responder, the initiator's as we see it and ours.
   if (sa.nat() && sa.natt == NatT::Rfc3947) add_nat_oa(rest, sa.peer.addr, sa.local.addr);
   // RFC 2407 §4.6.3.1: a lifetime longer than ours is accepted and announced shorter.
-  if (suite.life_seconds > sa.policy->ipsec_lifetime_max) {
+  const bool shorter_seconds = suite.life_seconds > sa.policy->ipsec_lifetime_max;
+  if (shorter_seconds || shorter_kb) {
     Notification n;
     n.protocol = static_cast<uint8_t>(ProtocolId::IpsecEsp);
     n.type = static_cast<uint16_t>(NotifyType::ResponderLifetime);
     n.spi = be32_bytes(qm.spi_in);
-    encode_attributes({tv_attribute(static_cast<uint16_t>(IpsecAttr::SaLifeType), kLifeSeconds),
-                       variable_attribute(static_cast<uint16_t>(IpsecAttr::SaLifeDuration),
-                                          sa.policy->ipsec_lifetime_max)},
-                      n.data);
+    std::vector<Attribute> life;
+    auto add = [&](uint16_t type, uint32_t duration) {
+      life.push_back(tv_attribute(static_cast<uint16_t>(IpsecAttr::SaLifeType), type));
+      life.push_back(variable_attribute(static_cast<uint16_t>(IpsecAttr::SaLifeDuration), duration));
+    };
+    if (shorter_seconds) add(kLifeSeconds, sa.policy->ipsec_lifetime_max);
+    if (shorter_kb) add(kLifeKilobytes, kb_max);
+    encode_attributes(life, n.data);
     rest.add(PayloadType::Notification, encode_notification(n));
   }
   const Bytes rest_bytes = rest.serialize();

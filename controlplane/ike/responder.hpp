@@ -274,7 +274,8 @@ class IkeResponder {
                     const IsakmpHeader& h, ByteView message, TimePoint now);
   // The child's soft lifetime (RFC 4301 §4.4.2.1) at `percent` of its seconds and, with a
   // lifetime in kilobytes, of its octets (Installer::query_sa, polled): a new Quick Mode;
-  // then the old pair's retirement. 0: no rekey of ours.
+  // then the old pair's retirement. 0: no rekey of ours. Whatever the percent, a pair whose
+  // kilobytes are used up is removed (its hard lifetime), as its seconds' timer does.
   void arm_child_rekey(ChildSa& c, uint32_t percent, TimePoint now);
   void check_child_usage(uint64_t serial, uint32_t percent);
   void child_rekey(uint64_t serial);

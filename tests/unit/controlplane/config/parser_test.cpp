@@ -251,6 +251,35 @@ ipsec ike pre-shared-key 2 text "two words"
   EXPECT_EQ(g2.pre_shared_key.value->key.reveal(), "two words");
 }
 
+TEST(Commands, DurationsWithKilobytesAndRekeyPoints) {
+  EXPECT_FALSE(load_config("ipsec ike duration ipsec-sa 1 3600 250000\n").ok()) << "over 100000 KB";
+  const Config ok = must_load(R"(ipsec ike duration ipsec-sa 1 3600 100000
+ipsec ike duration isakmp-sa 1 28800 rekey 80%
+ipsec ike duration ipsec-sa 2 1800 5000 rekey off
+ipsec ike duration ipsec-sa 3 600 rekey 90
+)");
+  const IkeGateway& g1 = ok.gateways.at(1);
+  EXPECT_EQ(g1.ipsec_sa_lifetime.value, 3600u);
+  EXPECT_EQ(g1.ipsec_sa_kilobytes.value, 100000u);
+  EXPECT_EQ(g1.ipsec_sa_rekey.value, 75u) << "Yamaha's default rekey point";
+  EXPECT_EQ(g1.isakmp_sa_rekey.value, 80u);
+  EXPECT_EQ(ok.gateways.at(2).ipsec_sa_kilobytes.value, 5000u);
+  EXPECT_EQ(ok.gateways.at(2).ipsec_sa_rekey.value, 0u) << "rekey off";
+  EXPECT_EQ(ok.gateways.at(3).ipsec_sa_kilobytes.value, 0u);
+  EXPECT_EQ(ok.gateways.at(3).ipsec_sa_rekey.value, 90u);
+  const std::string printed = print_config(ok);
+  EXPECT_NE(printed.find("ipsec ike duration ipsec-sa 1 3600 100000\n"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("ipsec ike duration isakmp-sa 1 28800 rekey 80%\n"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("ipsec ike duration ipsec-sa 2 1800 5000 rekey off\n"), std::string::npos) << printed;
+  EXPECT_EQ(must_load(printed), ok);
+  EXPECT_EQ(the_error("ipsec ike duration ipsec-sa 1 3600 rekey 95%\n").second,
+            "ipsec ike duration ipsec-sa: the rekey point must be 70%-90% or off, not '95%'");
+  EXPECT_EQ(the_error("ipsec ike duration ipsec-sa 1 3600 50\n").second,
+            "ipsec ike duration ipsec-sa: lifetime (kilobytes) must be a number from 100 to 100000, not '50'");
+  EXPECT_EQ(the_error("ipsec ike duration isakmp-sa 1 3600 5000\n").second,
+            "ipsec ike duration isakmp-sa: expected rekey, not '5000'");
+}
+
 TEST(Commands, Transports) {
   const Config c = must_load(R"(tunnel select 1
  ipsec tunnel 101

@@ -158,6 +158,33 @@ TEST(IkeConfigMap, Seed001TunnelBecomesAConnectionWeInitiate) {
   EXPECT_EQ(rc.policies.find(c.peer_addr)->psk, "test1234");
 }
 
+// `ipsec ike duration ... KBYTES rekey R`: the kilobyte cap, what we offer and when we rekey;
+// `ipsec auto refresh` has us refresh a LAN-to-LAN peer's pairs, never a remote-access client's.
+TEST(IkeConfigMap, DurationsGiveKilobytesAndRekeyPoints) {
+  auto loaded = config::load_config(std::string(kSeed001) +
+                                    "ipsec ike duration ipsec-sa 1 3600 5000 rekey 80%\n"
+                                    "ipsec ike duration isakmp-sa 1 7200 rekey 70%\n"
+                                    "ipsec ike pre-shared-key 2 text two\n"
+                                    "ipsec ike remote address 2 any\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.diagnostics[0].message;
+  const ResponderConfig rc = responder_config(*loaded.config, nullptr);
+  ASSERT_EQ(rc.connections.size(), 1u);
+  const Connection& c = rc.connections[0];
+  EXPECT_EQ(c.rekey_percent, 80u);
+  EXPECT_EQ(c.isakmp_rekey_percent, 70u);
+  ASSERT_EQ(c.esp_offers.size(), 1u);
+  EXPECT_EQ(c.esp_offers[0].life_kilobytes, 5000u);
+  auto peer = rc.policies.find(c.peer_addr);
+  ASSERT_TRUE(peer);
+  EXPECT_EQ(peer->ipsec_kilobytes_max, 5000u);
+  EXPECT_EQ(peer->ipsec_lifetime_max, 3600u);
+  EXPECT_EQ(peer->rekey_peer_children_percent, 80u) << "auto refresh on, a concrete peer";
+  auto any = rc.policies.find(0x01020304);
+  ASSERT_TRUE(any);
+  EXPECT_EQ(any->ipsec_kilobytes_max, 0u);
+  EXPECT_EQ(any->rekey_peer_children_percent, 0u) << "clients rekey their own pairs";
+}
+
 // `show ipsec sa`'s tra[T]: the transport whose policy names the gateway, the lowest of several.
 TEST(IkeConfigMap, TransportsByGatewayFollowTheirPolicies) {
   auto loaded = config::load_config(kSeed001);

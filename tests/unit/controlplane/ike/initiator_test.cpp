@@ -46,6 +46,8 @@ Connection connection(uint32_t local, const Suite& s, bool auto_refresh = true) 
   e.auth = s.auth;
   c.esp_offers = {e};
   c.auto_refresh = auto_refresh;
+  c.rekey_percent = 90;  // the figures below are 90 % of their lifetimes
+  c.isakmp_rekey_percent = 90;
   return c;
 }
 
@@ -439,6 +441,48 @@ TEST(Initiator, KilobyteLifetimeStartsARekey) {
   EXPECT_EQ(w.a.c(IkeCounter::Phase2Rekeys), 1u);
   EXPECT_EQ(w.a.ups.size(), 2u);
   EXPECT_EQ(w.b.ups.size(), 2u);
+}
+
+// `ipsec ike duration ipsec-sa G S KBYTES` on the responder: a Quick Mode without a kilobyte
+// lifetime is answered with RESPONDER-LIFETIME (RFC 2407 §4.6.3.1) and the initiator rekeys
+// at its share of the responder's kilobytes.
+TEST(Initiator, ResponderKilobyteCapIsAnnouncedAndFollowed) {
+  ResponderConfig rc = responder_config();
+  PeerPolicy p = PeerPolicy::all_supported();
+  p.psk = kPsk;
+  p.ipsec_kilobytes_max = 5000;
+  rc.policies.set_any(p);
+  Wire w(initiator_config(connection(kInitAddr, kSeedSuite)), rc);
+  w.start();
+  ASSERT_EQ(w.a.ups.size(), 1u);
+  w.a.inst.fake.set_sa_usage(w.a.ups[0].slot_out, SaUsage{3000, 4000 * 1024});
+  w.advance(10s);
+  EXPECT_EQ(w.a.c(IkeCounter::Phase2SoftKilobytes), 0u) << "80 %: not yet";
+  w.a.inst.fake.set_sa_usage(w.a.ups[0].slot_out, SaUsage{3500, 4600 * 1024});
+  w.advance(10s);
+  EXPECT_EQ(w.a.c(IkeCounter::Phase2SoftKilobytes), 1u) << "92 % of the responder's 5000 KB";
+  EXPECT_EQ(w.a.c(IkeCounter::Phase2Rekeys), 1u);
+}
+
+// Nobody rekeys: the pair ends when its kilobytes are used up (its hard lifetime), and the
+// peer is told with a Delete.
+TEST(Initiator, KilobyteHardLifetimeEndsThePairWithoutARekey) {
+  Connection c = connection(kInitAddr, kSeedSuite);
+  c.rekey_percent = 0;
+  c.esp_offers[0].life_kilobytes = 1000;
+  Wire w(initiator_config(c), responder_config());
+  w.start();
+  ASSERT_EQ(w.b.ups.size(), 1u);
+  w.b.inst.fake.set_sa_usage(w.b.ups[0].slot_in, SaUsage{700, 999 * 1024});
+  w.advance(10s);
+  EXPECT_TRUE(w.b.downs.empty());
+  w.b.inst.fake.set_sa_usage(w.b.ups[0].slot_in, SaUsage{701, 1000 * 1024});
+  w.advance(10s);
+  EXPECT_EQ(w.b.c(IkeCounter::Phase2ExpiredKilobytes), 1u);
+  ASSERT_EQ(w.b.downs.size(), 1u);
+  ASSERT_EQ(w.a.downs.size(), 1u) << "the Delete reached the initiator";
+  EXPECT_EQ(w.a.c(IkeCounter::Phase2Rekeys), 0u);
+  EXPECT_TRUE(w.b.inst.sas().empty());
 }
 
 // The responder side refreshes a peer's pair itself when its policy asks for it: a Quick
