@@ -286,6 +286,7 @@ std::string show_ipsec_sa(const ShowSnapshot& s) {
     uint32_t sa, sgw;
     std::string isakmp, connection, dir, life;
     uint32_t remote;
+    std::string remote_id;  // "": the address
   };
   auto transport = [](uint32_t id) {
     char conn[16];
@@ -308,13 +309,13 @@ std::string show_ipsec_sa(const ShowSnapshot& s) {
     const std::string isakmp = it == isakmp_number.end() ? "-" : std::to_string(it->second);
     const std::string conn = transport(v.transport_id ? v.transport_id : v.peer_index);
     const std::string life = std::to_string(v.life_left);
-    rows.push_back({v.slot_out, v.gateway_id, isakmp, conn, "send", life, v.peer_addr});
-    rows.push_back({v.slot_in, v.gateway_id, isakmp, conn, "recv", life, v.peer_addr});
+    rows.push_back({v.slot_out, v.gateway_id, isakmp, conn, "send", life, v.peer_addr, v.remote_id});
+    rows.push_back({v.slot_in, v.gateway_id, isakmp, conn, "recv", life, v.peer_addr, v.remote_id});
   }
   for (const InstalledSa& x : s.sas) {
     if (known.contains(x.slot)) continue;
     rows.push_back({x.slot, x.peer_index, "-", transport(x.peer_index),
-                    x.direction == tables::SaDirection::Outbound ? "send" : "recv", "-", x.peer_addr});
+                    x.direction == tables::SaDirection::Outbound ? "send" : "recv", "-", x.peer_addr, ""});
   }
   if (rows.empty() && s.isakmp.empty()) return "";
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.sa < b.sa; });
@@ -323,14 +324,15 @@ std::string show_ipsec_sa(const ShowSnapshot& s) {
   const size_t recv = rows.size() - send;
   for (const ShowSnapshot::IsakmpSaView& v : s.isakmp)
     rows.push_back({isakmp_number.at(v.serial), v.gateway_id, "-", "isakmp", "-",
-                    std::to_string(v.life_left), v.peer_addr});
+                    std::to_string(v.life_left), v.peer_addr, v.remote_id});
   std::string out;
   appendf(out, "Total: isakmp:%zu send:%zu recv:%zu\n\n", s.isakmp.size(), send, recv);
   out += "sa   sgw isakmp connection   dir  life[s] remote-id\n";
   out += "-----------------------------------------------------------------------------\n";
   for (const Row& r : rows)
     appendf(out, "%-5u %-3u %-6s %-12s %-4s %-7s %s\n", r.sa, r.sgw, r.isakmp.c_str(),
-            r.connection.c_str(), r.dir.c_str(), r.life.c_str(), format_ipv4(r.remote).c_str());
+            r.connection.c_str(), r.dir.c_str(), r.life.c_str(),
+            r.remote_id.empty() ? format_ipv4(r.remote).c_str() : r.remote_id.c_str());
   return out;
 }
 

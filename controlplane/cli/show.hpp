@@ -58,6 +58,7 @@ struct ShowSnapshot {
     uint32_t gateway_id = 0;  // the `ipsec ike ... G` security gateway
     uint32_t peer_addr = 0;
     uint32_t life_left = 0;   // seconds
+    std::string remote_id;    // the peer's phase-1 identity as text; "": its address
   };
   struct IpsecSaView {
     uint32_t slot_in = 0, slot_out = 0;  // InstalledSa::slot of each direction
@@ -67,6 +68,7 @@ struct ShowSnapshot {
     uint32_t peer_index = 0;
     uint32_t peer_addr = 0;
     uint32_t life_left = 0;              // seconds
+    std::string remote_id;               // as IsakmpSaView::remote_id
   };
   std::vector<IsakmpSaView> isakmp;
   std::vector<IpsecSaView> ipsec;

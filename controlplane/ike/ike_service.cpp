@@ -160,12 +160,12 @@ void IkeService::annotate(ShowSnapshot& s, TimePoint now) const {
   };
   for (const IkeSaView& v : responder_->ike_sas())
     if (v.state == MainModeState::Auth)
-      s.isakmp.push_back({v.serial, v.gateway_id, v.peer.addr, left(v.expires)});
+      s.isakmp.push_back({v.serial, v.gateway_id, v.peer.addr, left(v.expires), id_text(v.peer_id)});
   for (const ChildSaEvent& c : responder_->child_sas()) {
     auto t = transports_.find(c.gateway_id);
     s.ipsec.push_back({c.slot_in, c.slot_out, c.ike_serial, c.gateway_id,
                        t == transports_.end() ? 0 : t->second, c.peer_index, c.peer.addr,
-                       left(c.installed + std::chrono::seconds(c.lifetime))});
+                       left(c.installed + std::chrono::seconds(c.lifetime)), id_text(c.peer_id)});
   }
 }
 

@@ -386,6 +386,7 @@ std::vector<IkeSaView> IkeResponder::ike_sas() const {
     v.initiator = sa->initiator;
     v.gateway_id = sa->policy->gateway_id;
     if (sa->state == MainModeState::Auth) {
+      v.peer_id = sa->peer_id;
       v.established = sa->established;
       v.expires = sa->established + std::chrono::seconds(sa->lifetime);
     }
@@ -412,6 +413,7 @@ ChildSaEvent IkeResponder::event_of(const ChildSa& c) const {
   e.peer = c.peer;
   e.natt = c.natt;
   e.nat_oa_peer = c.nat_oa_peer;
+  e.peer_id = c.peer_id;
   e.cipher = c.suite.cipher;
   e.auth = c.suite.auth;
   e.lifetime = c.lifetime;

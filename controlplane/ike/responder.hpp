@@ -69,6 +69,7 @@ struct ChildSaEvent {
   uint64_t ike_serial = 0;
   uint32_t gateway_id = 0;
   TimePoint installed{};  // the hard lifetime ends `lifetime` seconds later
+  Identification peer_id;  // the peer's phase-1 identity
 };
 
 // A rekey (ours: ChildSaEvent::replaces names the old pair; or the peer's: a second pair of
@@ -93,6 +94,7 @@ struct IkeSaView {
   size_t quick_modes = 0;
   bool initiator = false;
   uint32_t gateway_id = 0;  // the `ipsec ike ... G` security gateway of its policy
+  Identification peer_id;   // from MM5/MM6 (established only)
   // Established (state Auth) only: when Main Mode completed and when its lifetime (RFC 2407
   // §4.5 SA Life Duration, ours if shorter) ends.
   TimePoint established{}, expires{};

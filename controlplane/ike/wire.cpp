@@ -415,6 +415,17 @@ std::optional<uint32_t> single_ipv4(const Identification& id) {
   return std::nullopt;
 }
 
+std::string id_text(const Identification& id) {
+  if (id.type != static_cast<uint8_t>(IdType::Fqdn) && id.type != static_cast<uint8_t>(IdType::UserFqdn))
+    return "";
+  std::string out;
+  for (uint8_t b : id.data) {
+    if (out.size() == 64) break;
+    out += (b >= 0x20 && b < 0x7f) ? static_cast<char>(b) : '?';
+  }
+  return out;
+}
+
 // ---- Notification ----
 
 WireResult<Notification> decode_notification(ByteView body) {

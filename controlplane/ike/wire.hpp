@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -306,6 +307,11 @@ struct Identification {
 Identification ipv4_id(uint32_t addr, uint8_t protocol = 0, uint16_t port = 0);  // host order
 // ID_IPV4_ADDR, or ID_IPV4_ADDR_SUBNET with a /32 mask: the single address it names.
 std::optional<uint32_t> single_ipv4(const Identification& id);
+// A peer that names itself (`show ipsec sa` remote-id): an FQDN or USER_FQDN as its text (bytes
+// outside printable ASCII as '?', at most 64). "" for an address or any other type: the caller
+// shows the peer's address, which an ID_IPV4_ADDR equals unless a NAT rewrote it (then the ID
+// is the client's private address, which tells an operator less).
+std::string id_text(const Identification& id);
 
 // ---- RFC 2408 §3.14 Notification ----
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+

@@ -238,6 +238,26 @@ TEST(Show, IpsecSaMixesIkeStateWithWhatItDoesNotKnow) {
             "1     1   -      isakmp       -    28800   203.0.113.10\n");
 }
 
+// remote-id is the name a peer gave as its phase-1 identity (FQDN, USER_FQDN); else, and for
+// SAs IKE does not know, its address.
+TEST(Show, IpsecSaRemoteIdIsThePeersIdentity) {
+  ShowSnapshot snap;
+  snap.ipsec = {{1, 2, 5, 1, 1, 1, kClientOuter, 3600, ""},
+                {3, 4, 6, 2, 1, 2, 0xcb007114, 3600, "gw2.example"}};
+  snap.isakmp = {{5, 1, kClientOuter, 28800, ""}, {6, 2, 0xcb007114, 28800, "gw2.example"}};
+  EXPECT_EQ(show_ipsec_sa(snap),
+            "Total: isakmp:2 send:2 recv:2\n"
+            "\n"
+            "sa   sgw isakmp connection   dir  life[s] remote-id\n"
+            "-----------------------------------------------------------------------------\n"
+            "1     1   5      tra[0001]esp recv 3600    203.0.113.10\n"
+            "2     1   5      tra[0001]esp send 3600    203.0.113.10\n"
+            "3     2   6      tra[0001]esp recv 3600    gw2.example\n"
+            "4     2   6      tra[0001]esp send 3600    gw2.example\n"
+            "5     1   -      isakmp       -    28800   203.0.113.10\n"
+            "6     2   -      isakmp       -    28800   gw2.example\n");
+}
+
 // Without IKE's view (a restarted controlplane, l2tpgw-sessionctl's SAs): the installed SAs,
 // with "-" where only IKE could tell.
 TEST(Show, IpsecSaFollowsTheSeedsColumns) {

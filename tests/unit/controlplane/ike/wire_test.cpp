@@ -365,6 +365,13 @@ TEST(IkeWire, BodyLengthRules) {
   EXPECT_FALSE(single_ipv4(*fqdn));
   EXPECT_FALSE(single_ipv4(*decode_identification(from_hex("040000000a000000ffffff00"))));
   EXPECT_EQ(encode_identification(ipv4_id(0xc000020a, 17, 1701)), from_hex("011106a5c000020a"));
+  // id_text, what `show ipsec sa` prints: names as text, control bytes masked; not addresses.
+  EXPECT_EQ(id_text(ipv4_id(0xc000020a)), "");
+  EXPECT_EQ(id_text(*fqdn), "vpn");
+  EXPECT_EQ(id_text(*decode_identification(from_hex("03000000" "610a62"))), "a?b");
+  EXPECT_EQ(id_text(*decode_identification(from_hex("040000000a000000ffffff00"))), "") << "a subnet";
+  Identification long_name{static_cast<uint8_t>(IdType::Fqdn), 0, 0, Bytes(100, 'x')};
+  EXPECT_EQ(id_text(long_name), std::string(64, 'x'));
   // Notification: SPI Size past the payload.
   EXPECT_EQ(decode_notification(from_hex("00000001011060020102")).error(), WireError::BadNotification);
   EXPECT_EQ(decode_notification(from_hex("000000010110")).error(), WireError::BadNotification);
