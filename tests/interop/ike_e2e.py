@@ -9,8 +9,9 @@
 #
 #   VM eth0 --tap ikesv<pid>--  namespace l2gw-ikes-nat-<pid>  --veth ikesn<pid> | ikesw<pid>--
 #   198.51.100.2 (routed)       198.51.100.1 | 203.0.113.2      (router; nftables masquerades
-#   198.51.100.3 (NATed)                                        198.51.100.3 to 203.0.113.2,
-#                                                               source ports 40000-40999)
+#   198.51.100.3 (NATed)                                        198.51.100.3 and .4 to
+#   198.51.100.4 (NATed, netns c2 in the VM)                    203.0.113.2, source ports
+#                                                               40000-40999)
 #   --> namespace l2gw-ikes-dut-<pid>: [l2tpgw-dataplane] WAN 203.0.113.1 (af_packet on
 #       ikesw<pid>, gateway 203.0.113.2) | LAN 192.0.2.1 --veth-- l2gw-ikes-lan-<pid>: 192.0.2.10
 #       l2tpgw-controlplane: seed-style configuration, `ipsec ike keepalive use 1 on dpd 2 3`
@@ -23,6 +24,18 @@
 #   nat        the client's second address is masqueraded (address and ports rewritten):
 #              NAT-D detects it, both float to 4500, UDP-encapsulated transport, the datagram
 #              arrives (NatTEspRx); the daemon sees the NAT's address and port.
+#   natdialin  a full dial-in (xl2tpd + pppd, CHAP) from the masqueraded address: pool address,
+#              pings VM -> LAN host and LAN host -> pool address through the fastpath, `show
+#              status pp` shows the NAT's address and port (IPsec NAT-T), `show ipsec sa` and
+#              `show status l2tp` the NAT's address, the masquerade's counters moved.
+#   samepublic two clients behind the one masquerade, both from 500/4500/1701 inside: the VM's
+#              masqueraded address and network namespace c2 in the VM (a macvlan of eth0,
+#              198.51.100.4, its own charon, xl2tpd and pppd: /run and /var/log bound per
+#              namespace, /etc/netns/c2 for ipsec.conf): two pool addresses, both ping the LAN
+#              host at once and are pinged, two SA pairs, two tunnels, two NAT-T ports.
+#   natrebind  a dial-in, a ping every 20 ms, then the masquerade's ports move to 41000-41999
+#              and `conntrack -F` drops the mapping: the pings go on (at most 3 lost), the
+#              dataplane follows (NatTPeerMoved) and the daemon shows the new port.
 #   rekey      short client lifetimes (phase 2 every 8 s, phase 1 at 18 s), a full dial-in
 #              (xl2tpd + pppd) and a ping every 10 ms from the VM to the LAN host through it
 #              across several phase-2 and a phase-1 rekey: every echo answered, no ESP/L2TP drop.
@@ -92,7 +105,8 @@ TIMEOUT_SA = 20.0
 TIMEOUT_COUNTERS = 20.0
 TIMEOUT_CHARON = 30.0
 
-PREREQUISITES = dialin.PREREQUISITES + [("/usr/sbin/nft", "nftables")]
+PREREQUISITES = dialin.PREREQUISITES + [("/usr/sbin/nft", "nftables"),
+                                         ("/usr/sbin/conntrack", "conntrack")]
 
 # ---------------------------------------------------------------------------------------------
 # The proposals real clients offer (issue 4), one strongSwan connection each
