@@ -67,6 +67,7 @@ struct ShowSnapshot {
     uint32_t peer_index = 0;
     uint32_t peer_addr = 0;
     uint32_t life_left = 0;              // seconds
+    uint16_t natt_port = 0;              // NAT-T: the peer's port now (0: plain ESP)
   };
   std::vector<IsakmpSaView> isakmp;
   std::vector<IpsecSaView> ipsec;

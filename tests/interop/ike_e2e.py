@@ -412,7 +412,8 @@ def prepare(ctx: Ctx) -> None:
     vm.put_text("/etc/ipsec.conf", ipsec_conf())
     vm.put_text("/etc/ipsec.secrets", IPSEC_SECRETS, 0o600)
     vm.put_text("/etc/strongswan.d/zz-l2tpgw-test.conf", dialin.STRONGSWAN_LOCAL)
-    vm.put_text(REKEY_LAC.conf, REKEY_LAC.xl2tpd_conf())
+    for lac in (REKEY_LAC, NAT_LAC):
+        vm.put_text(lac.conf, lac.xl2tpd_conf())
     vm.check("modprobe -a esp4 xfrm_user l2tp_ppp ppp_generic", timeout=30)
     # The kernel's first SA of each algorithm runs its crypto self-tests (about a second each
     # under TCG): pay that before the cases with a dummy SA per algorithm they use.
