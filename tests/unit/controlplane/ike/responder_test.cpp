@@ -477,9 +477,6 @@ TEST(IkeResponder, NoSecretReachesTheLog) {
   log_capture(nullptr);
 }
 
-}  // namespace
-}  // namespace l2tpgw::cp::ike::test
-
 // A NAT-T client whose NAT mapping changed mid-session (the router rebooted or forgot the
 // mapping): an authenticated packet of its inbound SA from the new port moves the peering
 // there, its IPsec and ISAKMP SAs both (RFC 3947 §4, RFC 7296 §2.23); the same port again,
@@ -511,3 +508,6 @@ TEST(IkeResponder, NatPeeringFollowsAChangedMappingOnAuthenticatedPackets) {
     EXPECT_FALSE(lab.r.nat_peer_seen(slot_in, want, lab.now));
   }
 }
+
+}  // namespace
+}  // namespace l2tpgw::cp::ike::test
