@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
   // A client that stops answering L2TP (keepalive) loses its IPsec SAs too, so that nothing
   // of it lingers and it can dial in again at once.
   access.set_drop_peer([&ike](uint32_t peer_index) { ike.delete_peer(peer_index, "L2TP peer unreachable"); });
+  access.set_nat_peer_seen([&ike](uint32_t sa_slot, uint32_t addr, uint16_t port) {
+    ike.nat_peer_seen(sa_slot, addr, port);
+  });
   l2tpgw::cp::DaemonHooks hooks;
   hooks.config = store.hooks(opt.config_path);
   hooks.config.load = [&store, &ike, &access, &bridge, load = hooks.config.load](const std::string& path) {

@@ -19,6 +19,7 @@ packages=(
   qemu-system-x86 linux-image-amd64 busybox-static kmod
   strongswan xl2tpd ppp tcpdump tshark
   nftables                                       # ike_e2e.py's NAT between client and appliance
+  conntrack                                      # ike_e2e.py natrebind: flushes the NAT's mappings
   iperf3                                         # TCP through the tunnel (dialin_e2e.py)
 )
 

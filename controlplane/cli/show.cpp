@@ -35,6 +35,15 @@ const InstalledSa* find_sa(const ShowSnapshot& s, uint32_t slot) {
   return nullptr;
 }
 
+// IKE's view of the IPsec SA pair that carries tunnel `id` (by its outbound slot).
+const ShowSnapshot::IpsecSaView* ipsec_of_tunnel(const ShowSnapshot& s, uint16_t id) {
+  auto t = std::find_if(s.tunnels.begin(), s.tunnels.end(), [id](const InstalledTunnel& x) { return x.id == id; });
+  if (t == s.tunnels.end() || !t->sa_out) return nullptr;
+  auto v = std::find_if(s.ipsec.begin(), s.ipsec.end(),
+                        [&](const ShowSnapshot::IpsecSaView& x) { return x.slot_out == t->sa_out; });
+  return v == s.ipsec.end() ? nullptr : &*v;
+}
+
 // The inbound SA of a peering (the newest when a rekey pair is installed).
 const InstalledSa* inbound_sa_of(const ShowSnapshot& s, uint32_t peer_index) {
   const InstalledSa* best = nullptr;
@@ -269,6 +278,10 @@ std::optional<std::string> show_status_pp(const ShowSnapshot& s, bool anonymous,
     out += "    " + (v ? v->ipcp : std::string("IPCP Local: -, Remote: -")) + "\n";
     appendf(out, "    PP IP Address Local: %s, Remote: %s\n", format_ipv4(s.lan_addr).c_str(),
             format_ipv4(x->client_addr).c_str());
+    // Behind a NAT: where the client's IPsec SA sends now (the NAT's public address and the
+    // port it mapped the client's 4500 to; it follows a changed mapping).
+    if (const ShowSnapshot::IpsecSaView* v = ipsec_of_tunnel(s, x->tunnel_id); v && v->natt_port)
+      appendf(out, "    IPsec NAT-T: %s:%u\n", format_ipv4(v->peer_addr).c_str(), v->natt_port);
     out += "    CCP: " + (v ? v->ccp : std::string("-")) + "\n";
     out += "受けとったUserId: " + (v && !v->username.empty() ? v->username : std::string("-")) + "\n";
   }

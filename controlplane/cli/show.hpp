@@ -69,6 +69,7 @@ struct ShowSnapshot {
     uint32_t peer_addr = 0;
     uint32_t life_left = 0;              // seconds
     std::string remote_id;               // as IsakmpSaView::remote_id
+    uint16_t natt_port = 0;              // NAT-T: the peer's port now (0: plain ESP)
   };
   std::vector<IsakmpSaView> isakmp;
   std::vector<IpsecSaView> ipsec;

@@ -91,6 +91,10 @@ PuntVerdict IkeService::on_punt(PuntedPacket& p) {
   return PuntVerdict::Consumed;  // the channel frees the mbuf: the responder copied what it keeps
 }
 
+void IkeService::nat_peer_seen(uint32_t slot_in, uint32_t addr, uint16_t port) {
+  if (responder_ && services_) responder_->nat_peer_seen(slot_in, Endpoint{addr, port}, EventLoop::now());
+}
+
 bool IkeService::delete_peer(uint32_t peer_index, const char* why) {
   if (!responder_ || !services_) return false;
   const bool any = responder_->delete_peer(peer_index, EventLoop::now(), why);
@@ -165,7 +169,8 @@ void IkeService::annotate(ShowSnapshot& s, TimePoint now) const {
     auto t = transports_.find(c.gateway_id);
     s.ipsec.push_back({c.slot_in, c.slot_out, c.ike_serial, c.gateway_id,
                        t == transports_.end() ? 0 : t->second, c.peer_index, c.peer.addr,
-                       left(c.installed + std::chrono::seconds(c.lifetime)), id_text(c.peer_id)});
+                       left(c.installed + std::chrono::seconds(c.lifetime)), id_text(c.peer_id),
+                       c.natt ? c.peer.port : uint16_t{0}});
   }
 }
 

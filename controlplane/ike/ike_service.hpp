@@ -61,6 +61,9 @@ class IkeService {
   // The protocol above found the peer gone: IkeResponder::delete_peer, then the Delete
   // notifications go out. False when nothing of that peering was left (or detached).
   bool delete_peer(uint32_t peer_index, const char* why);
+  // The protocol above received an authenticated packet of inbound SA `slot_in` from
+  // addr:port (host order): IkeResponder::nat_peer_seen.
+  void nat_peer_seen(uint32_t slot_in, uint32_t addr, uint16_t port);
   // Starts (and, with c.auto_refresh, keeps up) the peering to c.peer_addr as the initiator;
   // child_up reports its IPsec SA pair. False while detached.
   bool initiate(const Connection& c);

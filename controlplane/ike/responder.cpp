@@ -357,6 +357,28 @@ bool IkeResponder::delete_peer(uint32_t peer_index, TimePoint now, const char* w
   return true;
 }
 
+bool IkeResponder::nat_peer_seen(uint32_t slot_in, const Endpoint& peer, TimePoint now) {
+  now_ = now;
+  auto it = std::find_if(children_.begin(), children_.end(),
+                         [slot_in](const auto& c) { return c.second.slot_in == slot_in; });
+  if (it == children_.end() || !it->second.natt || it->second.peer == peer) return false;
+  // Only the peering's own endpoint moves: another client behind the same NAT has its own
+  // port and its own peering.
+  const Endpoint old = it->second.peer;
+  const uint32_t peer_index = it->second.peer_index;
+  auto range = children_by_peer_.equal_range(peer_index);
+  for (auto c = range.first; c != range.second; ++c) {
+    ChildSa& child = children_.at(c->second);
+    if (child.natt && child.peer == old) child.peer = peer;
+  }
+  for (auto& [serial, sa] : sas_)
+    if (sa->peer_index == peer_index && sa->peer == old) sa->peer = peer;
+  ++counters_[IkeCounter::NatPeerMoved];
+  logf(LogLevel::Info, "[IKE] peering %u: NAT mapping changed, %s -> %s: following it", peer_index,
+       endpoint_str(old).c_str(), endpoint_str(peer).c_str());
+  return true;
+}
+
 void IkeResponder::delete_sa(IkeSa& sa, TimePoint now, const char* why) {
   if (sa.state == MainModeState::Auth) {
     PayloadChain c;

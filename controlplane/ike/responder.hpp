@@ -126,6 +126,12 @@ class IkeResponder {
   // protocol above that found the peer gone (L2TP keepalive); child_down runs for each IPsec
   // SA. False when the peering had none.
   bool delete_peer(uint32_t peer_index, TimePoint now, const char* why);
+  // An authenticated packet of the IPsec SA installed inbound in `slot_in` (the dataplane
+  // decrypted it) came from `peer`. Behind a NAT whose mapping changed, the peering follows
+  // it: its IPsec SAs and ISAKMP SAs send to `peer` from now on (RFC 3947 §4 floats the
+  // ports; RFC 7296 §2.23 writes the rule down: the most recent authenticated packet's address
+  // and port). True when it moved.
+  bool nat_peer_seen(uint32_t slot_in, const Endpoint& peer, TimePoint now);
 
   // ---- The initiator role (initiator.cpp; RFC 2409 §5, §5.5) ----
   // Starts the configured Connection to `peer_addr` (Main Mode, then Quick Mode) and keeps it

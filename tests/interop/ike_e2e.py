@@ -9,8 +9,9 @@
 #
 #   VM eth0 --tap ikesv<pid>--  namespace l2gw-ikes-nat-<pid>  --veth ikesn<pid> | ikesw<pid>--
 #   198.51.100.2 (routed)       198.51.100.1 | 203.0.113.2      (router; nftables masquerades
-#   198.51.100.3 (NATed)                                        198.51.100.3 to 203.0.113.2,
-#                                                               source ports 40000-40999)
+#   198.51.100.3 (NATed)                                        198.51.100.3 and .4 to
+#   198.51.100.4 (NATed, netns c2 in the VM)                    203.0.113.2, source ports
+#                                                               40000-40999)
 #   --> namespace l2gw-ikes-dut-<pid>: [l2tpgw-dataplane] WAN 203.0.113.1 (af_packet on
 #       ikesw<pid>, gateway 203.0.113.2) | LAN 192.0.2.1 --veth-- l2gw-ikes-lan-<pid>: 192.0.2.10
 #       l2tpgw-controlplane: seed-style configuration, `ipsec ike keepalive use 1 on dpd 2 3`
@@ -23,6 +24,18 @@
 #   nat        the client's second address is masqueraded (address and ports rewritten):
 #              NAT-D detects it, both float to 4500, UDP-encapsulated transport, the datagram
 #              arrives (NatTEspRx); the daemon sees the NAT's address and port.
+#   natdialin  a full dial-in (xl2tpd + pppd, CHAP) from the masqueraded address: pool address,
+#              pings VM -> LAN host and LAN host -> pool address through the fastpath, `show
+#              status pp` shows the NAT's address and port (IPsec NAT-T), `show ipsec sa` and
+#              `show status l2tp` the NAT's address, the masquerade's counters moved.
+#   samepublic two clients behind the one masquerade, both from 500/4500/1701 inside: the VM's
+#              masqueraded address and network namespace c2 in the VM (a macvlan of eth0,
+#              198.51.100.4, its own charon, xl2tpd and pppd: /run and /var/log bound per
+#              namespace, /etc/netns/c2 for ipsec.conf): two pool addresses, both ping the LAN
+#              host at once and are pinged, two SA pairs, two tunnels, two NAT-T ports.
+#   natrebind  a dial-in, a ping every 20 ms, then the masquerade's ports move to 41000-41999
+#              and `conntrack -F` drops the mapping: the pings go on (at most 3 lost), the
+#              dataplane follows (NatTPeerMoved) and the daemon shows the new port.
 #   rekey      short client lifetimes (phase 2 every 8 s, phase 1 at 18 s), a full dial-in
 #              (xl2tpd + pppd) and a ping every 10 ms from the VM to the LAN host through it
 #              across several phase-2 and a phase-1 rekey: every echo answered, no ESP/L2TP drop.
@@ -32,7 +45,7 @@
 #              leave the daemon and the dataplane's SA table within the DPD bound.
 #
 #   /usr/bin/python3 tests/interop/ike_e2e.py --builddir <builddir> [--cache DIR] [--logdir DIR]
-#                   [--keep] [--only proposals,nat,rekey,restart,dpd]
+#                   [--keep] [--only proposals,nat,natdialin,samepublic,natrebind,rekey,restart,dpd]
 #
 # Needs root, hugepages, nftables and the packages of scripts/setup.sh; exits 77 (skipped)
 # without them. Every wait polls a condition against a deadline; processes are stopped by PID.
@@ -43,6 +56,7 @@ import argparse
 import fcntl
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -68,11 +82,20 @@ ROUTER_WAN = "203.0.113.2"          # the router's WAN side, the NAT's public ad
 ROUTER_LAN = "198.51.100.1"         # the router's client side
 VM_ADDR = "198.51.100.2"            # the client, routed
 VM_NATTED = "198.51.100.3"          # the client's second address, masqueraded
+VM_SAME = "198.51.100.4"            # samepublic's second client (a network namespace in the VM)
+NATTED = (VM_NATTED, VM_SAME)       # what the router masquerades
 NAT_PORTS = (40000, 40999)          # what the masquerade maps source ports to
+REBIND_PORTS = (41000, 41999)       # ... and after natrebind's change of mapping
 LAN_HOST = dialin.LAN_HOST
 # The rekey case's L2TP client: dialin_e2e's first LAC, from this lab's routed address, on the
 # strongSwan connection `rekey` (short lifetimes).
 REKEY_LAC = dialin.Lac("l2tpgw", VM_ADDR, "rekey", 0, dialin.USER, dialin.PASSWORD, "a")
+# The clients behind the NAT: the VM's masqueraded address on the strongSwan connection `nat`,
+# and samepublic's second client in the VM's network namespace SAME_NS (its own charon,
+# xl2tpd and pppd, the same ports 500/4500/1701 as the first).
+NAT_LAC = dialin.Lac("l2tpgw", VM_NATTED, "nat", 0, dialin.USER, dialin.PASSWORD, "n")
+SAME_NS = "c2"
+SAME_LAC = dialin.Lac("l2tpgw", VM_SAME, "same", 1, dialin.USER_B, dialin.PASSWORD_B, "s")
 
 PSK = "vmlab-ike-psk-93c4"          # test-only secret
 DPD_INTERVAL, DPD_COUNT = 2, 3      # `ipsec ike keepalive use 1 on dpd 2 3`
@@ -82,7 +105,8 @@ TIMEOUT_SA = 20.0
 TIMEOUT_COUNTERS = 20.0
 TIMEOUT_CHARON = 30.0
 
-PREREQUISITES = dialin.PREREQUISITES + [("/usr/sbin/nft", "nftables")]
+PREREQUISITES = dialin.PREREQUISITES + [("/usr/sbin/nft", "nftables"),
+                                         ("/usr/sbin/conntrack", "conntrack")]
 
 # ---------------------------------------------------------------------------------------------
 # The proposals real clients offer (issue 4), one strongSwan connection each
@@ -176,6 +200,10 @@ def ipsec_conf() -> str:
 
 
 IPSEC_SECRETS = f'{VM_ADDR} {VM_NATTED} {DUT_WAN} : PSK "{PSK}"\n'
+# samepublic's second client: the `nat` connection's settings from its own address.
+SAME_IPSEC_CONF = ipsec_conf().split("conn win-aes256")[0] + \
+    f"conn same\n    left={VM_SAME}\n    ike=aes256-sha1-modp1024!\n    esp=aes256-sha1!\n"
+SAME_IPSEC_SECRETS = f'{VM_SAME} {DUT_WAN} : PSK "{PSK}"\n'
 
 
 def appliance_config() -> str:
@@ -185,16 +213,19 @@ def appliance_config() -> str:
                                    title="tests/interop/ike_e2e.py, DPD on")
 
 
-def nat_rules(wan: str) -> str:
-    """The router's masquerade: the client's second address leaves as the router's, its UDP
-    source ports mapped into NAT_PORTS (so 500 and 4500 do not survive, as behind most home
-    routers); counters for the test to read."""
-    ports = f"{NAT_PORTS[0]}-{NAT_PORTS[1]}"
-    return f"""table ip ikelab_nat {{
+def nat_rules(wan: str, ports: tuple[int, int] = NAT_PORTS) -> str:
+    """The router's masquerade: the clients' NATed addresses leave as the router's, their UDP
+    source ports mapped into `ports` (so 500 and 4500 do not survive, as behind most home
+    routers); counters for the test to read. Loaded again with other ports (natrebind), it
+    replaces the rules."""
+    srcs = "{ " + ", ".join(NATTED) + " }"
+    return f"""table ip ikelab_nat
+flush table ip ikelab_nat
+table ip ikelab_nat {{
   chain post {{
     type nat hook postrouting priority srcnat;
-    ip saddr {VM_NATTED} oifname "{wan}" meta l4proto udp counter masquerade to :{ports}
-    ip saddr {VM_NATTED} oifname "{wan}" counter masquerade
+    ip saddr {srcs} oifname "{wan}" meta l4proto udp counter masquerade to :{ports[0]}-{ports[1]}
+    ip saddr {srcs} oifname "{wan}" counter masquerade
   }}
 }}
 """
@@ -251,8 +282,12 @@ class Lab(dialin.Appliance):
         host(["ip", "-n", nat, "addr", "add", f"{ROUTER_WAN}/24", "dev", self.router_wan])
         self.nat.exec(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
         host(["ip", "-n", lan, "addr", "add", f"{LAN_HOST}/24", "dev", self.lanif])
+        self.masquerade(NAT_PORTS)
+
+    def masquerade(self, ports: tuple[int, int]) -> None:
+        assert self.nat is not None
         nft = subprocess.run(self.nat.cmd(["nft", "-f", "-"]), capture_output=True, text=True,
-                             input=nat_rules(self.router_wan), timeout=30)
+                             input=nat_rules(self.router_wan, ports), timeout=30)
         if nft.returncode != 0:
             raise TestFailure(f"nft -f (the masquerade) failed: {nft.stderr.strip()}")
 
@@ -377,7 +412,8 @@ def prepare(ctx: Ctx) -> None:
     vm.put_text("/etc/ipsec.conf", ipsec_conf())
     vm.put_text("/etc/ipsec.secrets", IPSEC_SECRETS, 0o600)
     vm.put_text("/etc/strongswan.d/zz-l2tpgw-test.conf", dialin.STRONGSWAN_LOCAL)
-    vm.put_text(REKEY_LAC.conf, REKEY_LAC.xl2tpd_conf())
+    for lac in (REKEY_LAC, NAT_LAC):
+        vm.put_text(lac.conf, lac.xl2tpd_conf())
     vm.check("modprobe -a esp4 xfrm_user l2tp_ppp ppp_generic", timeout=30)
     # The kernel's first SA of each algorithm runs its crypto self-tests (about a second each
     # under TCG): pay that before the cases with a dummy SA per algorithm they use.
@@ -540,6 +576,302 @@ def case_nat(ctx: Ctx) -> None:
           f"Mode in {took:.2f}s, slots {'/'.join(str(s.slot) for s in pair)}, "
           f"NatTEspRx +{d['NatTEspRx']}, masqueraded {nat} packets", flush=True)
     ctx.figures.append(f"nat: IKE {took:.2f}s, peer {addr}:{port}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Full dial-ins behind the NAT (natdialin, samepublic, natrebind)
+# ---------------------------------------------------------------------------------------------
+
+
+class NsVm:
+    """The VM as seen from its network namespace `ns`: each script runs under `ip netns exec`
+    (which also binds /etc/netns/NS/* over /etc: ipsec.conf, ipsec.secrets) with /run and
+    /var/log bound to the namespace's own directories, so a second charon, xl2tpd and pppd
+    keep their pid files, sockets and logs apart from the first. dialin_e2e's helpers take
+    it where they take a Vm (they call run, check and wait_for)."""
+
+    def __init__(self, vm: vmlab.Vm, ns: str):
+        self.vm, self.ns, self.name = vm, ns, f"{vm.name}/{ns}"
+        self.verbose = vm.verbose
+
+    def wrap(self, cmd: str) -> str:
+        script = (f"mount --bind /run/{self.ns} /run && "
+                  f"mount --bind /var/log/{self.ns} /var/log || exit 90\n"
+                  "vmlab_sleep() { sleep \"$@\"; }\n" + cmd)
+        return f"ip netns exec {self.ns} bash -c {shlex.quote(script)}"
+
+    def run(self, cmd: str, timeout: float = 30, quiet: bool = False) -> tuple[int, str]:
+        return self.vm.run(self.wrap(cmd), timeout=timeout, quiet=quiet)
+
+    check = vmlab.Vm.check
+    wait_for = vmlab.Vm.wait_for
+
+    def put_text(self, dest: str, text: str, mode: int = 0o644) -> None:
+        self.vm.put_text(dest, text, mode)
+
+
+def prepare_same_ns(ctx: Ctx) -> NsVm:
+    """samepublic's second client: network namespace SAME_NS in the VM on a macvlan of eth0
+    (its own MAC and address VM_SAME on the router's segment), its own strongSwan
+    configuration and a charon of its own."""
+    vm = ctx.vm
+    ns = NsVm(vm, SAME_NS)
+    if vm.run(f"test -e /run/netns/{SAME_NS}", quiet=True)[0] != 0:
+        vm.check(f"ip netns add {SAME_NS}\n"
+                 f"ip link add mv{SAME_NS} link eth0 type macvlan mode bridge\n"
+                 f"ip link set mv{SAME_NS} netns {SAME_NS}\n"
+                 f"ip -n {SAME_NS} addr add {VM_SAME}/24 dev mv{SAME_NS}\n"
+                 f"ip -n {SAME_NS} link set lo up\nip -n {SAME_NS} link set mv{SAME_NS} up\n"
+                 f"ip -n {SAME_NS} route add default via {ROUTER_LAN}\n"
+                 f"mkdir -p /run/{SAME_NS} /var/log/{SAME_NS} /etc/netns/{SAME_NS}", timeout=30)
+        vm.put_text(f"/etc/netns/{SAME_NS}/ipsec.conf", SAME_IPSEC_CONF)
+        vm.put_text(f"/etc/netns/{SAME_NS}/ipsec.secrets", SAME_IPSEC_SECRETS, 0o600)
+        vm.put_text(SAME_LAC.conf, SAME_LAC.xl2tpd_conf())
+    if ns.run("test -S /run/charon.ctl && kill -0 $(cat /run/charon.pid)", quiet=True)[0] != 0:
+        ns.check("rm -f /run/charon.ctl; ipsec start", timeout=30)
+        ns.wait_for("test -S /run/charon.ctl", timeout=TIMEOUT_CHARON)
+    return ns
+
+
+def stop_same_charon(ns: NsVm) -> None:
+    """The namespace's starter and charon, by their PIDs (its SAs were brought down)."""
+    ns.run("for f in /run/starter.charon.pid /run/charon.pid; do\n"
+           "  test -s $f && kill $(cat $f)\ndone\n"
+           "end=$((SECONDS + 10))\n"
+           "while test -s /run/charon.pid && kill -0 $(cat /run/charon.pid) 2>/dev/null; do\n"
+           "  (( SECONDS < end )) || exit 1; sleep 0.1\ndone", timeout=20, quiet=True)
+
+
+@dataclass
+class NatCall:
+    """One dial-in behind the NAT: its client, its pool address and the daemon's view of it
+    (the NAT's public address and the port the masquerade gave its NAT-T flow)."""
+    dctx: dialin.Ctx
+    attempt: dialin.Attempt
+    addr: str = ""
+    took: float = 0.0
+
+    @property
+    def lac(self) -> dialin.Lac:
+        return self.attempt.lac
+
+
+def nat_dial(ctx: Ctx, lac: dialin.Lac, label: str, vm: object | None = None) -> NatCall:
+    """A full dial-in (strongSwan + xl2tpd + pppd, CHAP) of `lac` through the masquerade,
+    its pool address routed into its pppN."""
+    dctx = dialin.Ctx(ctx.app, dialin.Client(vm or ctx.vm), ctx.args)  # type: ignore[arg-type]
+    call = NatCall(dctx, dialin.Attempt(label, ctx.app.counters(), lac))
+    if vm is None and not charon_running(ctx.vm):
+        start_charon(ctx)
+    rc, call.took = dialin.dial(dctx, call.attempt, "chap", None, dialin.TIMEOUT_PPP)
+    call.addr = dialin.dialed_address(dctx, call.attempt, rc, call.took)
+    dialin.route_lan(dctx, call.addr, lac)
+    return call
+
+
+def hang_up(call: NatCall) -> None:
+    call.attempt.read_logs(call.dctx)
+    dialin.stop_client(call.dctx, call.lac)
+
+
+def nat_peers(app: Lab) -> dict[str, tuple[str, int]]:
+    """`show status pp anonymous`: pool address -> the NAT-T peer (address, port) of its
+    session's IPsec SA."""
+    out = app.ctl_ok("show", "status", "pp", "anonymous")
+    peers = {}
+    for block in out.split("PP[")[1:]:
+        a = re.search(r"Remote: (\d+\.\d+\.\d+\.\d+)", block)
+        n = re.search(r"IPsec NAT-T: (\d+\.\d+\.\d+\.\d+):(\d+)", block)
+        if a and n:
+            peers[a[1]] = (n[1], int(n[2]))
+    return peers
+
+
+def nat_peer_of(app: Lab, addr: str, ports: tuple[int, int]) -> tuple[str, int] | None:
+    """The session of `addr` once the daemon shows it behind the NAT's public address with a
+    port from `ports`."""
+    p = nat_peers(app).get(addr)
+    return p if p and p[0] == ROUTER_WAN and ports[0] <= p[1] <= ports[1] else None
+
+
+def check_nat_views(ctx: Ctx, calls: list[NatCall]) -> list[tuple[str, int]]:
+    """The daemon's views of calls through the masquerade: `show status pp anonymous` gives
+    each session the NAT's public address and a port of NAT_PORTS, `show ipsec sa` lists a
+    pair per call with the public address, `show status l2tp` a tunnel and a session each
+    from it; returns the (address, port) of each call."""
+    app = ctx.app
+    found: list[tuple[str, int] | None] = []
+
+    def shown() -> bool:
+        found[:] = [nat_peer_of(app, c.addr, NAT_PORTS) for c in calls]
+        return all(found)
+    wait_until(shown, TIMEOUT_SA, "`show status pp anonymous` to show each session's NAT-T "
+               f"peer {ROUTER_WAN}:{NAT_PORTS[0]}-{NAT_PORTS[1]}", interval=0.2)
+    peers = [p for p in found if p]
+    sas = sa_table(app)
+    if len(sas) != 2 * len(calls) or any(s.peer != ROUTER_WAN for s in sas):
+        raise TestFailure(f"`show ipsec sa` does not list {len(calls)} pair(s) with "
+                          f"{ROUTER_WAN}: {sas}")
+    l2tp = app.ctl_ok("show", "status", "l2tp")
+    n = len(calls)
+    if (not re.search(rf"Tunnel Control: {n}, Session Control: {n}\b", l2tp) or
+            len(re.findall(rf"Remote IP Address: {re.escape(ROUTER_WAN)}$", l2tp, re.M)) != n):
+        raise TestFailure(f"`show status l2tp` does not list {n} tunnel(s) and session(s) from "
+                          f"{ROUTER_WAN}:\n{tail(l2tp, 40)}")
+    return peers
+
+
+def case_natdialin(ctx: Ctx) -> None:
+    app = ctx.app
+    before = app.counters()
+    nat_before = app.nat_packets()
+    call = nat_dial(ctx, NAT_LAC, "NAT dial-in")
+    try:
+        ctx.timings["NAT dial-in"] = call.took
+        dialin.ping_lan(call.dctx, "NAT dial-in", call.addr)
+        dialin.ping_client(call.dctx, "NAT dial-in", call.addr)
+        [(addr, port)] = check_nat_views(ctx, [call])
+        after = app.counters()
+        moved = {k: delta(before, after, k) for k in
+                 ("NatDetected", "NatTEspRx", "EspDecrypted", "L2tpDataRx", "L2tpDataTx",
+                  "EspEncrypted")}
+        if any(v < (1 if k == "NatDetected" else 6) for k, v in moved.items()):
+            raise TestFailure(f"counters did not move as a NAT-T dial-in must: {moved}")
+        nat = app.nat_packets() - nat_before
+        if nat < 1:
+            raise TestFailure("the masquerade's counters did not move")
+    finally:
+        hang_up(call)
+    client_down(ctx, "the NAT dial-in's hang-up")
+    figure = (f"dial-in through the NAT {call.took:.2f}s, pool {call.addr}, peer "
+              f"{addr}:{port}, masquerade rules counted {nat} packets")
+    print(f"     {figure}", flush=True)
+    ctx.figures.append("natdialin: " + figure)
+
+
+def ping_both(ctx: Ctx, ns: NsVm, calls: list[NatCall], count: int = 5) -> None:
+    """Both clients ping the LAN host at once (the first in the background), all answered."""
+    a, b = calls
+    cmd = f"ping -n -c {count} -i 0.2 -W 3 -I {{}} {LAN_HOST}"
+    ctx.vm.check(f"{cmd.format(a.addr)} >/tmp/ping-a.log 2>&1 & echo $! >/tmp/ping-a.pid")
+    _, out_b = ns.run(cmd.format(b.addr), timeout=30)
+    ctx.vm.wait_for("! kill -0 $(cat /tmp/ping-a.pid) 2>/dev/null", timeout=20)
+    out_a = ctx.vm.run("cat /tmp/ping-a.log", quiet=True)[1]
+    for c, out in ((a, out_a), (b, out_b)):
+        if not re.search(rf"\b{count} packets transmitted, {count} received", out):
+            raise TestFailure(f"{c.attempt.label}: ping {c.addr} -> {LAN_HOST} at the same "
+                              f"time as the other client: not {count} of {count}:\n"
+                              f"{tail(out, 6)}\ncounters: {dialin.counters_brief(ctx.app)}")
+
+
+def case_samepublic(ctx: Ctx) -> None:
+    app = ctx.app
+    ns = prepare_same_ns(ctx)
+    calls: list[NatCall] = []
+    try:
+        calls.append(nat_dial(ctx, NAT_LAC, "behind the NAT: A"))
+        calls.append(nat_dial(ctx, SAME_LAC, "behind the NAT: B", vm=ns))
+        a, b = calls
+        if a.addr == b.addr:
+            raise TestFailure(f"both clients behind the NAT got {a.addr}")
+        ping_both(ctx, ns, calls)
+        for c in calls:
+            dialin.ping_client(c.dctx, c.attempt.label, c.addr)
+        peers = check_nat_views(ctx, calls)
+        if peers[0] == peers[1]:
+            raise TestFailure(f"both sessions show the same NAT-T peer {peers[0]}")
+        # Told apart by SPI and L2TP ids as well: two SA pairs, two tunnels.
+        sas = sa_table(app)
+        if len({s.slot for s in sas}) != 4:
+            raise TestFailure(f"`show ipsec sa` does not hold two distinct pairs: {sas}")
+        tunnels = re.findall(r"^Local Tunnel ID: (\d+)", app.ctl_ok("show", "status", "l2tp"),
+                             re.M)
+        if len(set(tunnels)) != 2:
+            raise TestFailure(f"the two tunnels do not have distinct ids: {tunnels}")
+        figure = (f"A {a.addr} via {peers[0][0]}:{peers[0][1]}, B {b.addr} via "
+                  f"{peers[1][0]}:{peers[1][1]}, tunnels {'/'.join(tunnels)}; dial-ins "
+                  f"{a.took:.2f}s and {b.took:.2f}s")
+        print(f"     {figure}", flush=True)
+        ctx.figures.append("samepublic: " + figure)
+    finally:
+        for c in reversed(calls):
+            try:
+                hang_up(c)
+            except (TestFailure, vmlab.VmError) as e:
+                print(f"     (hang-up of {c.attempt.label}: {e})", flush=True)
+        stop_same_charon(ns)
+    client_down(ctx, "the hang-ups behind the NAT")
+
+
+# natrebind: a ping every REBIND_PING_INTERVAL from the client to the LAN host while the
+# router's mapping changes; at most REBIND_MAX_LOST echoes may go missing (those in flight
+# when the mapping went away).
+REBIND_PING_INTERVAL = 0.02
+REBIND_MAX_LOST = 3
+REBIND_AFTER = 2.0           # seconds of ping to see after the change
+
+
+def ping_replies(vm: vmlab.Vm) -> int:
+    return int(vm.run("grep -c 'bytes from' /tmp/ping.log", quiet=True)[1].strip() or 0)
+
+
+def case_natrebind(ctx: Ctx) -> None:
+    app, vm = ctx.app, ctx.vm
+    call = nat_dial(ctx, NAT_LAC, "NAT rebind dial-in")
+    try:
+        [old] = check_nat_views(ctx, [call])
+        vm.check(f"ping -n -i {REBIND_PING_INTERVAL} -I {call.addr} {LAN_HOST} >/tmp/ping.log "
+                 "2>&1 & echo $! >/tmp/ping.pid")
+        try:
+            wait_until(lambda: ping_replies(vm) >= 10, TIMEOUT_COUNTERS,
+                       "the ping to run through the session", interval=0.2)
+            before = app.counters()
+            # The mapping changes: new source ports, and the router forgets the old mapping.
+            app.masquerade(REBIND_PORTS)
+            flushed = host(app.nat.cmd(["conntrack", "-F"]), check=False)  # type: ignore[union-attr]
+            if flushed.returncode != 0:
+                raise TestFailure(f"conntrack -F: {flushed.stderr.strip()}")
+            t_change = time.monotonic()
+            replies = ping_replies(vm)
+            wait_until(lambda: ping_replies(vm) >= replies + REBIND_AFTER / REBIND_PING_INTERVAL / 2
+                       and time.monotonic() - t_change >= REBIND_AFTER, TIMEOUT_COUNTERS,
+                       "the ping to go on after the change of mapping", interval=0.2)
+            new: list[tuple[str, int] | None] = [None]
+
+            def followed() -> bool:
+                new[0] = nat_peer_of(app, call.addr, REBIND_PORTS)
+                return new[0] is not None
+            wait_until(followed, TIMEOUT_SA, "`show status pp anonymous` to follow the new "
+                       f"mapping ({ROUTER_WAN}:{REBIND_PORTS[0]}-{REBIND_PORTS[1]})",
+                       interval=0.2)
+        finally:
+            vm.run("pid=$(cat /tmp/ping.pid); kill -INT $pid\n"
+                   "while kill -0 $pid 2>/dev/null; do vmlab_sleep 0.05; done", timeout=15,
+                   quiet=True)
+        log = vm.run("cat /tmp/ping.log", quiet=True)[1]
+        (app.logdir / "vm-natrebind-ping.log").write_text(log)
+        after = app.counters()
+        sent, got, lost = ping_losses(log)
+        # The LAN host reaches the client's pool address through the new mapping too.
+        dialin.ping_client(call.dctx, "after the rebind", call.addr)
+        moved = delta(before, after, "NatTPeerMoved")
+        figure = (f"{old[0]}:{old[1]} -> {new[0][0]}:{new[0][1]}; ping every "
+                  f"{REBIND_PING_INTERVAL * 1000:.0f} ms: {sent} sent, {got} answered, lost "
+                  f"{len(lost)} {lost or ''}; NatTPeerMoved +{moved}")
+        print(f"     {figure}", flush=True)
+        ctx.figures.append("natrebind: " + figure)
+        if moved < 1:
+            raise TestFailure("the dataplane did not count the peer's move (NatTPeerMoved)")
+        if len(lost) > REBIND_MAX_LOST:
+            raise TestFailure(f"{len(lost)} echoes lost across the change of mapping (at most "
+                              f"{REBIND_MAX_LOST}): {lost}")
+        l2tp = app.ctl_ok("show", "status", "l2tp")
+        if not re.search(r"Tunnel Control: 1, Session Control: 1\b", l2tp):
+            raise TestFailure(f"`show status l2tp` after the rebind:\n{tail(l2tp, 20)}")
+    finally:
+        app.masquerade(NAT_PORTS)
+        hang_up(call)
+    client_down(ctx, "the rebind's hang-up")
 
 
 ESP_L2TP_DROPS = ["Drop.EspNoSa", "Drop.EspReplay", "Drop.EspBadIcv", "Drop.EspBadLength",
@@ -732,7 +1064,7 @@ def case_dpd(ctx: Ctx) -> None:
 # Main
 # ---------------------------------------------------------------------------------------------
 
-CASES = ("proposals", "nat", "rekey", "restart", "dpd")
+CASES = ("proposals", "nat", "natdialin", "samepublic", "natrebind", "rekey", "restart", "dpd")
 
 
 def stale_namespaces() -> None:
@@ -765,10 +1097,20 @@ def run_cases(ctx: Ctx, res: Results, only: set[str]) -> None:
             res.case(f"proposal {p.conn}: {p.label}: phase 1 + 2, show ipsec sa, ESP datagram "
                      "punted as L2TP, ipsec down",
                      cleaned(ctx, p.conn, lambda p=p: case_proposal(ctx, p)))
-    if "nat" in only:
-        res.case("NAT (nftables masquerade, address and ports rewritten): NAT-D, float to 4500, "
-                 "UDP-encapsulated transport, ESP datagram arrives",
-                 cleaned(ctx, "nat", lambda: case_nat(ctx)))
+    nat_cases = [
+        ("nat", "NAT (nftables masquerade, address and ports rewritten): NAT-D, float to 4500, "
+         "UDP-encapsulated transport, ESP datagram arrives", case_nat),
+        ("natdialin", "dial-in through the NAT (xl2tpd + pppd, CHAP): pool address, pings both "
+         "ways through the fastpath, the daemon shows the NAT's address and port",
+         case_natdialin),
+        ("samepublic", "two clients behind one public address, both from 500/4500/1701 inside: "
+         "two pool addresses, both ping at once, told apart by port, SPI and L2TP ids",
+         case_samepublic),
+        ("natrebind", "NAT rebinding mid-session (new ports, conntrack flushed): the pings go "
+         "on, the daemon follows the new port", case_natrebind)]
+    for name, label, fn in nat_cases:
+        if name in only:
+            res.case(label, cleaned(ctx, name, lambda fn=fn: fn(ctx)))
     if "rekey" in only:
         res.case(f"rekeys: {REKEY_PHASE2}+ phase-2 and {REKEY_PHASE1}+ phase-1 rekeys under a "
                  "ping through L2TP/PPP, none lost", lambda: case_rekey(ctx))

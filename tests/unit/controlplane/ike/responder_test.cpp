@@ -477,5 +477,37 @@ TEST(IkeResponder, NoSecretReachesTheLog) {
   log_capture(nullptr);
 }
 
+// A NAT-T client whose NAT mapping changed mid-session (the router rebooted or forgot the
+// mapping): an authenticated packet of its inbound SA from the new port moves the peering
+// there, its IPsec and ISAKMP SAs both (RFC 3947 §4, RFC 7296 §2.23); the same port again,
+// an unknown slot or a client without a NAT moves nothing.
+TEST(IkeResponder, NatPeeringFollowsAChangedMappingOnAuthenticatedPackets) {
+  for (const bool nat : {true, false}) {
+    SCOPED_TRACE(nat ? "behind a NAT" : "direct");
+    Lab lab;
+    Session s(nat ? client_nat_path() : direct_path());
+    ASSERT_TRUE(s.main_mode(lab));
+    std::vector<EspOffer> offers = clients()[0].esp;
+    for (auto& o : offers) o.encap = nat ? kEncapUdpTransport : kEncapTransport;
+    TestInitiator::Qm q;
+    ASSERT_TRUE(s.quick_mode(lab, q, offers));
+    ASSERT_EQ(lab.ups.size(), 1u);
+    const uint32_t slot_in = lab.ups[0].slot_in;
+    const Endpoint old = s.seen();
+    const Endpoint moved{old.addr, static_cast<uint16_t>(old.port + 1000)};
+
+    EXPECT_FALSE(lab.r.nat_peer_seen(slot_in, old, lab.now));
+    EXPECT_FALSE(lab.r.nat_peer_seen(slot_in + 100, moved, lab.now));
+    EXPECT_EQ(lab.r.nat_peer_seen(slot_in, moved, lab.now), nat);
+    EXPECT_EQ(lab.c(IkeCounter::NatPeerMoved), nat ? 1u : 0u);
+    const Endpoint want = nat ? moved : old;
+    ASSERT_EQ(lab.r.child_sas().size(), 1u);
+    EXPECT_EQ(lab.r.child_sas()[0].peer, want);
+    ASSERT_EQ(lab.r.ike_sas().size(), 1u);
+    EXPECT_EQ(lab.r.ike_sas()[0].peer, want);
+    EXPECT_FALSE(lab.r.nat_peer_seen(slot_in, want, lab.now));
+  }
+}
+
 }  // namespace
 }  // namespace l2tpgw::cp::ike::test
