@@ -110,6 +110,7 @@ void apply_config_file(const std::string& path, bool wan_flag, bool lan_flag, bo
   if (s.bridge_lan) cfg.bridge_lan = true;
   if (!s.pools.empty()) {
     if (pool_flag) die("--pool and " + path + "'s `ip pp remote address pool` both give the pools: keep one");
+    static_assert(config::kDataplanePoolRanges == tables::kMaxPools);
     if (s.pools.size() > tables::kMaxPools)
       die(path + ": more than " + std::to_string(tables::kMaxPools) + " disjoint address pools");
     for (const config::Ipv4Range& p : s.pools)

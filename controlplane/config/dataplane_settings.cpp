@@ -59,8 +59,10 @@ DataplaneSettings dataplane_settings(const Config& cfg, std::optional<Ipv4Prefix
   }
 
   std::vector<Ipv4Range> pools;
-  for (const auto& [id, pp] : cfg.pps)
+  for (const auto& [id, pp] : cfg.pps) {
     for (const Ipv4Range& r : pp.remote_address.value.pool) pools.push_back(r);
+    if (const auto& fixed = pp.remote_address.value.address) pools.push_back(Ipv4Range{*fixed, *fixed});
+  }
   std::sort(pools.begin(), pools.end(),
             [](const Ipv4Range& a, const Ipv4Range& b) { return a.first < b.first; });
   for (const Ipv4Range& r : pools) {
@@ -68,6 +70,14 @@ DataplaneSettings dataplane_settings(const Config& cfg, std::optional<Ipv4Prefix
       s.pools.back().last = std::max(s.pools.back().last, r.last);
     else
       s.pools.push_back(r);
+  }
+  while (s.pools.size() > kDataplanePoolRanges) {
+    size_t closest = 0;
+    auto gap = [&](size_t i) { return s.pools[i + 1].first.value - s.pools[i].last.value; };
+    for (size_t i = 1; i + 1 < s.pools.size(); ++i)
+      if (gap(i) < gap(closest)) closest = i;
+    s.pools[closest].last = s.pools[closest + 1].last;
+    s.pools.erase(s.pools.begin() + static_cast<std::ptrdiff_t>(closest) + 1);
   }
   return s;
 }

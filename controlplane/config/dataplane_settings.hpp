@@ -10,7 +10,11 @@
 //            otherwise (seed 000's PPPoE or DHCP uplinks) the dataplane's --wan-addr;
 //   routes   `ip route default gateway ADDRESS` is the next hop on whichever port's subnet
 //            holds ADDRESS; another route's gateway on the LAN subnet is the LAN next hop;
-//   pools    every pp's `ip pp remote address pool`, merged into disjoint ranges.
+//   pools    every pp's `ip pp remote address pool` and fixed `ip pp remote address`, merged
+//            into disjoint ranges: the dataplane finds a client's session by its address
+//            through the pool index, so a fixed address needs an entry too. Adjacent ranges
+//            are one; beyond kDataplanePoolRanges, the two closest are joined (an index entry
+//            for an address no pp hands out costs 2 bytes and is never used).
 //
 // Thread context: plain values (the dataplane's start-up, the tests).
 #pragma once
@@ -29,6 +33,8 @@ struct FromLine {
   T value{};
   uint32_t line = 0;  // the configuration line that says it
 };
+
+inline constexpr size_t kDataplanePoolRanges = 16;  // tables::kMaxPools
 
 struct DataplaneSettings {
   std::optional<FromLine<Ipv4Prefix>> lan;    // lan1's (or bridge1's) address

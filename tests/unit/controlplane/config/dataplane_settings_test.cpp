@@ -79,6 +79,34 @@ TEST(DataplaneSettings, PoolsOfEveryPpMergeIntoDisjointRanges) {
   EXPECT_EQ(s.pools[2], (Ipv4Range{ip("192.0.2.200"), ip("192.0.2.209")}));
 }
 
+// Seed 000's fixed-address client: `ip pp remote address 192.168.100.10` needs a pool index
+// entry too, or the dataplane could not install the client's session.
+TEST(DataplaneSettings, FixedRemoteAddressesAreIndexedLikePools) {
+  LoadResult r = load_fixture("000_fixed_ip_client_filled.txt");
+  ASSERT_TRUE(r.ok());
+  DataplaneSettings s = dataplane_settings(*r.config);
+  ASSERT_EQ(s.pools.size(), 1u);
+  EXPECT_EQ(s.pools[0], (Ipv4Range{ip("192.168.100.10"), ip("192.168.100.10")}));
+  // Beside a pool, adjacent: one range.
+  s = settings_of("pp select anonymous\n ip pp remote address pool 192.0.2.100-192.0.2.149\n"
+                  "pp select 2\n ip pp remote address 192.0.2.150\n");
+  ASSERT_EQ(s.pools.size(), 1u);
+  EXPECT_EQ(s.pools[0], (Ipv4Range{ip("192.0.2.100"), ip("192.0.2.150")}));
+}
+
+// More scattered fixed addresses than the dataplane has ranges: the closest are joined.
+TEST(DataplaneSettings, ScatteredAddressesJoinTheClosestRangesBeyondSixteen) {
+  std::string text;
+  for (int i = 1; i <= 17; ++i)
+    text += "pp select " + std::to_string(i) + "\n ip pp remote address 192.0.2." +
+            std::to_string(i == 17 ? 3 : i * 10) + "\n";  // .10 .20 ... .160 and .3
+  DataplaneSettings s = settings_of(text);
+  ASSERT_EQ(s.pools.size(), kDataplanePoolRanges);
+  EXPECT_EQ(s.pools[0], (Ipv4Range{ip("192.0.2.3"), ip("192.0.2.10")})) << "7 apart, the closest";
+  EXPECT_EQ(s.pools[1], (Ipv4Range{ip("192.0.2.20"), ip("192.0.2.20")}));
+  EXPECT_EQ(s.pools[15], (Ipv4Range{ip("192.0.2.160"), ip("192.0.2.160")}));
+}
+
 TEST(DataplaneSettings, GatewaysGoToThePortWhoseSubnetHoldsThem) {
   DataplaneSettings s = settings_of(
       "ip lan1 address 192.0.2.1/24\n"
