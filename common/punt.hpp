@@ -88,7 +88,13 @@ enum class InjectNext : uint8_t { EspEncrypt = 7, TxWan = 8, TxLan = 9, UdpWan =
 enum class DpEventKind : uint32_t {
   SeqExhausted = 1,  // argument: outbound SA slot whose sequence number reached 2^32-1
                      // (RFC 4303 §3.3.3): the SA stopped sending and needs a rekey
+  SeqSoft = 2,       // argument: outbound SA slot whose sequence number reached
+                     // kEspSeqSoftLimit: its soft lifetime in packets (RFC 4301 §4.4.2.1),
+                     // time to rekey while it still sends
 };
+
+// 2^28 packets before the sequence number runs out: at 10 Mpps through one SA, 27 s for IKE.
+inline constexpr uint32_t kEspSeqSoftLimit = 0xF0000000u;
 
 struct DpEvent {
   DpEventKind kind;

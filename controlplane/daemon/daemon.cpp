@@ -69,13 +69,19 @@ constexpr Duration kReadyPoll = 100ms;       // waiting for the tables and rings
 constexpr Duration kReadyDeadline = 60s;     // ... before starting over
 constexpr Duration kWaitLogEvery = 30s;
 
-// Logs what the dataplane reports; the IKE machine takes this over.
+// Logs what the dataplane reports and hands it to IKE (DaemonHooks::on_sa_expire).
 class LoggingListener final : public InstallerListener {
  public:
+  explicit LoggingListener(const DaemonHooks& hooks) : hooks_(hooks) {}
   void expire(uint32_t slot, uint32_t spi, ExpireReason why) override {
-    logf(LogLevel::Warning, "[IPSEC] SA[%u] SPI 0x%08x: %s (RFC 4303 §3.3.3); the SA needs a rekey", slot, spi,
+    logf(why == ExpireReason::SeqExhausted ? LogLevel::Warning : LogLevel::Info,
+         "[IPSEC] SA[%u] SPI 0x%08x: %s (RFC 4303 §3.3.3 sequence numbers); rekeying", slot, spi,
          to_string(why));
+    if (hooks_.on_sa_expire) hooks_.on_sa_expire(slot, why);
   }
+
+ private:
+  const DaemonHooks& hooks_;
 };
 
 class Daemon {
@@ -128,7 +134,7 @@ class Daemon {
   std::unique_ptr<ShmInstaller> installer_;
   std::unique_ptr<PuntChannel> punt_;
   std::unique_ptr<Injector> injector_;
-  LoggingListener listener_;
+  LoggingListener listener_{hooks_};
   std::unique_ptr<EventChannel> events_;
   std::optional<DaemonServices> services_;
   TimePoint last_punt_{};

@@ -67,7 +67,8 @@ namespace l2tpgw::cp::ike {
   X(ProposalNotOffered)   /* MM2/QM2 chose a transform we did not offer (RFC 2408 §4.2) */    \
   X(Phase1Rekeys)         /* successor ISAKMP SAs we started at the soft lifetime */           \
   X(Phase2Rekeys)         /* Quick Modes we started to replace an IPsec SA pair */          \
-  X(Phase2SoftKilobytes)  /* of which started by the kilobyte lifetime (query_sa octets) */
+  X(Phase2SoftKilobytes)  /* of which started by the kilobyte lifetime (query_sa octets) */  \
+  X(Phase2SoftPackets)    /* of which started by the dataplane: sequence numbers running out */
 
 enum class IkeCounter : uint8_t {
 #define X(n) n,

@@ -95,6 +95,13 @@ void IkeService::nat_peer_seen(uint32_t slot_in, uint32_t addr, uint16_t port) {
   if (responder_ && services_) responder_->nat_peer_seen(slot_in, Endpoint{addr, port}, EventLoop::now());
 }
 
+void IkeService::sa_expiring(uint32_t slot) {
+  if (!responder_ || !services_) return;
+  responder_->outbound_expiring(slot, EventLoop::now());
+  flush();
+  rearm();
+}
+
 bool IkeService::delete_peer(uint32_t peer_index, const char* why) {
   if (!responder_ || !services_) return false;
   const bool any = responder_->delete_peer(peer_index, EventLoop::now(), why);

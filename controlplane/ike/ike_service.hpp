@@ -64,6 +64,9 @@ class IkeService {
   // The protocol above received an authenticated packet of inbound SA `slot_in` from
   // addr:port (host order): IkeResponder::nat_peer_seen.
   void nat_peer_seen(uint32_t slot_in, uint32_t addr, uint16_t port);
+  // The dataplane's sequence-number events for outbound SA `slot`: IkeResponder::
+  // outbound_expiring (a rekey of its pair).
+  void sa_expiring(uint32_t slot);
   // Starts (and, with c.auto_refresh, keeps up) the peering to c.peer_addr as the initiator;
   // child_up reports its IPsec SA pair. False while detached.
   bool initiate(const Connection& c);

@@ -679,6 +679,18 @@ void IkeResponder::check_child_usage(uint64_t serial, uint32_t percent) {
       [this, serial, percent] { check_child_usage(serial, percent); });
 }
 
+bool IkeResponder::outbound_expiring(uint32_t slot_out, TimePoint now) {
+  now_ = now;
+  for (const auto& [serial, c] : children_) {
+    if (c.slot_out != slot_out) continue;
+    if (c.replaced_by || c.rekey_due) return true;
+    ++counters_[IkeCounter::Phase2SoftPackets];
+    child_rekey(serial);
+    return true;
+  }
+  return false;
+}
+
 void IkeResponder::child_rekey(uint64_t serial) {
   auto it = children_.find(serial);
   if (it == children_.end() || it->second.replaced_by) return;

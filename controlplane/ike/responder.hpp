@@ -132,6 +132,11 @@ class IkeResponder {
   // ports; RFC 7296 §2.23 writes the rule down: the most recent authenticated packet's address
   // and port). True when it moved.
   bool nat_peer_seen(uint32_t slot_in, const Endpoint& peer, TimePoint now);
+  // The dataplane says the IPsec SA installed outbound in `slot_out` is running out of
+  // sequence numbers (RFC 4303 §3.3.3; its soft lifetime in packets) or has: its pair is
+  // rekeyed now, as at its soft lifetime in seconds. True when a rekey started or was already
+  // under way; false for a slot IKE does not hold.
+  bool outbound_expiring(uint32_t slot_out, TimePoint now);
 
   // ---- The initiator role (initiator.cpp; RFC 2409 §5, §5.5) ----
   // Starts the configured Connection to `peer_addr` (Main Mode, then Quick Mode) and keeps it

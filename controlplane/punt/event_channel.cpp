@@ -8,18 +8,27 @@ namespace l2tpgw::cp {
 
 void EventChannel::dispatch(uint64_t encoded) {
   const DpEvent ev = decode_dp_event(encoded);
+  ExpireReason why;
+  uint64_t* counter;
   switch (ev.kind) {
-    case DpEventKind::SeqExhausted: {
-      if (ev.arg == 0 || ev.arg >= tables_.sa_slots() || !tables::published(tables_.sa(ev.arg))) {
-        counters_.stale++;
-        return;
-      }
-      counters_.seq_exhausted++;
-      listener_.expire(ev.arg, tables_.sa(ev.arg).spi, ExpireReason::SeqExhausted);
+    case DpEventKind::SeqExhausted:
+      why = ExpireReason::SeqExhausted;
+      counter = &counters_.seq_exhausted;
+      break;
+    case DpEventKind::SeqSoft:
+      why = ExpireReason::SoftLifetime;
+      counter = &counters_.seq_soft;
+      break;
+    default:
+      counters_.unknown++;
       return;
-    }
   }
-  counters_.unknown++;
+  if (ev.arg == 0 || ev.arg >= tables_.sa_slots() || !tables::published(tables_.sa(ev.arg))) {
+    counters_.stale++;
+    return;
+  }
+  ++*counter;
+  listener_.expire(ev.arg, tables_.sa(ev.arg).spi, why);
 }
 
 size_t EventChannel::drain(size_t budget) {

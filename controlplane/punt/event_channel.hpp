@@ -15,9 +15,10 @@ namespace l2tpgw::cp {
 
 struct EventCounters {
   uint64_t seq_exhausted = 0;
+  uint64_t seq_soft = 0;
   uint64_t unknown = 0;     // a kind this controlplane does not know (newer dataplane)
   uint64_t stale = 0;       // names an SA slot that is no longer installed
-  uint64_t total() const { return seq_exhausted + unknown + stale; }
+  uint64_t total() const { return seq_exhausted + seq_soft + unknown + stale; }
 };
 
 class EventChannel {

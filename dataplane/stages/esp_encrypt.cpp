@@ -55,6 +55,10 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
     tail[pad + 1] = wire::kIpProtoUdp;
     store_be32(esp, sa.spi);
     store_be32(esp + 4, ++rt.seq_out);
+    if (rt.seq_out == kEspSeqSoftLimit) [[unlikely]] {
+      uint64_t ev = encode_dp_event(DpEventKind::SeqSoft, md.sa_slot);
+      rte_ring_mp_enqueue_elem(dp.events, &ev, sizeof(ev));
+    }
     const uint32_t ct_len = payload_len + pad + wire::kEspTrailerLen;
     ops[k] = CryptoOp{&c, esp, ct_len, esp + wire::kEspHeaderLen + c.iv_len + ct_len, false};
     idx[k++] = i;

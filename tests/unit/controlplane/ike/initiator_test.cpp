@@ -485,6 +485,26 @@ TEST(Initiator, KilobyteHardLifetimeEndsThePairWithoutARekey) {
   EXPECT_TRUE(w.b.inst.sas().empty());
 }
 
+// The dataplane's sequence-number event for an outbound SA (either side's): its pair is
+// rekeyed at once, make-before-break, once however often the event comes.
+TEST(Initiator, SequenceNumbersRunningOutRekeyThePair) {
+  Wire w(initiator_config(connection(kInitAddr, kSeedSuite)), responder_config());
+  size_t checks = 0;
+  w.after_each = [&] { check_no_gap(w, checks); };
+  w.start();
+  ASSERT_EQ(w.b.ups.size(), 1u);
+  EXPECT_FALSE(w.b.eng.outbound_expiring(w.b.ups[0].slot_in, w.now)) << "not an outbound slot";
+  EXPECT_TRUE(w.b.eng.outbound_expiring(w.b.ups[0].slot_out, w.now));
+  EXPECT_TRUE(w.b.eng.outbound_expiring(w.b.ups[0].slot_out, w.now)) << "already under way";
+  w.pump();
+  EXPECT_EQ(w.b.c(IkeCounter::Phase2SoftPackets), 1u);
+  EXPECT_EQ(w.b.c(IkeCounter::Phase2Rekeys), 1u);
+  ASSERT_EQ(w.b.ups.size(), 2u);
+  EXPECT_EQ(w.b.ups[1].replaces, w.b.ups[0].serial);
+  EXPECT_EQ(w.a.ups.size(), 2u);
+  EXPECT_GT(checks, 0u);
+}
+
 // The responder side refreshes a peer's pair itself when its policy asks for it: a Quick
 // Mode from the responder over the peer's ISAKMP SA, answered by the peer's responder code.
 TEST(Initiator, ResponderRekeysThePeersPairWithoutAGap) {

@@ -62,6 +62,23 @@ TEST_F(EventChannelTest, SequenceExhaustionBecomesAHardExpire) {
   EXPECT_EQ(ch.counters().total(), 3u);
 }
 
+TEST_F(EventChannelTest, SequenceSoftLimitBecomesASoftExpire) {
+  tables::TableWriter w(tables_, 1);
+  std::string err;
+  const uint32_t out = w.add_sa(sa(tables::SaDirection::Outbound, 1, 0x20000002), &err);
+  ASSERT_NE(out, 0u) << err;
+  Recorder rec;
+  EventChannel ch(ring_, tables_, rec);
+  put(encode_dp_event(DpEventKind::SeqSoft, out));
+  put(encode_dp_event(DpEventKind::SeqSoft, 0));  // never a slot
+  EXPECT_EQ(ch.drain(100), 2u);
+  ASSERT_EQ(rec.expired.size(), 1u);
+  EXPECT_EQ(rec.expired[0].spi, 0x20000002u);
+  EXPECT_EQ(rec.expired[0].why, ExpireReason::SoftLifetime);
+  EXPECT_EQ(ch.counters().seq_soft, 1u);
+  EXPECT_EQ(ch.counters().stale, 1u);
+}
+
 TEST_F(EventChannelTest, TheEncodingMatchesTheDataplanes) {
   // esp_encrypt enqueues kind << 32 | slot (common/punt.hpp).
   EXPECT_EQ(encode_dp_event(DpEventKind::SeqExhausted, 5), (uint64_t{1} << 32) | 5);

@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 #include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -20,6 +21,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/punt.hpp"
 #include "common/tables/table_writer.hpp"
 #include "common/wire/ipv4.hpp"
 #include "dataplane/mbuf_meta.hpp"
@@ -294,6 +296,46 @@ TEST_F(Ip4OutputTest, DownstreamWithoutDfIsFragmentedAndEachFragmentEncrypted) {
   EXPECT_EQ(counter(Counter::Ipv4FragmentsCreated), 2u);
   EXPECT_EQ(shared_.tables.session_counters(sid_).tx_packets, 2u);
   for (size_t r = 1; r < kDropReasonCount; ++r) EXPECT_EQ(w_->stats->drops[r], 0u) << r;
+}
+
+// RFC 4303 §3.3.3: the outbound sequence number never cycles. At kEspSeqSoftLimit the worker
+// tells the controlplane once (SeqSoft) and goes on sending; at 2^32-1 the SA stops (dropped,
+// SeqExhausted once).
+TEST_F(Ip4OutputTest, SequenceNumbersRaiseSoftThenExhaustedEventsOnce) {
+  const uint32_t slot = shared_.tables.tunnel(shared_.tables.session(sid_).tunnel_id).sa_out;
+  uint32_t gen = 0;
+  ASSERT_TRUE(tables::published(shared_.tables.sa(slot), &gen));
+  auto send = [&] {
+    Burst b;
+    add(b, lan_frame(ipv4(kLanHost, kClient, 100, wire::kIpv4FlagDf)), Next::LanClassify);
+    run_pipeline(*w_, b);
+  };
+  auto events = [&] {
+    std::vector<DpEvent> out;
+    uint64_t ev;
+    while (rte_ring_dequeue_elem(shared_.events, &ev, sizeof(ev)) == 0) out.push_back(decode_dp_event(ev));
+    return out;
+  };
+  sa_runtime(shared_, slot, gen).seq_out = kEspSeqSoftLimit - 2;
+  send();
+  EXPECT_TRUE(events().empty());
+  send();  // this one carries kEspSeqSoftLimit
+  auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, DpEventKind::SeqSoft);
+  EXPECT_EQ(ev[0].arg, slot);
+  send();
+  EXPECT_TRUE(events().empty());
+  EXPECT_EQ(counter(Counter::EspEncrypted), 3u);
+  sa_runtime(shared_, slot, gen).seq_out = UINT32_MAX - 1;
+  send();  // the last number
+  send();
+  send();
+  ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, DpEventKind::SeqExhausted);
+  EXPECT_EQ(counter(Counter::EspEncrypted), 4u);
+  EXPECT_EQ(drops(DropReason::EspSeqExhausted), 2u);
 }
 
 TEST_F(Ip4OutputTest, UpstreamOverLanMtu) {
