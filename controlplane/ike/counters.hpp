@@ -44,6 +44,7 @@ namespace l2tpgw::cp::ike {
   X(InstallFailed)        /* Installer::add_sa refused (both directions rolled back) */        \
   X(NatTNegotiated)       /* RFC 3947 or draft NAT-T vendor ID agreed */                       \
   X(NatDetected)          /* NAT-D hashes showed a NAT (RFC 3947 §3.2) */                      \
+  X(NatKeepaliveSent)     /* RFC 3948 §4 NAT-keepalive sent: we are behind a NAT, pair idle */ \
   X(Phase1Established)                                                                         \
   X(Phase2Established)                                                                         \
   X(Phase1Deleted)        /* by the peer's Delete, INITIAL-CONTACT or ours */                  \

@@ -47,6 +47,10 @@ struct PeerPolicy {
   uint32_t ipsec_lifetime_max = 28800;
 
   bool nat_traversal = true;   // answer the NAT-T vendor IDs (RFC 3947 §3.1)
+  // RFC 3948 §4 NAT-keepalives when NAT-D found us behind a NAT (`ipsec ike nat-traversal G on
+  // keepalive=SECONDS`): the NAT keeps its mapping of our UDP-encapsulated ESP only while
+  // packets go out through it. 0: none.
+  std::chrono::seconds natt_keepalive{0};
   bool anti_replay = true;     // `ipsec sa policy ... anti-replay-check`
   uint16_t replay_window = 64;
 

@@ -409,6 +409,8 @@ void IkeResponder::add_child(IkeSa& sa, QuickMode& qm, uint32_t slot_out, TimePo
   c.suite = qm.suite;
   c.natt = qm.suite.udp_encapsulated();
   c.nat_oa_peer = qm.nat_oa_peer;
+  c.nat_local = sa.nat_local;
+  c.keepalive_interval = sa.policy->natt_keepalive;
   c.lifetime = std::min(qm.suite.life_seconds, sa.policy->ipsec_lifetime_max);
   c.installed = now;
   c.replaces = qm.replaces;
@@ -426,6 +428,7 @@ void IkeResponder::add_child(IkeSa& sa, QuickMode& qm, uint32_t slot_out, TimePo
   const ConnState* cs = qm.initiator ? conn_of(sa.mm1_peer.addr) : nullptr;
   arm_child_rekey(stored, cs ? cs->cfg.rekey_percent : sa.policy->rekey_peer_children_percent,
                   now);
+  arm_nat_keepalive(stored, now);
 
   qm.state = QuickModeState::Negotiated;
   qm.gqm_xy.clear();
@@ -481,6 +484,7 @@ void IkeResponder::remove_child(uint64_t serial, TimePoint, bool notify_peer, co
   cancel(c.timer);
   cancel(c.soft_timer);
   cancel(c.usage_timer);
+  cancel(c.keepalive_timer);
   auto range = children_by_peer_.equal_range(c.peer_index);
   for (auto p = range.first; p != range.second; ++p) {
     if (p->second == serial) {

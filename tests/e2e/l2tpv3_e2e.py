@@ -45,23 +45,25 @@ VLAN_HOST = {"a": "203.0.113.11", "b": "203.0.113.12"}  # on VLAN 100 of each LA
 
 def seed001(me: str, peer: str, password: str = PASSWORD, psk: str | None = None,
             wan: str | None = None, peer_addr: str | None = None, gateway: str | None = None,
-            nat_traversal: bool = False) -> str:
+            nat_traversal: bool = False, natt_keepalive: int | None = None) -> str:
     """Seed 001's YAMAHA01/02 blocks with this lab's addresses: the tunnel's endpoints are the
     WAN addresses (no NAT in front of us), the router ids the bridge addresses. With `psk`, the
     article's second step: `tunnel encapsulation l2tpv3` with its IPsec block (IKE to the peer's
     WAN address, ESP transport on UDP 1701, auto refresh).
     Behind a NAT (l2tpv3_nat_e2e.py): `wan` is our own address/prefix (a private one), `peer_addr`
     the address the peer is reached at (its public one), `gateway` our default route
-    (`ip route default gateway`), `nat_traversal` adds `ipsec ike nat-traversal 1 on`."""
+    (`ip route default gateway`), `nat_traversal` adds `ipsec ike nat-traversal 1 on` (with
+    `keepalive=natt_keepalive` when given)."""
     local = (wan or f"{pw.WAN[me]}/24").split("/")[0]
     remote = peer_addr or pw.WAN[peer]
+    natt_options = "" if natt_keepalive is None else f" keepalive={natt_keepalive}"
     ipsec = [] if psk is None else [
         " ipsec tunnel 100",
         "  ipsec sa policy 100 1 esp aes-cbc sha-hmac",
         "  ipsec ike keepalive log 1 on",
         "  ipsec ike keepalive use 1 on",
         f"  ipsec ike local address 1 {local}",
-        *(["  ipsec ike nat-traversal 1 on"] if nat_traversal else []),
+        *([f"  ipsec ike nat-traversal 1 on{natt_options}"] if nat_traversal else []),
         f"  ipsec ike pre-shared-key 1 text {psk}",
         f"  ipsec ike remote address 1 {remote}",
     ]
@@ -95,7 +97,7 @@ class Appliance(pw.Side):
 
     def __init__(self, name: str, peer: str, tag: str, builddir: Path, logdir: Path,
                  psk: str | None = None, names: str = "v3", **seed: object):
-        """`seed`: seed001's addressing keywords (wan, peer_addr, gateway, nat_traversal)."""
+        """`seed`: seed001's NAT keywords (wan, peer_addr, gateway, nat_traversal, ...)."""
         super().__init__(name, tag, builddir, logdir, ns_prefix=f"l2gw-{names}", if_prefix=names)
         self.peer = peer
         self.config = logdir / f"{name}.conf"

@@ -16,7 +16,8 @@
 # UP both sides), both controlplanes log the NAT-D result (A: peer behind NAT, B: we are behind
 # NAT) and IKE moved to UDP 4500 (RFC 3947 §4); LAN hosts ping each other at 56 and 1472 bytes
 # while tshark on the public leg sees only IKE and ESP-in-UDP 4500 (RFC 3948): no raw ESP, no
-# UDP 1701, not the ping's pattern; the NAT's nft counters moved both ways; B restarted (its
+# UDP 1701, not the ping's pattern; the NAT's nft counters moved both ways; B sends RFC 3948
+# NAT-keepalives while idle (A's dataplane absorbs them, A sends none); B restarted (its
 # processes killed by PID and started again) comes back by itself; then the same appliances
 # with `tunnel encapsulation l2tpv3-raw` cross the same NAT in the clear (UDP 1701 forwarded).
 # Needs root, hugepages, nft and tshark; exits 77 without root.
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import l2tpv3_e2e as v3  # noqa: E402
 import l2tpv3_ipsec_e2e as v3s  # noqa: E402
 import pseudowire_e2e as pw  # noqa: E402
-from lab import Results, TestFailure, ensure_hugepages  # noqa: E402
+from lab import Results, TestFailure, ensure_hugepages, wait_until  # noqa: E402
 from scapy.layers.inet import IP, UDP  # noqa: E402
 
 SKIP = 77
@@ -46,6 +47,7 @@ PRIVATE_B = "203.0.113.130"   # B's own WAN address, behind the NAT
 NAT_INSIDE = "203.0.113.129"  # the router on B's side: B's default gateway
 PRIVATE_PREFIX = 25
 NFT_TABLE = "l2gw_v3n"
+NATT_KEEPALIVE = 2            # B's `keepalive=`: seconds between its NAT-keepalives when idle
 
 
 class NatRouter:
@@ -121,7 +123,8 @@ def appliances(tag: str, builddir: Path, logdir: Path,
     a = v3.Appliance("a", "b", tag, builddir, logdir, psk=psk, names="v3n",
                      peer_addr=PUBLIC_B, nat_traversal=True)
     b = v3.Appliance("b", "a", tag, builddir, logdir, psk=psk, names="v3n",
-                     wan=f"{PRIVATE_B}/{PRIVATE_PREFIX}", gateway=NAT_INSIDE, nat_traversal=True)
+                     wan=f"{PRIVATE_B}/{PRIVATE_PREFIX}", gateway=NAT_INSIDE, nat_traversal=True,
+                     natt_keepalive=NATT_KEEPALIVE)
     return a, b
 
 
@@ -206,6 +209,23 @@ def main() -> int:
         res.case("LAN pings (56 and 1472 bytes) cross; the public leg carries only IKE and "
                  "ESP-in-UDP 4500 (no raw ESP, no UDP 1701, not the ping's payload); the NAT's "
                  "counters moved", pings_through_nat)
+
+        def keepalives() -> None:
+            # RFC 3948 §4: B, behind the NAT, keeps the mapping with NAT-keepalives while the
+            # pseudowire is idle; A absorbs them in its dataplane (NatTKeepalive). A, in front
+            # of the NAT, sends none.
+            was = pw.counter(a.stats(), "NatTKeepalive")
+            wait_until(lambda: pw.counter(a.stats(), "NatTKeepalive") - was >= 2,
+                       6 * NATT_KEEPALIVE, "two of B's NAT-keepalives to reach A's dataplane",
+                       interval=0.2)
+            sent = b.lcce_counter("NatKeepaliveSent")
+            if sent < 2 or a.lcce_counter("NatKeepaliveSent") != 0:
+                raise TestFailure(f"NatKeepaliveSent: B {sent} (want >= 2), A "
+                                  f"{a.lcce_counter('NatKeepaliveSent')} (want 0)")
+            print(f"     B sent {sent} NAT-keepalives; A's dataplane absorbed "
+                  f"{pw.counter(a.stats(), 'NatTKeepalive')}", flush=True)
+        res.case(f"NAT-keepalives: B (behind the NAT, keepalive={NATT_KEEPALIVE}) sends them "
+                 "while idle, A's dataplane absorbs them, A sends none", keepalives)
 
         def peer_restart() -> None:
             figures["back"] = v3.restart_peer(b, a, UP_TIMEOUT)

@@ -116,6 +116,9 @@ struct Wire {
   int copies = 1;
   std::function<void()> after_each;  // invariant checks after every delivered datagram
   size_t delivered = 0;
+  // RFC 3948 NAT-keepalives each side sent (the peer's dataplane drops them: not delivered),
+  // as they leave the NAT.
+  std::vector<Datagram> keepalives_a, keepalives_b;
 
   Wire(ResponderConfig ca, ResponderConfig cb, bool nat_ = false)
       : a(std::move(ca)), b(std::move(cb)), nat(nat_) {}
@@ -135,6 +138,10 @@ struct Wire {
       auto from_b = b.eng.take_outbox();
       if (from_a.empty() && from_b.empty()) return;
       for (const Datagram& d : from_a) {
+        if (d.nat_keepalive) {
+          keepalives_a.push_back({out_nat(d.local), d.peer, d.message, true});
+          continue;
+        }
         if (!keep(d, true)) continue;
         for (int i = 0; i < copies; ++i) {
           b.eng.on_datagram(d.peer, out_nat(d.local), d.message, now);
@@ -143,6 +150,10 @@ struct Wire {
         }
       }
       for (const Datagram& d : from_b) {
+        if (d.nat_keepalive) {
+          keepalives_b.push_back(d);
+          continue;
+        }
         if (!keep(d, false)) continue;
         for (int i = 0; i < copies; ++i) {
           a.eng.on_datagram(in_nat(d.peer), d.local, d.message, now);
@@ -368,6 +379,40 @@ TEST(Initiator, BehindANatFloatsTo4500AndUsesUdpEncapsulation) {
   for (const InstalledSa& s : w.b.inst.sas()) EXPECT_EQ(s.peer_port, 44500);
   expect_matching_keys(w.a, w.b);
   expect_matching_keys(w.b, w.a);
+}
+
+// RFC 3948 §4: the side behind the NAT keeps its mapping with NAT-keepalives (0xFF, 4500 to
+// 4500) in intervals in which its outbound SA sent nothing; the side in front sends none.
+TEST(Initiator, BehindANatSendsNatKeepalivesWhenIdle) {
+  ResponderConfig ca = initiator_config(connection(kInitPrivate, kSeedSuite));
+  PeerPolicy p = *ca.policies.find(kRespAddr);
+  p.natt_keepalive = 20s;
+  ca.policies.set(kRespAddr, p);
+  ResponderConfig cb = responder_config();
+  PeerPolicy q = *cb.policies.find(kInitAddr);
+  q.natt_keepalive = 20s;
+  cb.policies.set_any(q);
+  Wire w(std::move(ca), std::move(cb), true);
+  w.start();
+  ASSERT_EQ(w.a.ups.size(), 1u);
+  w.advance(19s);
+  EXPECT_TRUE(w.keepalives_a.empty());
+  w.advance(1s);
+  ASSERT_EQ(w.a.c(IkeCounter::NatKeepaliveSent), 1u);
+  ASSERT_EQ(w.keepalives_a.size(), 1u);
+  EXPECT_EQ(w.keepalives_a[0].local, (Endpoint{kNatPublic, 44500}));  // the mapping kept
+  EXPECT_EQ(w.keepalives_a[0].peer, (Endpoint{kRespAddr, kNatTPort}));
+  EXPECT_EQ(w.keepalives_a[0].message, Bytes{0xFF});
+  // ESP went out in the next interval: no keepalive for it.
+  w.a.inst.fake.set_sa_usage(w.a.ups[0].slot_out, SaUsage{5, 500});
+  w.advance(20s);
+  EXPECT_EQ(w.keepalives_a.size(), 1u);
+  w.advance(20s);  // idle again
+  EXPECT_EQ(w.keepalives_a.size(), 2u);
+  EXPECT_TRUE(w.keepalives_b.empty());
+  EXPECT_EQ(w.b.c(IkeCounter::NatKeepaliveSent), 0u);
+  // A peer not behind a NAT counts nothing malformed: no keepalive reached IKE.
+  EXPECT_EQ(w.b.c(IkeCounter::Malformed), 0u);
 }
 
 // ---- Rekeys we start ----
