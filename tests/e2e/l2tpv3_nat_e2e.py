@@ -216,7 +216,7 @@ def main() -> int:
             # of the NAT, sends none.
             was = pw.counter(a.stats(), "NatTKeepalive")
             wait_until(lambda: pw.counter(a.stats(), "NatTKeepalive") - was >= 2,
-                       6 * NATT_KEEPALIVE, "two of B's NAT-keepalives to reach A's dataplane",
+                       8 * NATT_KEEPALIVE, "two of B's NAT-keepalives to reach A's dataplane",
                        interval=0.2)
             sent = b.lcce_counter("NatKeepaliveSent")
             if sent < 2 or a.lcce_counter("NatKeepaliveSent") != 0:
@@ -234,6 +234,14 @@ def main() -> int:
         res.case("peer restart: B's controlplane and dataplane (behind the NAT) killed by PID and "
                  "started again; IKE and the tunnel come back by themselves, pings cross",
                  peer_restart)
+
+        def public_restart() -> None:
+            # A (in front of the NAT) restarts: it reaches B through the DNAT only.
+            figures["back_a"] = v3.restart_peer(a, b, UP_TIMEOUT)
+            pw.ping(b, a)
+            pw.ping(a, b, size=1472)
+        res.case("peer restart: A's controlplane and dataplane (the public side) killed by PID "
+                 "and started again; it reaches B through the NAT again", public_restart)
         res.case("all four processes are still running", lambda: v3.all_running(a, b))
 
         def raw_through_nat() -> None:
