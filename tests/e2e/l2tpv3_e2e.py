@@ -183,6 +183,15 @@ def restart_peer(a: Appliance, b: Appliance, timeout: float) -> float:
     return took
 
 
+def restart_and_ping(a: Appliance, b: Appliance, timeout: float) -> float:
+    """restart_peer(a, b), then pings across: a -> b (56 bytes), b -> a (1472 bytes). Returns
+    the seconds the tunnel took to come back."""
+    took = restart_peer(a, b, timeout)
+    pw.ping(a, b)
+    pw.ping(b, a, size=1472)
+    return took
+
+
 def all_running(*sides: Appliance) -> None:
     for s in sides:
         for p in (s.dp, s.cp):
@@ -301,9 +310,7 @@ def main() -> int:
                  "session", controlplane_restart)
 
         def restart() -> None:
-            figures["back"] = restart_peer(a, b, UP_TIMEOUT)
-            pw.ping(a, b)
-            pw.ping(b, a, size=1472)
+            figures["back"] = restart_and_ping(a, b, UP_TIMEOUT)
             if b.lcce_counter("peer_restarts") + b.lcce_counter("collisions_lost") + \
                     b.lcce_counter("collisions_won") + b.lcce_counter("keepalive_timeouts") < 1:
                 raise TestFailure("B did not notice A's restart in its LCCE counters")

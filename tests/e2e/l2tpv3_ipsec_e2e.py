@@ -184,9 +184,7 @@ def main() -> int:
                  "sees only IKE and ESP, never UDP 1701, ICMP or the ping's payload", pings_in_esp)
 
         def peer_restart() -> None:
-            figures["back"] = v3.restart_peer(a, b, UP_TIMEOUT)
-            pw.ping(a, b)
-            pw.ping(b, a, size=1472)
+            figures["back"] = v3.restart_and_ping(a, b, UP_TIMEOUT)
         res.case("peer restart: A's controlplane and dataplane killed by PID and started again; "
                  "IKE and the tunnel come back by themselves and pings cross", peer_restart)
 

@@ -228,18 +228,14 @@ def main() -> int:
                  "while idle, A's dataplane absorbs them, A sends none", keepalives)
 
         def peer_restart() -> None:
-            figures["back"] = v3.restart_peer(b, a, UP_TIMEOUT)
-            pw.ping(a, b)
-            pw.ping(b, a, size=1472)
+            figures["back"] = v3.restart_and_ping(b, a, UP_TIMEOUT)
         res.case("peer restart: B's controlplane and dataplane (behind the NAT) killed by PID and "
                  "started again; IKE and the tunnel come back by themselves, pings cross",
                  peer_restart)
 
         def public_restart() -> None:
             # A (in front of the NAT) restarts: it reaches B through the DNAT only.
-            figures["back_a"] = v3.restart_peer(a, b, UP_TIMEOUT)
-            pw.ping(b, a)
-            pw.ping(a, b, size=1472)
+            figures["back_a"] = v3.restart_and_ping(a, b, UP_TIMEOUT)
         res.case("peer restart: A's controlplane and dataplane (the public side) killed by PID "
                  "and started again; it reaches B through the NAT again", public_restart)
         res.case("all four processes are still running", lambda: v3.all_running(a, b))
