@@ -165,6 +165,7 @@ ResponderConfig responder_config(const config::Config& c, std::vector<std::strin
     }
     switch (g.remote_address.value->kind) {
       case config::IkeRemoteAddress::Kind::Address: {
+        p.named_peer = true;
         out.policies.set(g.remote_address.value->address.value, std::move(p));
         auto conn = connection_of(c, g, [&](const char* what) { note(id, what); });
         if (conn) out.connections.push_back(std::move(*conn));

@@ -26,6 +26,9 @@ namespace l2tpgw::cp::ike {
 
 struct PeerPolicy {
   uint32_t gateway_id = 0;  // the configuration's security gateway (for logs and show)
+  // The gateway names this one peer (`ipsec ike remote address G ADDRESS`, a LAN-to-LAN peer
+  // with a key of its own), not `any`: its Quick Mode IDs may name addresses a NAT hid.
+  bool named_peer = false;
   // The pre-shared key's bytes. Never logged, never formatted: only the PRF reads it.
   std::string psk;
 

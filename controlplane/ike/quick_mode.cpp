@@ -195,8 +195,23 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
     notify(NotifyType::InvalidKeyInformation);
     return;
   }
-  if (idci && (!id_ok(*idci, sa.peer.addr, sa.nat_peer, cfg_.l2tp_port) ||
-               !id_ok(*idcr, sa.local.addr, sa.nat_local, cfg_.l2tp_port))) {
+  // A NAT that NAT-D did not show (NAT-T off on either side, as on seed 001's routers, whose
+  // NAT forwards UDP 500 and ESP statically) leaves IDs naming the private addresses. A named
+  // peer (a gateway and key of its own) is taken at its word: its SAs are bound to the ISAKMP
+  // SA's addresses whatever the IDs say. From an `any` peer the IDs must match.
+  const bool ids_match = !idci || (id_ok(*idci, sa.peer.addr, sa.nat_peer, cfg_.l2tp_port) &&
+                                   id_ok(*idcr, sa.local.addr, sa.nat_local, cfg_.l2tp_port));
+  const bool ids_natted = !ids_match && sa.policy->named_peer &&
+                          id_ok(*idci, 0, true, cfg_.l2tp_port) &&
+                          id_ok(*idcr, 0, true, cfg_.l2tp_port);
+  if (ids_natted) {
+    ++counters_[IkeCounter::IdsNatHidden];
+    logf(LogLevel::Notice,
+         "[IKE] ISAKMP SA[%llu]: Quick Mode IDs from %s name other addresses than the ISAKMP "
+         "SA's: a NAT without NAT-T on the path (`ipsec ike nat-traversal` off on a side?)",
+         static_cast<unsigned long long>(sa.serial), endpoint_str(sa.peer).c_str());
+  }
+  if (!ids_match && !ids_natted) {
     ++counters_[IkeCounter::InvalidId];
     logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode IDs from %s do not name L2TP",
          static_cast<unsigned long long>(sa.serial), endpoint_str(sa.peer).c_str());

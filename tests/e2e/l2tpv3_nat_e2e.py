@@ -18,8 +18,10 @@
 # while tshark on the public leg sees only IKE and ESP-in-UDP 4500 (RFC 3948): no raw ESP, no
 # UDP 1701, not the ping's pattern; the NAT's nft counters moved both ways; B sends RFC 3948
 # NAT-keepalives while idle (A's dataplane absorbs them, A sends none); B restarted (its
-# processes killed by PID and started again) comes back by itself; then the same appliances
-# with `tunnel encapsulation l2tpv3-raw` cross the same NAT in the clear (UDP 1701 forwarded).
+# processes killed by PID and started again) comes back by itself, and so does A; with NAT-T
+# off on A (Yamaha's default) the tunnel still comes up in plain ESP, B's IDs naming its
+# private address accepted from the named peer; then the same appliances with `tunnel
+# encapsulation l2tpv3-raw` cross the same NAT in the clear (UDP 1701 forwarded).
 # Needs root, hugepages, nft and tshark; exits 77 without root.
 
 from __future__ import annotations
@@ -118,10 +120,12 @@ table ip {NFT_TABLE} {{
         subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)
 
 
-def appliances(tag: str, builddir: Path, logdir: Path,
-               psk: str | None) -> tuple[v3.Appliance, v3.Appliance]:
+def appliances(tag: str, builddir: Path, logdir: Path, psk: str | None,
+               a_natt: bool = True) -> tuple[v3.Appliance, v3.Appliance]:
+    """A and B as this test configures them; `a_natt` False leaves A's NAT-T at Yamaha's
+    default (off)."""
     a = v3.Appliance("a", "b", tag, builddir, logdir, psk=psk, names="v3n",
-                     peer_addr=PUBLIC_B, nat_traversal=True)
+                     peer_addr=PUBLIC_B, nat_traversal=a_natt)
     b = v3.Appliance("b", "a", tag, builddir, logdir, psk=psk, names="v3n",
                      wan=f"{PRIVATE_B}/{PRIVATE_PREFIX}", gateway=NAT_INSIDE, nat_traversal=True,
                      natt_keepalive=NATT_KEEPALIVE)
@@ -240,15 +244,43 @@ def main() -> int:
                  "and started again; it reaches B through the NAT again", public_restart)
         res.case("all four processes are still running", lambda: v3.all_running(a, b))
 
-        def raw_through_nat() -> None:
-            # Seed 001's first step through the same NAT: `l2tpv3-raw`, no IPsec; the 1:1
-            # mapping forwards UDP 1701 as `nat descriptor masquerade static ... udp 1701` does.
+        def reconfigure(psk: str | None, a_natt: bool = True) -> None:
+            """Both appliances killed by PID and started again with other configurations."""
             for s in (a, b):
                 s.kill()
             nat.flush_conntrack()
-            ra, rb = appliances(tag, builddir, logdir, None)
+            ra, rb = appliances(tag, builddir, logdir, psk, a_natt)
             for s, r in ((a, ra), (b, rb)):
                 s.config.write_text(r.config.read_text())
+
+        def natt_off_on_a() -> None:
+            # Yamaha's default (`ipsec ike nat-traversal` off) on A: no NAT-T is negotiated and
+            # NAT-D never runs, so B's Quick Mode IDs name its private address; A's gateway names
+            # B, so it takes them (IdsNatHidden), and plain ESP crosses the 1:1 NAT, which
+            # forwards it as `nat descriptor masquerade static ... esp` does.
+            reconfigure(PSK, a_natt=False)
+            figures["no_natt_up"] = v3.start_both(a, b, UP_TIMEOUT)
+            cap = v3s.Capture(a, 3, at=(nat.ns, nat.pub_if))
+            pw.ping(a, b)
+            pw.ping(b, a, size=1472)
+            frames = cap.frames()
+            seen = v3s.check_nothing_in_clear(frames, want_esp=True)
+            public_leg_sane(frames)
+            if seen["esp_udp"] or seen["esp"] == 0:
+                raise TestFailure(f"want plain ESP only without NAT-T: {seen}")
+            hidden = a.lcce_counter("IdsNatHidden") + b.lcce_counter("IdsNatHidden")
+            if hidden < 1 or a.lcce_counter("InvalidId") + b.lcce_counter("InvalidId"):
+                raise TestFailure(f"IdsNatHidden {hidden}, InvalidId "
+                                  f"{a.lcce_counter('InvalidId') + b.lcce_counter('InvalidId')}")
+        res.case("A with NAT-T off (Yamaha's default): plain ESP through the 1:1 NAT, B's IDs "
+                 "naming its private address taken from the named peer, pings cross",
+                 natt_off_on_a)
+        res.case("all four processes are still running", lambda: v3.all_running(a, b))
+
+        def raw_through_nat() -> None:
+            # Seed 001's first step through the same NAT: `l2tpv3-raw`, no IPsec; the 1:1
+            # mapping forwards UDP 1701 as `nat descriptor masquerade static ... udp 1701` does.
+            reconfigure(None)
             figures["raw_up"] = v3.start_both(a, b, UP_TIMEOUT)
             cap = v3s.Capture(a, 3, at=(nat.ns, nat.pub_if))
             pw.ping(a, b)

@@ -40,12 +40,14 @@ TEST(IkeConfigMap, GatewaysBecomePoliciesByAddressThenAny) {
   EXPECT_EQ(fixed->ipsec_lifetime_max, 1800u);
   EXPECT_FALSE(fixed->anti_replay);
   EXPECT_FALSE(fixed->nat_traversal);  // Yamaha's default: off
+  EXPECT_TRUE(fixed->named_peer);
 
   auto any = rc.policies.find(0x01020304);
   ASSERT_TRUE(any);
   EXPECT_EQ(any->gateway_id, 1u);
   EXPECT_EQ(any->psk, "secret1");
   EXPECT_TRUE(any->nat_traversal);
+  EXPECT_FALSE(any->named_peer);
   EXPECT_TRUE(any->anti_replay);
   EXPECT_EQ(any->isakmp_lifetime_max, 28800u);
   // Every supported algorithm is acceptable from a client.

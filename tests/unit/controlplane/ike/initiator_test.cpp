@@ -415,6 +415,42 @@ TEST(Initiator, BehindANatSendsNatKeepalivesWhenIdle) {
   EXPECT_EQ(w.b.c(IkeCounter::Malformed), 0u);
 }
 
+// A NAT that NAT-D cannot show (NAT-T off on both sides, as on seed 001's routers behind NATs
+// that forward UDP 500 and ESP): the initiator's Quick Mode IDs name its private address. A
+// responder gateway naming this peer accepts them (counted); an `any` one refuses them.
+TEST(Initiator, NatWithoutNatTIsAcceptedFromANamedPeerOnly) {
+  for (const bool named : {true, false}) {
+    SCOPED_TRACE(named ? "named peer" : "any");
+    ResponderConfig ca = initiator_config(connection(kInitPrivate, kSeedSuite));
+    PeerPolicy p = *ca.policies.find(kRespAddr);
+    p.nat_traversal = false;
+    ca.policies.set(kRespAddr, p);
+    ResponderConfig cb = responder_config();
+    PeerPolicy q = *cb.policies.find(kNatPublic);
+    q.nat_traversal = false;
+    q.named_peer = named;
+    if (named)
+      cb.policies.set(kNatPublic, q);
+    else
+      cb.policies.set_any(q);
+    Wire w(std::move(ca), std::move(cb), true);
+    w.start();
+    EXPECT_EQ(w.a.c(IkeCounter::NatDetected) + w.b.c(IkeCounter::NatDetected), 0u);
+    if (named) {
+      ASSERT_EQ(w.a.ups.size(), 1u);
+      ASSERT_EQ(w.b.ups.size(), 1u);
+      EXPECT_FALSE(w.a.ups[0].natt);
+      EXPECT_EQ(w.b.c(IkeCounter::IdsNatHidden), 1u);
+      EXPECT_EQ(w.b.c(IkeCounter::InvalidId), 0u);
+      expect_matching_keys(w.a, w.b);
+    } else {
+      EXPECT_TRUE(w.b.ups.empty());
+      EXPECT_EQ(w.b.c(IkeCounter::InvalidId), 1u);
+      EXPECT_EQ(w.b.c(IkeCounter::IdsNatHidden), 0u);
+    }
+  }
+}
+
 // ---- Rekeys we start ----
 
 // After every delivered message: the SA each side sends on has its inbound twin at the peer.
