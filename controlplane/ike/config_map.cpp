@@ -122,9 +122,11 @@ ResponderConfig responder_config(const config::Config& c, std::vector<std::strin
     p.isakmp_lifetime_max = g.isakmp_sa_lifetime.value;
     p.ipsec_lifetime_max = g.ipsec_sa_lifetime.value;
     p.nat_traversal = g.nat_traversal.value.on;
-    if (p.nat_traversal)
+    if (p.nat_traversal) {
       p.natt_keepalive = std::chrono::seconds(
           g.nat_traversal.value.keepalive.value_or(config::defaults::kIkeNatKeepalive));
+      p.natt_force = g.nat_traversal.value.force;
+    }
     // `ipsec ike keepalive use G on dpd [INTERVAL [COUNT]]`: we initiate RFC 3706 DPD. (Without
     // the figures: every 30 s, 5 tries; heartbeat and ICMP echo keepalives are not
     // implemented.)

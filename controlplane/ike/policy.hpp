@@ -54,6 +54,10 @@ struct PeerPolicy {
   // keepalive=SECONDS`): the NAT keeps its mapping of our UDP-encapsulated ESP only while
   // packets go out through it. 0: none.
   std::chrono::seconds natt_keepalive{0};
+  // `ipsec ike nat-traversal G on force=on`: UDP encapsulation whether or not there is a NAT
+  // (strongSwan's forceencaps): our NAT-D for our own endpoint is one that cannot match, so
+  // the peer sees a NAT in front of us, and we take ourselves as behind one.
+  bool natt_force = false;
   bool anti_replay = true;     // `ipsec sa policy ... anti-replay-check`
   uint16_t replay_window = 64;
 

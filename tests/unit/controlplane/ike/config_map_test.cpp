@@ -65,8 +65,9 @@ TEST(IkeConfigMap, GatewaysBecomePoliciesByAddressThenAny) {
   }
 }
 
-// `ipsec ike nat-traversal G on [keepalive=SECONDS]`: RFC 3948 §4 NAT-keepalives (used only
-// once NAT-D finds us behind a NAT), 300 s unless given; none with NAT-T off.
+// `ipsec ike nat-traversal G on [keepalive=SECONDS] [force=on]`: RFC 3948 §4 NAT-keepalives
+// (used only once NAT-D finds us behind a NAT), 300 s unless given, none with NAT-T off; and
+// forced UDP encapsulation.
 TEST(IkeConfigMap, NatTraversalKeepaliveInterval) {
   auto loaded = config::load_config(
       "ipsec ike pre-shared-key 1 text k\n"
@@ -74,13 +75,15 @@ TEST(IkeConfigMap, NatTraversalKeepaliveInterval) {
       "ipsec ike nat-traversal 1 on\n"
       "ipsec ike pre-shared-key 2 text k2\n"
       "ipsec ike remote address 2 192.0.2.7\n"
-      "ipsec ike nat-traversal 2 on keepalive=20\n"
+      "ipsec ike nat-traversal 2 on keepalive=20 force=on\n"
       "ipsec ike pre-shared-key 3 text k3\n"
       "ipsec ike remote address 3 192.0.2.8\n");
   ASSERT_TRUE(loaded.ok());
   const ResponderConfig rc = responder_config(*loaded.config, nullptr);
   EXPECT_EQ(rc.policies.find(1)->natt_keepalive, std::chrono::seconds(300));
   EXPECT_EQ(rc.policies.find(0xc0000207)->natt_keepalive, std::chrono::seconds(20));
+  EXPECT_FALSE(rc.policies.find(1)->natt_force);
+  EXPECT_TRUE(rc.policies.find(0xc0000207)->natt_force);
   EXPECT_EQ(rc.policies.find(0xc0000208)->natt_keepalive, std::chrono::seconds(0));
 }
 

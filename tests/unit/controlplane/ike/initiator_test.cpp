@@ -415,6 +415,28 @@ TEST(Initiator, BehindANatSendsNatKeepalivesWhenIdle) {
   EXPECT_EQ(w.b.c(IkeCounter::Malformed), 0u);
 }
 
+// `ipsec ike nat-traversal G on force=on` with no NAT at all: our NAT-D for ourselves cannot
+// match, so both sides see us behind a NAT, float to 4500 and encapsulate ESP in UDP.
+TEST(Initiator, ForcedNatTEncapsulatesWithoutANat) {
+  ResponderConfig ca = initiator_config(connection(kInitAddr, kSeedSuite));
+  PeerPolicy p = *ca.policies.find(kRespAddr);
+  p.natt_force = true;
+  ca.policies.set(kRespAddr, p);
+  Wire w(std::move(ca), responder_config());
+  w.start();
+  ASSERT_EQ(w.a.ups.size(), 1u);
+  ASSERT_EQ(w.b.ups.size(), 1u);
+  EXPECT_TRUE(w.a.eng.ike_sas()[0].nat_local);
+  EXPECT_FALSE(w.a.eng.ike_sas()[0].nat_peer);
+  EXPECT_TRUE(w.b.eng.ike_sas()[0].nat_peer);
+  EXPECT_FALSE(w.b.eng.ike_sas()[0].nat_local);
+  EXPECT_EQ(w.b.eng.ike_sas()[0].peer, (Endpoint{kInitAddr, kNatTPort}));
+  EXPECT_TRUE(w.a.ups[0].natt);
+  EXPECT_TRUE(w.b.ups[0].natt);
+  for (const InstalledSa& s : w.a.inst.sas()) EXPECT_EQ(s.peer_port, kNatTPort);
+  expect_matching_keys(w.a, w.b);
+}
+
 // A NAT that NAT-D cannot show (NAT-T off on both sides, as on seed 001's routers behind NATs
 // that forward UDP 500 and ESP): the initiator's Quick Mode IDs name its private address. A
 // responder gateway naming this peer accepts them (counted); an `any` one refuses them.
