@@ -10,8 +10,8 @@
 #
 # A knows B only by its public address (`ipsec ike remote address 1 198.51.100.2`, `tunnel
 # endpoint address 198.51.100.1 198.51.100.2`); B has its private one as `ipsec ike local
-# address` and tunnel endpoint, a default route to the router, and NAT-T on (A too: Yamaha's
-# `ipsec ike nat-traversal` must be on at both ends for RFC 3947 to be negotiated).
+# address` and tunnel endpoint, a default route to the router, and NAT-T on (A too: RFC 3947
+# is used only when both ends offer it; a case below runs with A's off).
 # Checks: the tunnel comes up by itself through the NAT (`show status l2tp` established, circuit
 # UP both sides), both controlplanes log the NAT-D result (A: peer behind NAT, B: we are behind
 # NAT) and IKE moved to UDP 4500 (RFC 3947 §4); LAN hosts ping each other at 56 and 1472 bytes
