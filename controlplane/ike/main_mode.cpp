@@ -397,9 +397,6 @@ std::optional<std::pair<Bytes, Bytes>> IkeResponder::key_exchange_nonce(
   return std::make_pair(std::move(*ke), std::move(*nonce));
 }
 
-// RFC 3947 §3.2: the first NAT-D hashes the message's destination (us, as the peer addressed
-// us), the others the sender's own addresses. A mismatch on the first means we are behind a
-// NAT; no match among the others means the peer is. The same rule reads MM3 and MM4.
 void add_nat_d(PayloadChain& chain, const IkeSa& sa) {
   const PayloadType natd = natd_payload(sa.natt);
   chain.add(natd, nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.peer.addr, sa.peer.port));
@@ -410,6 +407,9 @@ void add_nat_d(PayloadChain& chain, const IkeSa& sa) {
                              force ? 0 : sa.local.port));
 }
 
+// RFC 3947 §3.2: the first NAT-D hashes the message's destination (us, as the peer addressed
+// us), the others the sender's own addresses. A mismatch on the first means we are behind a
+// NAT; no match among the others means the peer is. The same rule reads MM3 and MM4.
 bool IkeResponder::detect_nat(IkeSa& sa, const std::vector<PayloadView>& chain) {
   if (sa.natt == NatT::None) return false;
   std::vector<ByteView> hashes;

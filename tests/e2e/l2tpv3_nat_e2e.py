@@ -181,8 +181,17 @@ def main() -> int:
                                       f"4500:\n{s.ctl('show', 'ipsec', 'sa')}")
             if not re.search(r"moving to port 4500", a.cp.log() + b.cp.log()):
                 raise TestFailure("no initiator logged the move to port 4500")
+            # `show ipsec sa`: A's pairs are with B's public address, B's with A's.
+            for s, peer in ((a, PUBLIC_B), (b, pw.WAN["a"])):
+                out = s.ctl("show", "ipsec", "sa")
+                rows = [ln for ln in out.splitlines() if re.search(r"tra\[\d+\]esp", ln)]
+                for way in (" send ", " recv "):
+                    if not any(way in r and peer in r for r in rows):
+                        raise TestFailure(f"{s.name}'s `show ipsec sa` has no{way}SA with "
+                                          f"{peer}:\n{out}")
         res.case("NAT-D: A logs its peer behind NAT, B logs itself behind NAT; IKE floated to "
-                 "UDP 4500 and the IPsec SAs are UDP-encapsulated", nat_detected)
+                 "UDP 4500, the IPsec SAs are UDP-encapsulated and `show ipsec sa` names each "
+                 "side's peer as it reaches it", nat_detected)
 
         def pings_through_nat() -> None:
             before = nat.counters()
