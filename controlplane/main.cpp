@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
     return l2tpgw::cp::access::IpsecPair{e.peer_index, e.slot_in, e.slot_out};
   };
   auto bridge_pair_of = [](const l2tpgw::cp::ike::ChildSaEvent& e) {
-    return l2tpgw::cp::bridge::IpsecPair{e.serial, e.peer_index, e.slot_in, e.slot_out, e.peer.addr};
+    return l2tpgw::cp::bridge::IpsecPair{e.serial, e.peer_index, e.slot_in, e.slot_out, e.peer.addr,
+                                         e.natt};
   };
   ike.set_hooks({.child_up = [&access, &bridge, pair_of, bridge_pair_of](const auto& e) {
                    if (!bridge.ipsec_up(bridge_pair_of(e))) access.ipsec_up(pair_of(e));

@@ -34,9 +34,9 @@ std::optional<uint16_t> tunnel_member(const std::string& m) {
 }
 
 // RFC 768 over IPv4: source port 1701, the checksum over the pseudo-header (a computed zero
-// is sent as all ones).
+// is sent as all ones), or none (zero) when `checksum` is false.
 std::vector<uint8_t> udp_datagram(uint32_t src, uint32_t dst, uint16_t dst_port,
-                                  std::span<const uint8_t> payload) {
+                                  std::span<const uint8_t> payload, bool checksum = true) {
   std::vector<uint8_t> udp(kUdpHeaderLen + payload.size());
   ByteWriter w(udp);
   w.be16(wire::kPortL2tp);
@@ -44,6 +44,7 @@ std::vector<uint8_t> udp_datagram(uint32_t src, uint32_t dst, uint16_t dst_port,
   w.be16(static_cast<uint16_t>(udp.size()));
   w.be16(0);
   w.bytes(payload);
+  if (!checksum) return udp;
   uint8_t pseudo[12] = {};
   ByteWriter pw(pseudo);
   pw.be32(src);
@@ -250,7 +251,13 @@ void LanToLan::send(uint16_t interface, const l2tp::L2tpPeer& to, std::vector<ui
              "tunnel stays down and nothing is sent in the clear", interface, format_ipv4(to.addr).c_str());
       return;
     }
-    if (link_.send_esp(pair->slot_out, udp_datagram(wan_addr_, to.addr, to.port, datagram))) ++counters_.control_sent;
+    // RFC 3948 §3.1.2: a NAT on the path rewrites the addresses a transport-mode UDP checksum
+    // covers, where ESP keeps it from being fixed; the receiver must recompute or ignore it.
+    // UDP over IPv4 may carry no checksum at all (RFC 768), as the pseudowire's data does, so
+    // over a UDP-encapsulated pair none is sent and no receiver is left to cope (DESIGN.md's
+    // open point 3, for what we send).
+    if (link_.send_esp(pair->slot_out, udp_datagram(wan_addr_, to.addr, to.port, datagram, !pair->natt)))
+      ++counters_.control_sent;
     else ++counters_.send_failed;
     return;
   }

@@ -63,6 +63,7 @@ struct IpsecPair {
   uint32_t peer_index = 0;    // the IPsec peering (every pair of one peer shares it)
   uint32_t slot_in = 0, slot_out = 0;
   uint32_t peer_addr = 0;     // host order: the peer as IKE sees it
+  bool natt = false;          // UDP-encapsulated (RFC 3948): a NAT is on the path
 };
 
 #define L2TPGW_LAN_TO_LAN_COUNTERS(X)                                                     \

@@ -83,6 +83,9 @@ inline constexpr IkeHash kIkeHash = IkeHash::Sha;
 inline constexpr IkeGroup kIkeGroup = IkeGroup::Modp768;
 // `ipsec ike nat-traversal gateway_id on|off`: [初期値] off.
 inline constexpr bool kIkeNatTraversal = false;
+// `ipsec ike nat-traversal gateway_id on keepalive=interval`: [初期値] 300 seconds (unsure;
+// RFC 3948 §4 suggests 20, which keepalive=20 gives).
+inline constexpr uint16_t kIkeNatKeepalive = 300;
 // `ipsec ike keepalive use gateway_id on|off|auto`: [初期値] auto.
 inline constexpr IkeKeepaliveUse kIkeKeepaliveUse = IkeKeepaliveUse::Auto;
 // `ipsec ike keepalive log gateway_id on|off`: [初期値] on (unsure).

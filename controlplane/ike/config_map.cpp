@@ -131,6 +131,11 @@ ResponderConfig responder_config(const config::Config& c, std::vector<std::strin
         g.remote_address.value->kind == config::IkeRemoteAddress::Kind::Address)
       p.rekey_peer_children_percent = g.ipsec_sa_rekey.value;
     p.nat_traversal = g.nat_traversal.value.on;
+    if (p.nat_traversal) {
+      p.natt_keepalive = std::chrono::seconds(
+          g.nat_traversal.value.keepalive.value_or(config::defaults::kIkeNatKeepalive));
+      p.natt_force = g.nat_traversal.value.force;
+    }
     // `ipsec ike keepalive use G on dpd [INTERVAL [COUNT]]`: we initiate RFC 3706 DPD. (Without
     // the figures: every 30 s, 5 tries; heartbeat and ICMP echo keepalives are not
     // implemented.)
@@ -171,6 +176,7 @@ ResponderConfig responder_config(const config::Config& c, std::vector<std::strin
     }
     switch (g.remote_address.value->kind) {
       case config::IkeRemoteAddress::Kind::Address: {
+        p.named_peer = true;
         out.policies.set(g.remote_address.value->address.value, std::move(p));
         auto conn = connection_of(c, g, [&](const char* what) { note(id, what); });
         if (conn) out.connections.push_back(std::move(*conn));

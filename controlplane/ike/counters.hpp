@@ -28,6 +28,7 @@ namespace l2tpgw::cp::ike {
   X(HashMismatch)         /* Quick Mode / Informational HASH did not verify */                 \
   X(DecryptFailed)        /* an encrypted body that is not whole cipher blocks */              \
   X(InvalidId)            /* Quick Mode IDs that do not name the peer and UDP/1701 */          \
+  X(IdsNatHidden)         /* a named peer's IDs name addresses a NAT hid (no NAT-T) */         \
   X(UnexpectedMessage)    /* a message the exchange's state does not wait for */               \
   X(RateLimited)          /* a new Main Mode over its source's admission rate */               \
   X(HalfOpenFull)         /* a new Main Mode refused: the half-open table is full */           \
@@ -45,6 +46,7 @@ namespace l2tpgw::cp::ike {
   X(NatTNegotiated)       /* RFC 3947 or draft NAT-T vendor ID agreed */                       \
   X(NatDetected)          /* NAT-D hashes showed a NAT (RFC 3947 §3.2) */                      \
   X(NatPeerMoved)         /* a NAT-T peer's mapping changed; the peering follows it */         \
+  X(NatKeepaliveSent)     /* RFC 3948 §4 NAT-keepalive sent: we are behind a NAT */            \
   X(Phase1Established)                                                                         \
   X(Phase2Established)                                                                         \
   X(Phase1Deleted)        /* by the peer's Delete, INITIAL-CONTACT or ours */                  \

@@ -32,8 +32,9 @@ std::optional<LinkAddrs> link_of_frame(ByteView frame) {
   return l;
 }
 
-Bytes build_ike_udp(const Endpoint& from, const Endpoint& to, ByteView message) {
-  const size_t marker = needs_non_esp_marker(from, to) ? kNonEspMarkerLen : 0;
+Bytes build_ike_udp(const Endpoint& from, const Endpoint& to, ByteView message,
+                    bool nat_keepalive) {
+  const size_t marker = !nat_keepalive && needs_non_esp_marker(from, to) ? kNonEspMarkerLen : 0;
   const size_t udp_len = kUdpHeaderLen + marker + message.size();
   Bytes d(udp_len, 0);
   // RFC 768, with the checksum over the pseudo-header (source, destination, zero, protocol,
@@ -55,8 +56,8 @@ Bytes build_ike_udp(const Endpoint& from, const Endpoint& to, ByteView message) 
 }
 
 Bytes build_ike_frame(const LinkAddrs& link, const Endpoint& from, const Endpoint& to,
-                      ByteView message, uint16_t ip_id) {
-  const Bytes udp = build_ike_udp(from, to, message);
+                      ByteView message, uint16_t ip_id, bool nat_keepalive) {
+  const Bytes udp = build_ike_udp(from, to, message, nat_keepalive);
   const size_t ip_len = kIpv4HeaderLen + udp.size();
   Bytes f(kEtherHeaderLen + ip_len, 0);
   uint8_t* p = f.data();

@@ -42,13 +42,15 @@ constexpr bool needs_non_esp_marker(const Endpoint& from, const Endpoint& to) {
 
 // The UDP datagram (header included) for `message` from `from` to `to`, with its checksum over
 // the pseudo-header (RFC 768): what the dataplane wraps in IPv4 and Ethernet itself when the
-// peer's link is not known yet (Injector::send_udp).
-Bytes build_ike_udp(const Endpoint& from, const Endpoint& to, ByteView message);
+// peer's link is not known yet (Injector::send_udp). `nat_keepalive`: `message` is an RFC 3948
+// §2.3 NAT-keepalive, which never carries the non-ESP marker.
+Bytes build_ike_udp(const Endpoint& from, const Endpoint& to, ByteView message,
+                    bool nat_keepalive = false);
 
 // The frame for `message` from `from` to `to`: IPv4 without options, TTL 64, DF clear (a
 // router may fragment a large Main Mode message), the given IP identification, and a UDP
 // checksum over the pseudo-header (RFC 768).
 Bytes build_ike_frame(const LinkAddrs& link, const Endpoint& from, const Endpoint& to,
-                      ByteView message, uint16_t ip_id);
+                      ByteView message, uint16_t ip_id, bool nat_keepalive = false);
 
 }  // namespace l2tpgw::cp::ike

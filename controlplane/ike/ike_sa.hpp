@@ -177,6 +177,12 @@ struct ChildSa {
   EspSuite suite;
   bool natt = false;
   std::optional<uint32_t> nat_oa_peer;
+  // RFC 3948 §4: the ISAKMP SA's NAT-D found us behind a NAT; NAT-keepalives every
+  // keepalive_interval in which the outbound SA carried nothing (its packet count unchanged).
+  bool nat_local = false;
+  std::chrono::seconds keepalive_interval{0};
+  TimerToken keepalive_timer;
+  uint64_t keepalive_out_packets = 0;
   uint32_t gateway_id = 0;  // the policy's security gateway (`show ipsec sa`'s sgw)
   uint32_t lifetime = 0;  // seconds we keep it
   TimePoint installed{};

@@ -116,7 +116,8 @@ void IkeService::flush() {
     if (link == links_.end()) {
       // A peer we start talking to: worker 0 adds IPv4 and Ethernet, resolving the peer (on
       // the WAN subnet) or the WAN gateway by ARP, as it does for L2TPv3 control.
-      rte_mbuf* m = services_->injector.alloc_copy(build_ike_udp(d.local, d.peer, d.message));
+      rte_mbuf* m =
+          services_->injector.alloc_copy(build_ike_udp(d.local, d.peer, d.message, d.nat_keepalive));
       if (!m) {
         ++counters_.no_mbuf;
         continue;
@@ -128,7 +129,8 @@ void IkeService::flush() {
       }
       continue;
     }
-    const Bytes frame = build_ike_frame(link->second, d.local, d.peer, d.message, ip_id_++);
+    const Bytes frame =
+        build_ike_frame(link->second, d.local, d.peer, d.message, ip_id_++, d.nat_keepalive);
     rte_mbuf* m = services_->injector.alloc_copy(frame);
     if (!m) {
       ++counters_.no_mbuf;  // the Injector's counters say whether the pool or the size

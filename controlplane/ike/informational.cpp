@@ -182,4 +182,33 @@ void IkeResponder::dpd_check(uint64_t serial) {
   arm_dpd(*sa, now_);
 }
 
+// RFC 3948 §4: behind a NAT, the host keeps the NAT's mapping of its UDP-encapsulated ESP
+// with NAT-keepalives, only in intervals in which nothing else went to the peer (here: the
+// pair's outbound SA counted no packet). One sender per peer: a pair replaced by a rekey, or
+// with a newer UDP-encapsulated pair to the same peer, leaves it to that one.
+void IkeResponder::arm_nat_keepalive(ChildSa& c, TimePoint now) {
+  if (!c.natt || !c.nat_local || c.keepalive_interval <= std::chrono::seconds::zero()) return;
+  const uint64_t serial = c.serial;
+  arm(c.keepalive_timer, now + c.keepalive_interval, [this, serial] { nat_keepalive(serial); });
+}
+
+void IkeResponder::nat_keepalive(uint64_t serial) {
+  auto it = children_.find(serial);
+  if (it == children_.end()) return;
+  ChildSa& c = it->second;
+  c.keepalive_timer = {};
+  const bool newer = std::any_of(std::next(it), children_.end(), [&](const auto& o) {
+    return o.second.natt && o.second.peer == c.peer;
+  });
+  const auto usage = installer_.query_sa(c.slot_out);
+  const uint64_t packets = usage ? usage->packets : 0;
+  if (!newer && !c.replaced_by && packets == c.keepalive_out_packets) {
+    // RFC 3948 §2.3: one octet 0xFF, from our NAT-T port to the peer's.
+    ++counters_[IkeCounter::NatKeepaliveSent];
+    outbox_.push_back(Datagram{c.local, c.peer, Bytes{0xFF}, true});
+  }
+  c.keepalive_out_packets = packets;
+  arm_nat_keepalive(c, now_);
+}
+
 }  // namespace l2tpgw::cp::ike

@@ -296,10 +296,7 @@ void IkeResponder::main_mode_2(IkeSa& sa, const IsakmpHeader& h, ByteView messag
   PayloadChain out;
   out.add(PayloadType::KeyExchange, sa.gxi);
   out.add(PayloadType::Nonce, sa.ni);
-  if (natt != NatT::None) {
-    out.add(natd_payload(natt), nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.peer.addr, sa.peer.port));
-    out.add(natd_payload(natt), nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.local.addr, sa.local.port));
-  }
+  if (natt != NatT::None) add_nat_d(out, sa);
   IsakmpHeader rh;
   rh.icookie = sa.cky_i;
   rh.rcookie = sa.cky_r;

@@ -270,11 +270,7 @@ void IkeResponder::main_mode_3(IkeSa& sa, const IsakmpHeader& h, ByteView messag
   PayloadChain out;
   out.add(PayloadType::KeyExchange, sa.gxr);
   out.add(PayloadType::Nonce, sa.nr);
-  if (detect_nat(sa, *chain)) {
-    const PayloadType natd = natd_payload(sa.natt);
-    out.add(natd, nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.peer.addr, sa.peer.port));
-    out.add(natd, nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.local.addr, sa.local.port));
-  }
+  if (detect_nat(sa, *chain)) add_nat_d(out, sa);
   IsakmpHeader rh;
   rh.icookie = sa.cky_i;
   rh.rcookie = sa.cky_r;
@@ -401,6 +397,16 @@ std::optional<std::pair<Bytes, Bytes>> IkeResponder::key_exchange_nonce(
   return std::make_pair(std::move(*ke), std::move(*nonce));
 }
 
+void add_nat_d(PayloadChain& chain, const IkeSa& sa) {
+  const PayloadType natd = natd_payload(sa.natt);
+  chain.add(natd, nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.peer.addr, sa.peer.port));
+  // Forced: the hash of an endpoint no packet comes from (address 0, port 0), so the peer
+  // finds a NAT in front of us whatever the path.
+  const bool force = sa.policy && sa.policy->natt_force;
+  chain.add(natd, nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, force ? 0 : sa.local.addr,
+                             force ? 0 : sa.local.port));
+}
+
 // RFC 3947 §3.2: the first NAT-D hashes the message's destination (us, as the peer addressed
 // us), the others the sender's own addresses. A mismatch on the first means we are behind a
 // NAT; no match among the others means the peer is. The same rule reads MM3 and MM4.
@@ -415,14 +421,15 @@ bool IkeResponder::detect_nat(IkeSa& sa, const std::vector<PayloadView>& chain) 
   }
   const Bytes ours = nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.local.addr, sa.local.port);
   const Bytes theirs = nat_d_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.peer.addr, sa.peer.port);
-  sa.nat_local = !equal_ct(hashes[0], ours);
+  sa.nat_local = !equal_ct(hashes[0], ours) || sa.policy->natt_force;
   sa.nat_peer = std::none_of(hashes.begin() + 1, hashes.end(),
                              [&](ByteView v) { return equal_ct(v, theirs); });
   if (sa.nat()) {
     ++counters_[IkeCounter::NatDetected];
-    logf(LogLevel::Info, "[IKE] ISAKMP SA[%llu]: NAT detected (%s%s)",
+    logf(LogLevel::Info, "[IKE] ISAKMP SA[%llu]: NAT detected (%s%s%s)",
          static_cast<unsigned long long>(sa.serial), sa.nat_peer ? "peer behind NAT" : "",
-         sa.nat_local ? (sa.nat_peer ? ", we are behind NAT" : "we are behind NAT") : "");
+         sa.nat_local ? (sa.nat_peer ? ", we are behind NAT" : "we are behind NAT") : "",
+         sa.policy->natt_force ? ", forced" : "");
   }
   return true;
 }

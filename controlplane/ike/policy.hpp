@@ -26,6 +26,9 @@ namespace l2tpgw::cp::ike {
 
 struct PeerPolicy {
   uint32_t gateway_id = 0;  // the configuration's security gateway (for logs and show)
+  // The gateway names this one peer (`ipsec ike remote address G ADDRESS`, a LAN-to-LAN peer
+  // with a key of its own), not `any`: its Quick Mode IDs may name addresses a NAT hid.
+  bool named_peer = false;
   // The pre-shared key's bytes. Never logged, never formatted: only the PRF reads it.
   std::string psk;
 
@@ -50,6 +53,14 @@ struct PeerPolicy {
   uint32_t ipsec_kilobytes_max = 0;
 
   bool nat_traversal = true;   // answer the NAT-T vendor IDs (RFC 3947 §3.1)
+  // RFC 3948 §4 NAT-keepalives when NAT-D found us behind a NAT (`ipsec ike nat-traversal G on
+  // keepalive=SECONDS`): the NAT keeps its mapping of our UDP-encapsulated ESP only while
+  // packets go out through it. 0: none.
+  std::chrono::seconds natt_keepalive{0};
+  // `ipsec ike nat-traversal G on force=on`: UDP encapsulation whether or not there is a NAT
+  // (strongSwan's forceencaps): our NAT-D for our own endpoint is one that cannot match, so
+  // the peer sees a NAT in front of us, and we take ourselves as behind one.
+  bool natt_force = false;
   bool anti_replay = true;     // `ipsec sa policy ... anti-replay-check`
   uint16_t replay_window = 64;
 

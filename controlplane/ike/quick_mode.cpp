@@ -195,8 +195,23 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
     notify(NotifyType::InvalidKeyInformation);
     return;
   }
-  if (idci && (!id_ok(*idci, sa.peer.addr, sa.nat_peer, cfg_.l2tp_port) ||
-               !id_ok(*idcr, sa.local.addr, sa.nat_local, cfg_.l2tp_port))) {
+  // A NAT that NAT-D did not show (NAT-T off on either side, as on seed 001's routers, whose
+  // NAT forwards UDP 500 and ESP statically) leaves IDs naming the private addresses. A named
+  // peer (a gateway and key of its own) is taken at its word: its SAs are bound to the ISAKMP
+  // SA's addresses whatever the IDs say. From an `any` peer the IDs must match.
+  const bool ids_match = !idci || (id_ok(*idci, sa.peer.addr, sa.nat_peer, cfg_.l2tp_port) &&
+                                   id_ok(*idcr, sa.local.addr, sa.nat_local, cfg_.l2tp_port));
+  const bool ids_natted = !ids_match && sa.policy->named_peer &&
+                          id_ok(*idci, 0, true, cfg_.l2tp_port) &&
+                          id_ok(*idcr, 0, true, cfg_.l2tp_port);
+  if (ids_natted) {
+    ++counters_[IkeCounter::IdsNatHidden];
+    logf(LogLevel::Notice,
+         "[IKE] ISAKMP SA[%llu]: Quick Mode IDs from %s name other addresses than the ISAKMP "
+         "SA's: a NAT without NAT-T on the path (`ipsec ike nat-traversal` off on a side?)",
+         static_cast<unsigned long long>(sa.serial), endpoint_str(sa.peer).c_str());
+  }
+  if (!ids_match && !ids_natted) {
     ++counters_[IkeCounter::InvalidId];
     logf(LogLevel::Notice, "[IKE] ISAKMP SA[%llu]: Quick Mode IDs from %s do not name L2TP",
          static_cast<unsigned long long>(sa.serial), endpoint_str(sa.peer).c_str());
@@ -418,6 +433,8 @@ void IkeResponder::add_child(IkeSa& sa, QuickMode& qm, uint32_t slot_out, TimePo
   c.suite = qm.suite;
   c.natt = qm.suite.udp_encapsulated();
   c.nat_oa_peer = qm.nat_oa_peer;
+  c.nat_local = sa.nat_local;
+  c.keepalive_interval = sa.policy->natt_keepalive;
   c.lifetime = std::min(qm.suite.life_seconds, sa.policy->ipsec_lifetime_max);
   c.installed = now;
   c.replaces = qm.replaces;
@@ -435,6 +452,7 @@ void IkeResponder::add_child(IkeSa& sa, QuickMode& qm, uint32_t slot_out, TimePo
   const ConnState* cs = qm.initiator ? conn_of(sa.mm1_peer.addr) : nullptr;
   arm_child_rekey(stored, cs ? cs->cfg.rekey_percent : sa.policy->rekey_peer_children_percent,
                   now);
+  arm_nat_keepalive(stored, now);
 
   qm.state = QuickModeState::Negotiated;
   qm.gqm_xy.clear();
@@ -490,6 +508,7 @@ void IkeResponder::remove_child(uint64_t serial, TimePoint, bool notify_peer, co
   cancel(c.timer);
   cancel(c.soft_timer);
   cancel(c.usage_timer);
+  cancel(c.keepalive_timer);
   auto range = children_by_peer_.equal_range(c.peer_index);
   for (auto p = range.first; p != range.second; ++p) {
     if (p->second == serial) {

@@ -47,6 +47,9 @@ struct Datagram {
   Endpoint local;  // ours: the source of an outgoing datagram
   Endpoint peer;   // the destination
   Bytes message;
+  // RFC 3948 §2.3: not ISAKMP but a NAT-keepalive (message is the one octet 0xFF, sent
+  // without the non-ESP marker).
+  bool nat_keepalive = false;
 };
 
 // What an installed IPsec SA pair looks like to the protocols above (L2TP binds its tunnel to
@@ -226,6 +229,8 @@ class IkeResponder {
   void established(IkeSa& sa, TimePoint now, bool initial_contact);
   void arm_dpd(IkeSa& sa, TimePoint now);
   void dpd_check(uint64_t serial);
+  void arm_nat_keepalive(ChildSa& c, TimePoint now);
+  void nat_keepalive(uint64_t serial);
   void initial_contact(IkeSa& sa, TimePoint now);
 
   // ---- quick_mode.cpp (RFC 2409 §5.5)

@@ -24,6 +24,9 @@ ByteView vid_of(NatT v);
 // `km`, which must outlive the add_sa call.
 tables::SaParams esp_sa_params(const IkeSa& sa, const QuickMode& qm, tables::SaDirection dir,
                                SecretBytes& km);
+// RFC 3947 §3.2: NAT-D of the destination (the peer as we address it), then of our own
+// endpoint; with the policy's natt_force, an own one that cannot match (see PeerPolicy).
+void add_nat_d(PayloadChain& chain, const IkeSa& sa);
 // RFC 3947 §5.2: NAT-OAi then NAT-OAr (transport mode behind a NAT), as the sender knows them.
 void add_nat_oa(PayloadChain& chain, uint32_t initiator_addr, uint32_t responder_addr);
 // A Delete payload body naming `sa` (protocol ISAKMP, SPI = CKY-I | CKY-R).

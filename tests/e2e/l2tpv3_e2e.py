@@ -43,28 +43,39 @@ UP_TIMEOUT = 20.0
 VLAN_HOST = {"a": "203.0.113.11", "b": "203.0.113.12"}  # on VLAN 100 of each LAN
 
 
-def seed001(me: str, peer: str, password: str = PASSWORD, psk: str | None = None) -> str:
+def seed001(me: str, peer: str, password: str = PASSWORD, psk: str | None = None,
+            wan: str | None = None, peer_addr: str | None = None, gateway: str | None = None,
+            nat_traversal: bool = False, natt_keepalive: int | None = None) -> str:
     """Seed 001's YAMAHA01/02 blocks with this lab's addresses: the tunnel's endpoints are the
     WAN addresses (no NAT in front of us), the router ids the bridge addresses. With `psk`, the
     article's second step: `tunnel encapsulation l2tpv3` with its IPsec block (IKE to the peer's
-    WAN address, ESP transport on UDP 1701, auto refresh)."""
+    WAN address, ESP transport on UDP 1701, auto refresh).
+    Behind a NAT (l2tpv3_nat_e2e.py): `wan` is our own address/prefix (a private one), `peer_addr`
+    the address the peer is reached at (its public one), `gateway` our default route
+    (`ip route default gateway`), `nat_traversal` adds `ipsec ike nat-traversal 1 on` (with
+    `keepalive=natt_keepalive` when given)."""
+    local = (wan or f"{pw.WAN[me]}/24").split("/")[0]
+    remote = peer_addr or pw.WAN[peer]
+    natt_options = "" if natt_keepalive is None else f" keepalive={natt_keepalive}"
     ipsec = [] if psk is None else [
         " ipsec tunnel 100",
         "  ipsec sa policy 100 1 esp aes-cbc sha-hmac",
         "  ipsec ike keepalive log 1 on",
         "  ipsec ike keepalive use 1 on",
-        f"  ipsec ike local address 1 {pw.WAN[me]}",
+        f"  ipsec ike local address 1 {local}",
+        *([f"  ipsec ike nat-traversal 1 on{natt_options}"] if nat_traversal else []),
         f"  ipsec ike pre-shared-key 1 text {psk}",
-        f"  ipsec ike remote address 1 {pw.WAN[peer]}",
+        f"  ipsec ike remote address 1 {remote}",
     ]
     return "\n".join([
-        f"ip lan2 address {pw.WAN[me]}/24",
+        f"ip lan2 address {wan or pw.WAN[me] + '/24'}",
+        *([f"ip route default gateway {gateway}"] if gateway else []),
         f"ip bridge1 address {pw.LAN_DP[me]}/24",
         "ip bridge1 proxyarp on",
         "bridge member bridge1 lan1 tunnel1",
         "tunnel select 1",
         " tunnel encapsulation l2tpv3" if psk else " tunnel encapsulation l2tpv3-raw",
-        f" tunnel endpoint address {pw.WAN[me]} {pw.WAN[peer]}",
+        f" tunnel endpoint address {local} {remote}",
         " l2tp always-on on",
         f" l2tp tunnel auth on {password}",
         " l2tp keepalive use on 10 3",
@@ -85,11 +96,12 @@ class Appliance(pw.Side):
     controlplane started with the seed 001 configuration."""
 
     def __init__(self, name: str, peer: str, tag: str, builddir: Path, logdir: Path,
-                 psk: str | None = None, names: str = "v3"):
+                 psk: str | None = None, names: str = "v3", **seed: object):
+        """`seed`: seed001's NAT keywords (wan, peer_addr, gateway, nat_traversal, ...)."""
         super().__init__(name, tag, builddir, logdir, ns_prefix=f"l2gw-{names}", if_prefix=names)
         self.peer = peer
         self.config = logdir / f"{name}.conf"
-        self.config.write_text(seed001(name, peer, psk=psk))
+        self.config.write_text(seed001(name, peer, psk=psk, **seed))
         self.socket = logdir / f"{name}.sock"
         self.cp: Proc | None = None
         self.starts = 0
@@ -168,6 +180,15 @@ def restart_peer(a: Appliance, b: Appliance, timeout: float) -> float:
         wait_until(s.up, timeout, f"{s.name}'s tunnel to come back after A's restart", interval=0.2)
     took = time.monotonic() - killed
     print(f"     back {took:.1f}s after the kill (dataplane start included)", flush=True)
+    return took
+
+
+def restart_and_ping(a: Appliance, b: Appliance, timeout: float) -> float:
+    """restart_peer(a, b), then pings across: a -> b (56 bytes), b -> a (1472 bytes). Returns
+    the seconds the tunnel took to come back."""
+    took = restart_peer(a, b, timeout)
+    pw.ping(a, b)
+    pw.ping(b, a, size=1472)
     return took
 
 
@@ -289,9 +310,7 @@ def main() -> int:
                  "session", controlplane_restart)
 
         def restart() -> None:
-            figures["back"] = restart_peer(a, b, UP_TIMEOUT)
-            pw.ping(a, b)
-            pw.ping(b, a, size=1472)
+            figures["back"] = restart_and_ping(a, b, UP_TIMEOUT)
             if b.lcce_counter("peer_restarts") + b.lcce_counter("collisions_lost") + \
                     b.lcce_counter("collisions_won") + b.lcce_counter("keepalive_timeouts") < 1:
                 raise TestFailure("B did not notice A's restart in its LCCE counters")

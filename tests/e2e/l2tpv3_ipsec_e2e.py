@@ -45,13 +45,17 @@ PATTERN = "5a17c0de5a17c0de"  # ping -p: what a plaintext frame would show on th
 
 
 class Capture:
-    """tshark (dumpcap) on A's WAN veth for a bounded time; the frames read back with scapy."""
+    """tshark (dumpcap) on A's WAN veth for a bounded time; the frames read back with scapy.
+    The dataplane's own transmissions bypass the qdisc (net_af_packet) and so the capture taps:
+    on a dataplane's veth only what it receives is seen. `at` = (namespace, interface) captures
+    elsewhere (a router between the appliances sees both directions)."""
 
-    def __init__(self, side: v3.Appliance, seconds: int):
+    def __init__(self, side: v3.Appliance, seconds: int, at: tuple[str, str] | None = None):
+        ns, iface = at or (side.ns, side.wan_if)
         self.file = side.logdir / f"wan-{time.monotonic_ns()}.pcap"
-        self.proc = Proc(f"tshark-{self.file.stem}", side.ns_cmd([
-            "tshark", "-i", side.wan_if, "-n", "-q", "-a", f"duration:{seconds}",
-            "-w", str(self.file)]), side.logdir)
+        self.proc = Proc(f"tshark-{self.file.stem}", [
+            "ip", "netns", "exec", ns, "tshark", "-i", iface, "-n", "-q", "-a",
+            f"duration:{seconds}", "-w", str(self.file)], side.logdir)
         self.proc.wait_for_output(r"Capturing on", 30)
 
     def frames(self) -> list:
@@ -62,10 +66,15 @@ class Capture:
 
 def check_nothing_in_clear(frames: list, want_esp: bool) -> dict[str, int]:
     """Every IPv4 frame between the appliances is IKE (UDP 500, or 4500 with the non-ESP
-    marker) or ESP; no frame carries the ping's pattern. Returns what was seen."""
-    seen = {"esp": 0, "ike": 0, "arp": 0}
+    marker), ESP (raw or in UDP 4500) or a NAT-keepalive; no frame carries the ping's pattern.
+    Returns what was seen: esp (all ESP), esp_udp (RFC 3948 ESP-in-UDP among them), ike,
+    keepalive (RFC 3948 §2.3), arp."""
+    seen = {"esp": 0, "esp_udp": 0, "ike": 0, "keepalive": 0, "arp": 0}
     wan = set(pw.WAN.values())
     pattern = bytes.fromhex(PATTERN)
+    # A non-first fragment has no UDP header: it is what its first fragment was (RFC 791
+    # §3.2: same source, destination, protocol and identification).
+    first_of: dict[tuple, str] = {}
     for f in frames:
         if pattern in bytes(f):
             raise TestFailure(f"the ping's payload pattern is on the WAN in the clear: "
@@ -75,20 +84,46 @@ def check_nothing_in_clear(frames: list, want_esp: bool) -> dict[str, int]:
             continue
         if IP not in f or (f[IP].src not in wan and f[IP].dst not in wan):
             continue
+        key = (f[IP].src, f[IP].dst, f[IP].proto, f[IP].id)
+        if f[IP].frag > 0:
+            kind = first_of.get(key)
+            if kind is None:
+                raise TestFailure(f"a fragment whose first fragment was not seen: {f.summary()}")
+            seen[kind] += 1
+            if kind == "esp_udp":
+                seen["esp"] += 1
+            continue
         udp = f[UDP] if UDP in f else None
         ports = {udp.sport, udp.dport} if udp is not None else set()
         if f[IP].proto == 50:
-            seen["esp"] += 1
+            kind = "esp"
+        elif 4500 in ports and bytes(udp.payload) == b"\xff":
+            kind = "keepalive"  # RFC 3948 §2.3 NAT-keepalive
         elif 4500 in ports and bytes(udp.payload)[:4] != b"\0\0\0\0":
-            seen["esp"] += 1  # RFC 3948 UDP-encapsulated ESP
+            kind = "esp_udp"  # RFC 3948 UDP-encapsulated ESP
+            seen["esp"] += 1
         elif ports & {500, 4500}:
-            seen["ike"] += 1
+            kind = "ike"
         else:
             raise TestFailure(f"a frame that is neither IKE nor ESP between the appliances: "
                               f"{f.summary()}")
+        seen[kind] += 1
+        if f[IP].flags.MF:
+            first_of[key] = kind
     if want_esp and seen["esp"] == 0:
         raise TestFailure("no ESP at all on the WAN while the LANs pinged each other")
     return seen
+
+
+def ping_patterned(a: v3.Appliance, b: v3.Appliance, sizes: tuple[int, ...]) -> None:
+    """Three pings each way per size, their payload the PATTERN a capture looks for."""
+    for size in sizes:
+        for src, dst in ((a, b), (b, a)):
+            p = pw.sh(["ip", "netns", "exec", src.lan_ns, "ping", "-c", "3", "-i", "0.3", "-W",
+                       "3", "-s", str(size), "-M", "dont", "-p", PATTERN,
+                       pw.LAN_HOST[dst.name]], check=False, timeout=60)
+            if "3 received" not in p.stdout:
+                raise TestFailure(f"ping -s {size} {src.name} -> {dst.name}:\n{p.stdout[-300:]}")
 
 
 def main() -> int:
@@ -138,25 +173,18 @@ def main() -> int:
                  sa_listing)
 
         def pings_in_esp() -> None:
-            cap = Capture(a, 8)
-            for size in (56, 1472):
-                for src, dst in ((a, b), (b, a)):
-                    p = pw.sh(["ip", "netns", "exec", src.lan_ns, "ping", "-c", "3", "-i", "0.3",
-                               "-W", "3", "-s", str(size), "-M", "dont", "-p", PATTERN,
-                               pw.LAN_HOST[dst.name]], check=False, timeout=60)
-                    if "3 received" not in p.stdout:
-                        raise TestFailure(f"ping -s {size} {src.name} -> {dst.name}:\n"
-                                          f"{p.stdout[-300:]}")
-            seen = check_nothing_in_clear(cap.frames(), want_esp=True)
+            # Each side's capture sees what it receives (its dataplane's own frames bypass
+            # the taps): both together see both directions.
+            caps = (Capture(a, 8), Capture(b, 8))
+            ping_patterned(a, b, (56, 1472))
+            seen = check_nothing_in_clear(caps[0].frames() + caps[1].frames(), want_esp=True)
             print(f"     WAN capture: {seen['esp']} ESP, {seen['ike']} IKE, {seen['arp']} ARP "
                   "frames; nothing else between the appliances", flush=True)
         res.case("LAN pings (56 and 1472 bytes, ARP first) cross the bridge; tshark on the WAN "
                  "sees only IKE and ESP, never UDP 1701, ICMP or the ping's payload", pings_in_esp)
 
         def peer_restart() -> None:
-            figures["back"] = v3.restart_peer(a, b, UP_TIMEOUT)
-            pw.ping(a, b)
-            pw.ping(b, a, size=1472)
+            figures["back"] = v3.restart_and_ping(a, b, UP_TIMEOUT)
         res.case("peer restart: A's controlplane and dataplane killed by PID and started again; "
                  "IKE and the tunnel come back by themselves and pings cross", peer_restart)
 
@@ -184,10 +212,10 @@ def main() -> int:
             a.start(a.config)
             a.start_controlplane()
             a.cp.wait_for_output(r"waits for an IPsec SA", UP_TIMEOUT)
-            cap = Capture(a, 6)
+            caps = (Capture(a, 6), Capture(b, 6))
             p = pw.sh(["ip", "netns", "exec", a.lan_ns, "ping", "-c", "3", "-i", "0.3", "-W", "1",
                        "-p", PATTERN, pw.LAN_HOST["b"]], check=False, timeout=60)
-            check_nothing_in_clear(cap.frames(), want_esp=False)
+            check_nothing_in_clear(caps[0].frames() + caps[1].frames(), want_esp=False)
             if " 0 received" not in p.stdout:
                 raise TestFailure(f"a ping crossed without IPsec:\n{p.stdout[-300:]}")
             st = a.status()

@@ -101,6 +101,25 @@ def counter(stats: dict, name: str) -> int:
     raise TestFailure(f"no counter {name} in {sorted(stats)}")
 
 
+def offloads_off(ns: str, dev: str) -> None:
+    """Checksum and segmentation offloads off on a veth end (the dataplanes see real frames),
+    then the link up."""
+    for feature in ("tx", "rx", "sg", "tso", "gso", "gro"):
+        sh(["ip", "netns", "exec", ns, "ethtool", "-K", dev, feature, "off"], check=False)
+    sh(["ip", "-n", ns, "link", "set", dev, "up"])
+
+
+def wire_lan(s: Side) -> None:
+    """The side's LAN veth (dataplane namespace <-> LAN host namespace) and the host's address;
+    both namespaces must exist."""
+    sh(["ip", "link", "add", s.lan_if, "netns", s.ns, "type", "veth", "peer", "name",
+        s.host_if, "netns", s.lan_ns])
+    for ns, dev in ((s.ns, s.wan_if), (s.ns, s.lan_if), (s.lan_ns, s.host_if)):
+        offloads_off(ns, dev)
+    sh(["ip", "-n", s.lan_ns, "addr", "add", f"{LAN_HOST[s.name]}/24", "dev", s.host_if])
+    sh(["ip", "-n", s.lan_ns, "link", "set", "lo", "up"])
+
+
 def wire(a: Side, b: Side) -> None:
     for s in (a, b):
         for ns in (s.ns, s.lan_ns):
@@ -108,14 +127,7 @@ def wire(a: Side, b: Side) -> None:
     sh(["ip", "link", "add", a.wan_if, "netns", a.ns, "type", "veth", "peer", "name", b.wan_if,
         "netns", b.ns])
     for s in (a, b):
-        sh(["ip", "link", "add", s.lan_if, "netns", s.ns, "type", "veth", "peer", "name",
-            s.host_if, "netns", s.lan_ns])
-        for ns, dev in ((s.ns, s.wan_if), (s.ns, s.lan_if), (s.lan_ns, s.host_if)):
-            for feature in ("tx", "rx", "sg", "tso", "gso", "gro"):
-                sh(["ip", "netns", "exec", ns, "ethtool", "-K", dev, feature, "off"], check=False)
-            sh(["ip", "-n", ns, "link", "set", dev, "up"])
-        sh(["ip", "-n", s.lan_ns, "addr", "add", f"{LAN_HOST[s.name]}/24", "dev", s.host_if])
-        sh(["ip", "-n", s.lan_ns, "link", "set", "lo", "up"])
+        wire_lan(s)
 
 
 def unwire(a: Side, b: Side) -> None:

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "common/wire/ipv4.hpp"
 #include "controlplane/bridge/lan_to_lan.hpp"
 #include "controlplane/config/loader.hpp"
 #include "controlplane/install/fake_installer.hpp"
@@ -69,7 +70,8 @@ struct Side : LanToLanLink {
     l2l->set_config(parse(cfg), now);
   }
   // IKE installs an SA pair with `peer` and tells LanToLan (child_up).
-  IpsecPair pair_up(uint32_t peer, uint32_t peer_index, uint64_t serial, TimePoint now) {
+  IpsecPair pair_up(uint32_t peer, uint32_t peer_index, uint64_t serial, TimePoint now,
+                    bool natt = false) {
     tables::SaParams in;
     in.direction = tables::SaDirection::Inbound;
     in.peer_index = peer_index;
@@ -77,7 +79,8 @@ struct Side : LanToLanLink {
     tables::SaParams out = in;
     out.direction = tables::SaDirection::Outbound;
     out.spi = static_cast<uint32_t>(0x5000 + serial);
-    IpsecPair p{serial, peer_index, installer.add_sa(in).value, installer.add_sa(out).value, peer};
+    IpsecPair p{serial, peer_index, installer.add_sa(in).value, installer.add_sa(out).value, peer,
+                natt};
     pairs.push_back(p);
     if (l2l) l2l->ipsec_up(p, now);
     return p;
@@ -96,6 +99,7 @@ struct Lab {
   std::deque<Datagram> wire;
   size_t sent = 0;       // in the clear
   size_t sent_esp = 0;   // in ESP
+  std::vector<Datagram> esp_log;  // every datagram sent in ESP, as sent
   Side a{kWanA, this}, b{kWanB, this};
 
   Side* side(uint32_t addr) { return addr == kWanA ? &a : addr == kWanB ? &b : nullptr; }
@@ -166,6 +170,7 @@ bool Side::send_esp(uint32_t sa_slot, std::vector<uint8_t> udp) {
   EXPECT_NE(it, pairs.end()) << "an SA that is not installed";
   if (it == pairs.end()) return false;
   ++lab->sent_esp;
+  lab->esp_log.push_back({addr, it->peer_addr, udp, true});
   lab->wire.push_back({addr, it->peer_addr, std::move(udp), true});
   return true;
 }
@@ -316,6 +321,41 @@ TEST(LanToLan, IpsecTunnelComesUpThroughTheSaPairAtOnce) {
   EXPECT_EQ(lab.b.installer.pseudowires()[0].sa_out, pb.slot_out);
   EXPECT_EQ(lab.a.l2l->counters().ipsec_up, 1u);
   EXPECT_EQ(lab.a.l2l->status(lab.now).at(0).state, "established");
+}
+
+// RFC 3948 §3.1.2: through a NAT the transport-mode UDP checksum would cover addresses the NAT
+// changed; over a UDP-encapsulated pair the control messages carry none (zero, RFC 768), over
+// a plain ESP pair one that verifies.
+TEST(LanToLan, IpsecControlOverNatTCarriesNoUdpChecksum) {
+  for (const bool natt : {false, true}) {
+    SCOPED_TRACE(natt ? "UDP-encapsulated" : "plain ESP");
+    Lab lab;
+    lab.a.start(seed001(kWanA, true, "test1234", "l2tpv3"), lab.now);
+    lab.b.start(seed001(kWanB, true, "test1234", "l2tpv3"), lab.now);
+    lab.a.pair_up(kWanB, 7, 1, lab.now, natt);
+    lab.b.pair_up(kWanA, 3, 1, lab.now, natt);
+    lab.run(seconds(2));
+    size_t checked = 0;
+    for (const Datagram& d : lab.esp_log) {
+      const uint16_t sum = static_cast<uint16_t>((d.udp[6] << 8) | d.udp[7]);
+      if (natt) {
+        EXPECT_EQ(sum, 0u);
+      } else {
+        const uint8_t pseudo[12] = {
+            static_cast<uint8_t>(d.src >> 24), static_cast<uint8_t>(d.src >> 16),
+            static_cast<uint8_t>(d.src >> 8),  static_cast<uint8_t>(d.src),
+            static_cast<uint8_t>(d.dst >> 24), static_cast<uint8_t>(d.dst >> 16),
+            static_cast<uint8_t>(d.dst >> 8),  static_cast<uint8_t>(d.dst),
+            0, 17, static_cast<uint8_t>(d.udp.size() >> 8), static_cast<uint8_t>(d.udp.size())};
+        EXPECT_NE(sum, 0u);
+        EXPECT_EQ(wire::fold_checksum(wire::ones_sum(d.udp.data(), d.udp.size(),
+                                                     wire::ones_sum(pseudo, sizeof pseudo))), 0u);
+      }
+      ++checked;
+    }
+    EXPECT_GE(checked, 3u);  // SCCRQ, SCCRP, SCCCN at least
+    EXPECT_EQ(lab.a.installer.pseudowires().size(), 1u);
+  }
 }
 
 TEST(LanToLan, IpsecRekeyMovesThePseudowireToTheNewPairWithoutABreak) {

@@ -40,12 +40,14 @@ TEST(IkeConfigMap, GatewaysBecomePoliciesByAddressThenAny) {
   EXPECT_EQ(fixed->ipsec_lifetime_max, 1800u);
   EXPECT_FALSE(fixed->anti_replay);
   EXPECT_FALSE(fixed->nat_traversal);  // Yamaha's default: off
+  EXPECT_TRUE(fixed->named_peer);
 
   auto any = rc.policies.find(0x01020304);
   ASSERT_TRUE(any);
   EXPECT_EQ(any->gateway_id, 1u);
   EXPECT_EQ(any->psk, "secret1");
   EXPECT_TRUE(any->nat_traversal);
+  EXPECT_FALSE(any->named_peer);
   EXPECT_TRUE(any->anti_replay);
   EXPECT_EQ(any->isakmp_lifetime_max, 28800u);
   // Every supported algorithm is acceptable from a client.
@@ -61,6 +63,28 @@ TEST(IkeConfigMap, GatewaysBecomePoliciesByAddressThenAny) {
     for (const char* secret : {"secret1", "secret2", "other-key", "five"})
       EXPECT_EQ(n.find(secret), std::string::npos) << n;
   }
+}
+
+// `ipsec ike nat-traversal G on [keepalive=SECONDS] [force=on]`: RFC 3948 §4 NAT-keepalives
+// (used only once NAT-D finds us behind a NAT), 300 s unless given, none with NAT-T off; and
+// forced UDP encapsulation.
+TEST(IkeConfigMap, NatTraversalKeepaliveInterval) {
+  auto loaded = config::load_config(
+      "ipsec ike pre-shared-key 1 text k\n"
+      "ipsec ike remote address 1 any\n"
+      "ipsec ike nat-traversal 1 on\n"
+      "ipsec ike pre-shared-key 2 text k2\n"
+      "ipsec ike remote address 2 192.0.2.7\n"
+      "ipsec ike nat-traversal 2 on keepalive=20 force=on\n"
+      "ipsec ike pre-shared-key 3 text k3\n"
+      "ipsec ike remote address 3 192.0.2.8\n");
+  ASSERT_TRUE(loaded.ok());
+  const ResponderConfig rc = responder_config(*loaded.config, nullptr);
+  EXPECT_EQ(rc.policies.find(1)->natt_keepalive, std::chrono::seconds(300));
+  EXPECT_EQ(rc.policies.find(0xc0000207)->natt_keepalive, std::chrono::seconds(20));
+  EXPECT_FALSE(rc.policies.find(1)->natt_force);
+  EXPECT_TRUE(rc.policies.find(0xc0000207)->natt_force);
+  EXPECT_EQ(rc.policies.find(0xc0000208)->natt_keepalive, std::chrono::seconds(0));
 }
 
 TEST(IkeConfigMap, KeepaliveDpdTurnsOnDeadPeerDetection) {

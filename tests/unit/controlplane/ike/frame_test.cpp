@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/wire/esp.hpp"
+#include "common/wire/ipv4.hpp"
 #include "controlplane/punt/classify.hpp"
 #include "vector_file.hpp"
 
@@ -44,6 +46,27 @@ TEST(IkeFrame, MatchesScapyAndClassifiesAsIke) {
     EXPECT_TRUE(std::equal(msg.begin(), msg.end(), rx.begin() + info.payload_off));
   }
   EXPECT_EQ(seen, 2);
+}
+
+// RFC 3948 §2.3: a NAT-keepalive is the one octet 0xFF after the UDP header, on port 4500
+// but without the non-ESP marker; the dataplane's classifier (what the peer runs) knows it.
+TEST(IkeFrame, NatKeepaliveHasNoMarker) {
+  const Endpoint from{kOurs, kNatTPort}, to{kPeer, kNatTPort};
+  const Bytes f = build_ike_frame(kLink, from, to, Bytes{0xFF}, 7, true);
+  ASSERT_EQ(f.size(), kEtherHeaderLen + kIpv4HeaderLen + kUdpHeaderLen + 1);
+  const uint8_t* udp = f.data() + kEtherHeaderLen + kIpv4HeaderLen;
+  EXPECT_EQ((udp[0] << 8 | udp[1]), kNatTPort);
+  EXPECT_EQ((udp[2] << 8 | udp[3]), kNatTPort);
+  EXPECT_EQ((udp[4] << 8 | udp[5]), kUdpHeaderLen + 1);
+  EXPECT_EQ(udp[8], 0xFF);
+  // The UDP checksum verifies over the pseudo-header (RFC 768).
+  const uint8_t pseudo[12] = {0xc0, 0x00, 0x02, 0x01, 0xcb, 0x00, 0x71, 0x07, 0, 17, 0, 9};
+  EXPECT_EQ(wire::fold_checksum(wire::ones_sum(udp, 9, wire::ones_sum(pseudo, 12))), 0);
+  auto kind = wire::classify_natt_payload(ByteReader(udp + kUdpHeaderLen, 1));
+  ASSERT_TRUE(kind);
+  EXPECT_EQ(*kind, wire::NatTKind::Keepalive);
+  // The same octet as an IKE message would carry the marker.
+  EXPECT_EQ(build_ike_udp(from, to, Bytes{0xFF}).size(), kUdpHeaderLen + kNonEspMarkerLen + 1);
 }
 
 TEST(IkeFrame, LinkAddressesComeFromTheFrame) {

@@ -118,6 +118,9 @@ struct Wire {
   int copies = 1;
   std::function<void()> after_each;  // invariant checks after every delivered datagram
   size_t delivered = 0;
+  // RFC 3948 NAT-keepalives each side sent (the peer's dataplane drops them: not delivered),
+  // as they leave the NAT.
+  std::vector<Datagram> keepalives_a, keepalives_b;
 
   Wire(ResponderConfig ca, ResponderConfig cb, bool nat_ = false)
       : a(std::move(ca)), b(std::move(cb)), nat(nat_) {}
@@ -137,6 +140,10 @@ struct Wire {
       auto from_b = b.eng.take_outbox();
       if (from_a.empty() && from_b.empty()) return;
       for (const Datagram& d : from_a) {
+        if (d.nat_keepalive) {
+          keepalives_a.push_back({out_nat(d.local), d.peer, d.message, true});
+          continue;
+        }
         if (!keep(d, true)) continue;
         for (int i = 0; i < copies; ++i) {
           b.eng.on_datagram(d.peer, out_nat(d.local), d.message, now);
@@ -145,6 +152,10 @@ struct Wire {
         }
       }
       for (const Datagram& d : from_b) {
+        if (d.nat_keepalive) {
+          keepalives_b.push_back(d);
+          continue;
+        }
         if (!keep(d, false)) continue;
         for (int i = 0; i < copies; ++i) {
           a.eng.on_datagram(in_nat(d.peer), d.local, d.message, now);
@@ -370,6 +381,98 @@ TEST(Initiator, BehindANatFloatsTo4500AndUsesUdpEncapsulation) {
   for (const InstalledSa& s : w.b.inst.sas()) EXPECT_EQ(s.peer_port, 44500);
   expect_matching_keys(w.a, w.b);
   expect_matching_keys(w.b, w.a);
+}
+
+// RFC 3948 §4: the side behind the NAT keeps its mapping with NAT-keepalives (0xFF, 4500 to
+// 4500) in intervals in which its outbound SA sent nothing; the side in front sends none.
+TEST(Initiator, BehindANatSendsNatKeepalivesWhenIdle) {
+  ResponderConfig ca = initiator_config(connection(kInitPrivate, kSeedSuite));
+  PeerPolicy p = *ca.policies.find(kRespAddr);
+  p.natt_keepalive = 20s;
+  ca.policies.set(kRespAddr, p);
+  ResponderConfig cb = responder_config();
+  PeerPolicy q = *cb.policies.find(kInitAddr);
+  q.natt_keepalive = 20s;
+  cb.policies.set_any(q);
+  Wire w(std::move(ca), std::move(cb), true);
+  w.start();
+  ASSERT_EQ(w.a.ups.size(), 1u);
+  w.advance(19s);
+  EXPECT_TRUE(w.keepalives_a.empty());
+  w.advance(1s);
+  ASSERT_EQ(w.a.c(IkeCounter::NatKeepaliveSent), 1u);
+  ASSERT_EQ(w.keepalives_a.size(), 1u);
+  EXPECT_EQ(w.keepalives_a[0].local, (Endpoint{kNatPublic, 44500}));  // the mapping kept
+  EXPECT_EQ(w.keepalives_a[0].peer, (Endpoint{kRespAddr, kNatTPort}));
+  EXPECT_EQ(w.keepalives_a[0].message, Bytes{0xFF});
+  // ESP went out in the next interval: no keepalive for it.
+  w.a.inst.fake.set_sa_usage(w.a.ups[0].slot_out, SaUsage{5, 500});
+  w.advance(20s);
+  EXPECT_EQ(w.keepalives_a.size(), 1u);
+  w.advance(20s);  // idle again
+  EXPECT_EQ(w.keepalives_a.size(), 2u);
+  EXPECT_TRUE(w.keepalives_b.empty());
+  EXPECT_EQ(w.b.c(IkeCounter::NatKeepaliveSent), 0u);
+  // A peer not behind a NAT counts nothing malformed: no keepalive reached IKE.
+  EXPECT_EQ(w.b.c(IkeCounter::Malformed), 0u);
+}
+
+// `ipsec ike nat-traversal G on force=on` with no NAT at all: our NAT-D for ourselves cannot
+// match, so both sides see us behind a NAT, float to 4500 and encapsulate ESP in UDP.
+TEST(Initiator, ForcedNatTEncapsulatesWithoutANat) {
+  ResponderConfig ca = initiator_config(connection(kInitAddr, kSeedSuite));
+  PeerPolicy p = *ca.policies.find(kRespAddr);
+  p.natt_force = true;
+  ca.policies.set(kRespAddr, p);
+  Wire w(std::move(ca), responder_config());
+  w.start();
+  ASSERT_EQ(w.a.ups.size(), 1u);
+  ASSERT_EQ(w.b.ups.size(), 1u);
+  EXPECT_TRUE(w.a.eng.ike_sas()[0].nat_local);
+  EXPECT_FALSE(w.a.eng.ike_sas()[0].nat_peer);
+  EXPECT_TRUE(w.b.eng.ike_sas()[0].nat_peer);
+  EXPECT_FALSE(w.b.eng.ike_sas()[0].nat_local);
+  EXPECT_EQ(w.b.eng.ike_sas()[0].peer, (Endpoint{kInitAddr, kNatTPort}));
+  EXPECT_TRUE(w.a.ups[0].natt);
+  EXPECT_TRUE(w.b.ups[0].natt);
+  for (const InstalledSa& s : w.a.inst.sas()) EXPECT_EQ(s.peer_port, kNatTPort);
+  expect_matching_keys(w.a, w.b);
+}
+
+// A NAT that NAT-D cannot show (NAT-T off on both sides, as on seed 001's routers behind NATs
+// that forward UDP 500 and ESP): the initiator's Quick Mode IDs name its private address. A
+// responder gateway naming this peer accepts them (counted); an `any` one refuses them.
+TEST(Initiator, NatWithoutNatTIsAcceptedFromANamedPeerOnly) {
+  for (const bool named : {true, false}) {
+    SCOPED_TRACE(named ? "named peer" : "any");
+    ResponderConfig ca = initiator_config(connection(kInitPrivate, kSeedSuite));
+    PeerPolicy p = *ca.policies.find(kRespAddr);
+    p.nat_traversal = false;
+    ca.policies.set(kRespAddr, p);
+    ResponderConfig cb = responder_config();
+    PeerPolicy q = *cb.policies.find(kNatPublic);
+    q.nat_traversal = false;
+    q.named_peer = named;
+    if (named)
+      cb.policies.set(kNatPublic, q);
+    else
+      cb.policies.set_any(q);
+    Wire w(std::move(ca), std::move(cb), true);
+    w.start();
+    EXPECT_EQ(w.a.c(IkeCounter::NatDetected) + w.b.c(IkeCounter::NatDetected), 0u);
+    if (named) {
+      ASSERT_EQ(w.a.ups.size(), 1u);
+      ASSERT_EQ(w.b.ups.size(), 1u);
+      EXPECT_FALSE(w.a.ups[0].natt);
+      EXPECT_EQ(w.b.c(IkeCounter::IdsNatHidden), 1u);
+      EXPECT_EQ(w.b.c(IkeCounter::InvalidId), 0u);
+      expect_matching_keys(w.a, w.b);
+    } else {
+      EXPECT_TRUE(w.b.ups.empty());
+      EXPECT_EQ(w.b.c(IkeCounter::InvalidId), 1u);
+      EXPECT_EQ(w.b.c(IkeCounter::IdsNatHidden), 0u);
+    }
+  }
 }
 
 // ---- Rekeys we start ----
