@@ -8,6 +8,7 @@
 #include "controlplane/access/access_service.hpp"
 #include "controlplane/bridge/bridge_service.hpp"
 #include "controlplane/config/check_config.hpp"
+#include "controlplane/config/dataplane_settings.hpp"
 #include "controlplane/daemon/config_store.hpp"
 #include "controlplane/daemon/daemon.hpp"
 #include "controlplane/daemon/options.hpp"
@@ -72,13 +73,20 @@ int main(int argc, char** argv) {
     ike.nat_peer_seen(sa_slot, addr, port);
   });
   l2tpgw::cp::DaemonHooks hooks;
+  l2tpgw::cp::DaemonServices* attached = nullptr;
   hooks.config = store.hooks(opt.config_path);
-  hooks.config.load = [&store, &ike, &access, &bridge, load = hooks.config.load](const std::string& path) {
+  hooks.config.load = [&store, &ike, &access, &bridge, &attached,
+                       load = hooks.config.load](const std::string& path) {
     l2tpgw::cp::Reply r = load(path);
     if (r.status == l2tpgw::cp::ReplyStatus::Ok && store.running()) {
       ike.set_config(*store.running());
       access.set_config(*store.running());
       bridge.set_config(*store.running());
+      // The dataplane's pool index is sized at its start: say which new addresses it lacks.
+      if (attached)
+        for (const auto& w : l2tpgw::cp::config::addresses_outside(*store.running(),
+                                                                   attached->installer.pool_ranges()))
+          r.text += l2tpgw::cp::config::format_diagnostic(w, path) + "\n";
     }
     return r;
   };
@@ -98,12 +106,14 @@ int main(int argc, char** argv) {
     bridge.annotate(c);
   };
   // IKE first: the SA pairs it already holds are announced to remote access as they come up.
-  hooks.on_attach = [&ike, &access, &bridge](l2tpgw::cp::DaemonServices& s) {
+  hooks.on_attach = [&ike, &access, &bridge, &attached](l2tpgw::cp::DaemonServices& s) {
+    attached = &s;
     access.attach(s);
     ike.attach(s);
     bridge.attach(s);
   };
-  hooks.on_detach = [&ike, &access, &bridge] {
+  hooks.on_detach = [&ike, &access, &bridge, &attached] {
+    attached = nullptr;
     bridge.detach();
     ike.detach();
     access.detach();

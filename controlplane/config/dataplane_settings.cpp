@@ -82,4 +82,33 @@ DataplaneSettings dataplane_settings(const Config& cfg, std::optional<Ipv4Prefix
   return s;
 }
 
+std::vector<Diagnostic> addresses_outside(const Config& cfg,
+                                           const std::vector<std::pair<uint32_t, uint32_t>>& ranges) {
+  auto covered = [&](const Ipv4Range& r) {
+    for (const auto& [first, last] : ranges)
+      if (first <= r.first.value && r.last.value <= last) return true;
+    return false;
+  };
+  std::string dataplane;
+  for (const auto& [first, last] : ranges)
+    dataplane += (dataplane.empty() ? "" : ", ") + format_ipv4(first) + "-" + format_ipv4(last);
+  if (dataplane.empty()) dataplane = "none";
+  std::vector<Diagnostic> out;
+  for (const auto& [id, pp] : cfg.pps) {
+    const PpRemoteAddress& ra = pp.remote_address.value;
+    std::vector<Ipv4Range> given = ra.pool;
+    if (ra.address) given.push_back(Ipv4Range{*ra.address, *ra.address});
+    for (const Ipv4Range& r : given) {
+      if (covered(r)) continue;
+      const std::string what = r.first == r.last ? format_ipv4(r.first.value)
+                                                 : format_ipv4(r.first.value) + "-" + format_ipv4(r.last.value);
+      out.push_back({pp.remote_address.line, Severity::Warning,
+                     what + " is outside the dataplane's client address ranges (" + dataplane +
+                         "): a client given it cannot be installed until the dataplane restarts "
+                         "with this file"});
+    }
+  }
+  return out;
+}
+
 }  // namespace l2tpgw::cp::config

@@ -22,8 +22,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "controlplane/config/diagnostic.hpp"
 #include "controlplane/config/model.hpp"
 
 namespace l2tpgw::cp::config {
@@ -46,6 +48,12 @@ struct DataplaneSettings {
   std::optional<FromLine<bool>> bridge_lan;   // lan1 is a member of bridge1
   std::vector<std::string> errors;            // "LINE: message": what cannot be mapped
 };
+
+// After a reload: warnings for the pp address lines whose addresses the dataplane's pool index,
+// sized at its start, does not cover (`ranges`: {first, last}, host order). Clients given
+// those addresses could not be installed until the dataplane restarts with the file.
+std::vector<Diagnostic> addresses_outside(const Config& cfg,
+                                           const std::vector<std::pair<uint32_t, uint32_t>>& ranges);
 
 // `wan_hint`: the WAN prefix the command line gives, when the file has no lan2 address (to
 // place a default gateway on the WAN side).

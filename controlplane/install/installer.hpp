@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/crypto/esp_alg.hpp"
@@ -142,6 +143,9 @@ class Installer {
   virtual std::vector<InstalledPseudowire> pseudowires() const { return {}; }
 
   // --- What is installed now; after a restart, what the previous controlplane left.
+  // The client address ranges the dataplane's pool index covers (fixed at its start), as
+  // {first, last} in host order: a session's client address must lie in one.
+  virtual std::vector<std::pair<uint32_t, uint32_t>> pool_ranges() const { return {}; }
   virtual std::vector<InstalledSa> sas() const = 0;
   virtual std::vector<InstalledTunnel> tunnels() const = 0;
   virtual std::vector<InstalledSession> sessions() const = 0;

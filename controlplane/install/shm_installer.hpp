@@ -21,6 +21,13 @@ class ShmInstaller final : public Installer {
   Outcome<uint16_t> reserve_session_id() override;
   bool release_session_id(uint16_t id) override { return w_.release_session_id(id); }
   Outcome<uint32_t> add_sa(const tables::SaParams& p) override;
+  std::vector<std::pair<uint32_t, uint32_t>> pool_ranges() const override {
+    const tables::ShmHeader& h = w_.tables().header();
+    std::vector<std::pair<uint32_t, uint32_t>> out;
+    for (uint32_t i = 0; i < h.n_pools; ++i)
+      out.emplace_back(h.pools[i].base, h.pools[i].base + h.pools[i].size - 1);
+    return out;
+  }
   bool del_sa(uint32_t slot) override { return w_.del_sa(slot); }
   std::optional<SaUsage> query_sa(uint32_t slot) const override;
 

@@ -346,6 +346,12 @@ def case_attaches_once_the_dataplane_is_up(ctx: Ctx) -> None:
     for must in ("WanRxPackets", "EspNoSa", "PuntNoControlplane", "Ports", "IkeNatT"):
         if must not in counters:
             raise TestFailure(f"show counters lacks {must!r}")
+    # Attached, a reload is checked against the pool index the dataplane started with: the
+    # seed's pool is not in it (the dataplane runs with --pool 198.51.100.0/24).
+    seed = REPO / "tests" / "vectors" / "config" / "000_multiple_clients_filled.txt"
+    expect_rc(ctx.cp.ctl("load", "config", str(seed)), CTL_OK, "load config while attached",
+              f"{seed}:31: warning: 192.168.100.10-192.168.100.20 is outside the dataplane's client "
+              "address ranges (198.51.100.0-198.51.100.255)")
 
 
 def case_sessionctl_refuses_beside_the_controlplane(ctx: Ctx) -> None:

@@ -107,6 +107,33 @@ TEST(DataplaneSettings, ScatteredAddressesJoinTheClosestRangesBeyondSixteen) {
   EXPECT_EQ(s.pools[15], (Ipv4Range{ip("192.0.2.160"), ip("192.0.2.160")}));
 }
 
+// A reload cannot grow the dataplane's pool index: new addresses outside it are warned about
+// by line, addresses inside it are not.
+TEST(DataplaneSettings, AddressesOutsideTheDataplanesRangesAreWarnedByLine) {
+  LoadResult r = load_config(
+      "pp select anonymous\n"
+      " ip pp remote address pool 192.0.2.100-192.0.2.109\n"
+      "pp select 2\n"
+      " ip pp remote address 192.0.2.150\n"
+      "pp select 3\n"
+      " ip pp remote address 192.0.2.125\n");
+  ASSERT_TRUE(r.ok());
+  const std::vector<std::pair<uint32_t, uint32_t>> dp{{ip("192.0.2.100").value, ip("192.0.2.109").value},
+                                                      {ip("192.0.2.120").value, ip("192.0.2.129").value}};
+  const auto w = addresses_outside(*r.config, dp);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].line, 4u);
+  EXPECT_EQ(w[0].severity, Severity::Warning);
+  EXPECT_EQ(format_diagnostic(w[0], "l2tpgw.conf"),
+            "l2tpgw.conf:4: warning: 192.0.2.150 is outside the dataplane's client address ranges "
+            "(192.0.2.100-192.0.2.109, 192.0.2.120-192.0.2.129): a client given it cannot be installed until the dataplane "
+            "restarts with this file");
+  const auto none = addresses_outside(*r.config, {});
+  ASSERT_EQ(none.size(), 3u) << "a dataplane without pools covers nothing";
+  EXPECT_NE(none[0].message.find("(none)"), std::string::npos);
+  EXPECT_TRUE(addresses_outside(*r.config, {{ip("192.0.2.0").value, ip("192.0.2.255").value}}).empty());
+}
+
 TEST(DataplaneSettings, GatewaysGoToThePortWhoseSubnetHoldsThem) {
   DataplaneSettings s = settings_of(
       "ip lan1 address 192.0.2.1/24\n"
