@@ -69,9 +69,6 @@ int main(int argc, char** argv) {
   // A client that stops answering L2TP (keepalive) loses its IPsec SAs too, so that nothing
   // of it lingers and it can dial in again at once.
   access.set_drop_peer([&ike](uint32_t peer_index) { ike.delete_peer(peer_index, "L2TP peer unreachable"); });
-  access.set_nat_peer_seen([&ike](uint32_t sa_slot, uint32_t addr, uint16_t port) {
-    ike.nat_peer_seen(sa_slot, addr, port);
-  });
   l2tpgw::cp::DaemonHooks hooks;
   l2tpgw::cp::DaemonServices* attached = nullptr;
   hooks.config = store.hooks(opt.config_path);
@@ -95,6 +92,9 @@ int main(int argc, char** argv) {
   // L2TPv3 control to the LCCE, L2TPv2 on to the LNS.
   hooks.punt.l2tp_control = bridge.l2tp_handler(access.l2tp_handler());
   hooks.punt.ppp_control = access.ppp_handler();
+  hooks.punt.natt_source = [&ike](uint32_t sa_slot, uint32_t addr, uint16_t port) {
+    ike.nat_peer_seen(sa_slot, addr, port);
+  };
   hooks.annotate_show = [&ike, &access, &bridge](l2tpgw::cp::ShowSnapshot& s) {
     ike.annotate(s);
     access.annotate(s);

@@ -8,11 +8,6 @@ AccessService::AccessService() = default;
 
 AccessService::~AccessService() { detach(); }
 
-void AccessService::saw(const PuntedPacket& p) const {
-  if (nat_peer_seen_ && p.meta.natt && p.meta.sa_slot != 0)
-    nat_peer_seen_(p.meta.sa_slot, p.info.peer_addr, p.info.peer_port);
-}
-
 PuntHandler AccessService::l2tp_handler() {
   return [this](PuntedPacket& p) {
     if (!access_) {
@@ -21,7 +16,6 @@ PuntHandler AccessService::l2tp_handler() {
     }
     // The client's current outer address (NAT-T aware), its L2TP port and the SA it used.
     const l2tp::L2tpPeer peer{p.info.peer_addr, p.info.l2tp_peer_port, p.meta.sa_slot};
-    saw(p);
     access_->on_l2tp_control(p.payload, peer);
     return PuntVerdict::Consumed;  // the channel frees the mbuf: nothing keeps pointers into it
   };
@@ -33,7 +27,6 @@ PuntHandler AccessService::ppp_handler() {
       ++detached_;
       return PuntVerdict::Declined;
     }
-    saw(p);
     access_->on_ppp(p.info.l2tp_tunnel_id, p.info.l2tp_session_id, p.meta.sa_slot,
                     p.info.ppp_protocol, p.payload);
     return PuntVerdict::Consumed;

@@ -40,11 +40,6 @@ class AccessService final : private RemoteAccessLink {
   void ipsec_down(const IpsecPair& p);
   // To IKE: delete a peering whose client stopped answering L2TP (RemoteAccess::set_drop_peer).
   void set_drop_peer(std::function<void(uint32_t peer_index)> drop);
-  // To IKE: an L2TP or PPP control packet that came ESP-in-UDP (authenticated by the inbound
-  // SA `sa_slot`) from addr:port, so that a peering behind a NAT follows a changed mapping.
-  void set_nat_peer_seen(std::function<void(uint32_t sa_slot, uint32_t addr, uint16_t port)> seen) {
-    nat_peer_seen_ = std::move(seen);
-  }
 
   // What `show status l2tp` / `show status pp` add to the tables' view.
   void annotate(ShowSnapshot& s) const;
@@ -58,8 +53,6 @@ class AccessService final : private RemoteAccessLink {
 
   std::optional<config::Config> cfg_;
   std::function<void(uint32_t)> drop_peer_;
-  std::function<void(uint32_t, uint32_t, uint16_t)> nat_peer_seen_;
-  void saw(const PuntedPacket& p) const;
   DaemonServices* services_ = nullptr;
   std::unique_ptr<ppp::LoopTimers> timers_;
   ppp::OsRandom random_;

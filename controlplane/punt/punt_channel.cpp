@@ -40,6 +40,10 @@ void PuntChannel::dispatch(rte_mbuf* m) {
   const size_t c = static_cast<size_t>(info.cls);
   counters_.packets[c]++;
   counters_.octets[c] += m->pkt_len;
+  // The outer source of what the dataplane decrypted (its ICV checked) is the peer's now.
+  const bool decrypted = md.punt_kind == PuntKind::L2tpControl || md.punt_kind == PuntKind::PppControl;
+  if (decrypted && md.natt && md.sa_slot != 0 && handlers_.natt_source)
+    handlers_.natt_source(md.sa_slot, md.outer_src, md.outer_sport);
   const PuntHandler* h = handler_for(handlers_, info.cls);
   if (h && *h) {
     PuntedPacket p{m, md, info,

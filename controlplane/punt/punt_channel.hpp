@@ -43,6 +43,10 @@ struct PuntHandlers {
   PuntHandler l2tp_control;  // L2tpControl
   PuntHandler ppp_control;   // PppLcp, PppAuth, PppIpcp, PppCcp, PppOther
   PuntHandler to_self;       // ToSelf
+  // Any punted packet that an ESP-in-UDP SA authenticated (meta natt, inbound sa_slot):
+  // its outer source now, before its handler runs, so that IKE follows a peer whose NAT
+  // mapping changed (RFC 3947 §4, RFC 7296 §2.23), whichever protocol the packet is.
+  std::function<void(uint32_t sa_slot, uint32_t addr, uint16_t port)> natt_source;
 };
 
 struct PuntCounters {

@@ -97,6 +97,41 @@ TEST_F(PuntChannelTest, CountsDispatchesAndFrees) {
   EXPECT_EQ(in_use(), 0u);
 }
 
+// IKE hears the outer source of every packet an ESP-in-UDP SA authenticated, L2TP control
+// (v2 or v3) and PPP alike; not of plain ESP, not of what no SA carried.
+TEST_F(PuntChannelTest, DecryptedNatTPacketsTellTheirOuterSource) {
+  PuntChannel ch(ring_);
+  struct Seen {
+    uint32_t slot, addr;
+    uint16_t port;
+  };
+  std::vector<Seen> seen;
+  PuntHandlers h;
+  h.natt_source = [&](uint32_t slot, uint32_t addr, uint16_t port) { seen.push_back({slot, addr, port}); };
+  ch.set_handlers(h);
+  auto decrypted = [&](PuntKind kind, bool natt, uint32_t slot) {
+    rte_mbuf* m = mbuf(kind, lcp());
+    PktMeta& md = meta(m);
+    md.natt = natt;
+    md.sa_slot = slot;
+    md.outer_src = 0xcb007102;
+    md.outer_sport = 41000;
+    return m;
+  };
+  enqueue(decrypted(PuntKind::PppControl, true, 7));
+  enqueue(decrypted(PuntKind::L2tpControl, true, 9));
+  enqueue(decrypted(PuntKind::PppControl, false, 7));  // plain ESP: no NAT to follow
+  enqueue(decrypted(PuntKind::L2tpControl, true, 0));  // in the clear (`l2tpv3-raw`)
+  enqueue(decrypted(PuntKind::Ike, true, 0));          // IKE follows its own datagrams
+  EXPECT_EQ(ch.drain(100), 5u);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].slot, 7u);
+  EXPECT_EQ(seen[1].slot, 9u);
+  EXPECT_EQ(seen[1].addr, 0xcb007102u);
+  EXPECT_EQ(seen[1].port, 41000);
+  EXPECT_EQ(in_use(), 0u);
+}
+
 TEST_F(PuntChannelTest, DrainRespectsItsBudget) {
   PuntChannel ch(ring_);
   for (int i = 0; i < 100; ++i) enqueue(mbuf(PuntKind::Ike, ike()));
