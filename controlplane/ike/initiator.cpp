@@ -678,14 +678,12 @@ void IkeResponder::check_child_usage(uint64_t serial, uint32_t percent) {
 
 bool IkeResponder::outbound_expiring(uint32_t slot_out, TimePoint now) {
   now_ = now;
-  for (const auto& [serial, c] : children_) {
-    if (c.slot_out != slot_out) continue;
-    if (c.replaced_by || c.rekey_due) return true;
-    ++counters_[IkeCounter::Phase2SoftPackets];
-    child_rekey(serial);
-    return true;
-  }
-  return false;
+  const ChildSa* c = child_in_slot(slot_out, true);
+  if (!c) return false;
+  if (c->replaced_by || c->rekey_due) return true;
+  ++counters_[IkeCounter::Phase2SoftPackets];
+  child_rekey(c->serial);
+  return true;
 }
 
 void IkeResponder::child_rekey(uint64_t serial) {

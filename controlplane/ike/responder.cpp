@@ -357,15 +357,20 @@ bool IkeResponder::delete_peer(uint32_t peer_index, TimePoint now, const char* w
   return true;
 }
 
+ChildSa* IkeResponder::child_in_slot(uint32_t slot, bool outbound) {
+  for (auto& [serial, c] : children_)
+    if ((outbound ? c.slot_out : c.slot_in) == slot) return &c;
+  return nullptr;
+}
+
 bool IkeResponder::nat_peer_seen(uint32_t slot_in, const Endpoint& peer, TimePoint now) {
   now_ = now;
-  auto it = std::find_if(children_.begin(), children_.end(),
-                         [slot_in](const auto& c) { return c.second.slot_in == slot_in; });
-  if (it == children_.end() || !it->second.natt || it->second.peer == peer) return false;
+  const ChildSa* seen = child_in_slot(slot_in, false);
+  if (!seen || !seen->natt || seen->peer == peer) return false;
   // Only the peering's own endpoint moves: another client behind the same NAT has its own
   // port and its own peering.
-  const Endpoint old = it->second.peer;
-  const uint32_t peer_index = it->second.peer_index;
+  const Endpoint old = seen->peer;
+  const uint32_t peer_index = seen->peer_index;
   auto range = children_by_peer_.equal_range(peer_index);
   for (auto c = range.first; c != range.second; ++c) {
     ChildSa& child = children_.at(c->second);

@@ -165,6 +165,9 @@ class IkeResponder {
   // ---- responder.cpp: dispatch, tables, admission, timers, sending
   IkeSa* find_sa(const Cookie& ci, const Cookie& cr);
   IkeSa* sa_by_serial(uint64_t serial);
+  // The IPsec SA pair installed with `slot` in that direction (a scan: the dataplane's events
+  // and NAT moves are rare); nullptr when IKE holds none.
+  ChildSa* child_in_slot(uint32_t slot, bool outbound);
   void remove_sa(IkeSa& sa, TimePoint now, const char* why);
   // remove_sa with a Delete notification first when the SA is established (ours to send).
   void delete_sa(IkeSa& sa, TimePoint now, const char* why);
