@@ -197,8 +197,11 @@ void IkeResponder::nat_keepalive(uint64_t serial) {
   if (it == children_.end()) return;
   ChildSa& c = it->second;
   c.keepalive_timer = {};
-  const bool newer = std::any_of(std::next(it), children_.end(), [&](const auto& o) {
-    return o.second.natt && o.second.peer == c.peer;
+  // One sender per peer: the peering's newest pair to that endpoint.
+  const auto range = children_by_peer_.equal_range(c.peer_index);
+  const bool newer = std::any_of(range.first, range.second, [&](const auto& o) {
+    const ChildSa& other = children_.at(o.second);
+    return o.second > serial && other.natt && other.peer == c.peer;
   });
   const auto usage = installer_.query_sa(c.slot_out);
   const uint64_t packets = usage ? usage->packets : 0;
