@@ -125,11 +125,6 @@ ResponderConfig responder_config(const config::Config& c, std::vector<std::strin
     p.isakmp_lifetime_max = g.isakmp_sa_lifetime.value;
     p.ipsec_lifetime_max = g.ipsec_sa_lifetime.value;
     p.ipsec_kilobytes_max = g.ipsec_sa_kilobytes.value;
-    // `ipsec auto refresh` keeps a LAN-to-LAN peer's pairs up whichever side negotiated them;
-    // remote-access clients (`ipsec ike remote address G any`) rekey their own.
-    if (c.ipsec_auto_refresh.value && g.auto_refresh.value &&
-        g.remote_address.value->kind == config::IkeRemoteAddress::Kind::Address)
-      p.rekey_peer_children_percent = g.ipsec_sa_rekey.value;
     p.nat_traversal = g.nat_traversal.value.on;
     if (p.nat_traversal) {
       p.natt_keepalive = std::chrono::seconds(
@@ -177,6 +172,10 @@ ResponderConfig responder_config(const config::Config& c, std::vector<std::strin
     switch (g.remote_address.value->kind) {
       case config::IkeRemoteAddress::Kind::Address: {
         p.named_peer = true;
+        // `ipsec auto refresh` keeps a LAN-to-LAN peer's pairs up whichever side negotiated
+        // them; remote-access clients (`any`) rekey their own.
+        if (c.ipsec_auto_refresh.value && g.auto_refresh.value)
+          p.rekey_peer_children_percent = g.ipsec_sa_rekey.value;
         out.policies.set(g.remote_address.value->address.value, std::move(p));
         auto conn = connection_of(c, g, [&](const char* what) { note(id, what); });
         if (conn) out.connections.push_back(std::move(*conn));
