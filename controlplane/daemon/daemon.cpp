@@ -77,7 +77,7 @@ class LoggingListener final : public InstallerListener {
     logf(why == ExpireReason::SeqExhausted ? LogLevel::Warning : LogLevel::Info,
          "[IPSEC] SA[%u] SPI 0x%08x: %s (RFC 4303 §3.3.3 sequence numbers); rekeying", slot, spi,
          to_string(why));
-    if (hooks_.on_sa_expire) hooks_.on_sa_expire(slot, why);
+    if (hooks_.on_sa_expire) hooks_.on_sa_expire(slot);
   }
 
  private:

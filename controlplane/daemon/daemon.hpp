@@ -38,7 +38,7 @@ struct DaemonHooks {
   std::function<void(CounterSnapshot&)> annotate_counters;  // CliEnv::annotate_counters
   // The dataplane says an outbound SA is running out of sequence numbers (SoftLifetime) or
   // has (SeqExhausted): IKE rekeys its pair. Logged either way.
-  std::function<void(uint32_t sa_slot, ExpireReason)> on_sa_expire;
+  std::function<void(uint32_t sa_slot)> on_sa_expire;
 };
 int run_daemon(const DaemonOptions& opt, DaemonHooks hooks = {});
 
