@@ -52,6 +52,7 @@ namespace l2tpgw::cp::ike {
   X(Phase1Deleted)        /* by the peer's Delete, INITIAL-CONTACT or ours */                  \
   X(Phase2Deleted)                                                                             \
   X(Phase1Expired)        /* lifetime reached */                                               \
+  X(Phase1ExpiredKilobytes) /* of which by their lifetime in kilobytes (RFC 2407 §4.5) */      \
   X(Phase2Expired)                                                                             \
   X(Phase2ExpiredKilobytes) /* of which by their lifetime in kilobytes (RFC 2407 §4.5) */      \
   X(DeleteReceived)       /* Delete payloads authenticated and acted on */                     \

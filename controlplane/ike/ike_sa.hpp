@@ -134,6 +134,9 @@ struct IkeSa {
   Bytes p1_last_block;           // the last CBC block of phase 1 (MM6): base of phase-2 IVs
   uint32_t peer_index = 0;       // the IPsec peering its IPsec SAs are installed under
   uint32_t lifetime = 0;         // seconds from `established`: the suite's, ours if shorter
+  // RFC 2407 §4.5 / RFC 2409 App. A Life Type kilobytes: the octets of the Quick Mode and
+  // Informational messages it protected, both ways, against the suite's life_kilobytes.
+  uint64_t protected_octets = 0;
 
   // Duplicate detection and retransmission of Main Mode replies.
   Bytes last_in;                 // digest of the last Main Mode message we processed

@@ -392,16 +392,7 @@ void IkeResponder::initiator_established(IkeSa& sa, TimePoint now) {
     const uint64_t soft = uint64_t{lifetime} * cs->cfg.isakmp_rekey_percent / 100;
     const uint64_t serial = sa.serial;
     if (soft > 0 && soft < lifetime)
-      arm(sa.rekey_timer, now + std::chrono::seconds(soft), [this, serial] {
-        IkeSa* s = sa_by_serial(serial);
-        if (!s || s->rekeying || s->state != MainModeState::Auth) return;
-        s->rekey_timer = {};
-        ConnState* c = conn_of(s->mm1_peer.addr);
-        if (!c || !c->wanted) return;
-        s->rekeying = true;
-        ++counters_[IkeCounter::Phase1Rekeys];
-        main_mode_initiate(c->cfg, now_);
-      });
+      arm(sa.rekey_timer, now + std::chrono::seconds(soft), [this, serial] { rekey_isakmp(serial); });
   }
   // IPsec SAs waiting for a rekey (their soft lifetime came with no ISAKMP SA), else a first
   // pair.
@@ -410,6 +401,17 @@ void IkeResponder::initiator_established(IkeSa& sa, TimePoint now) {
     if (c.rekey_due && !c.replaced_by && c.peer.addr == peer_addr) due.push_back(serial);
   for (uint64_t c : due) quick_mode_initiate(sa, c, now);
   ensure_connection(peer_addr);  // a first pair
+}
+
+void IkeResponder::rekey_isakmp(uint64_t serial) {
+  IkeSa* s = sa_by_serial(serial);
+  if (!s || s->rekeying || s->state != MainModeState::Auth) return;
+  s->rekey_timer = {};
+  ConnState* c = conn_of(s->mm1_peer.addr);
+  if (!c || !c->wanted) return;
+  s->rekeying = true;
+  ++counters_[IkeCounter::Phase1Rekeys];
+  main_mode_initiate(c->cfg, now_);
 }
 
 // ---- Quick Mode, initiator side (RFC 2409 §5.5) ----
@@ -503,9 +505,8 @@ bool IkeResponder::quick_mode_initiate(IkeSa& sa, uint64_t replaces, TimePoint n
   h.message_id = qm.message_id;
   const Bytes iv0 = phase2_iv(sa.suite.hash, sa.p1_last_block, qm.message_id,
                               sa.suite.cipher.block_length());
-  auto m1 = encrypt_message(h, static_cast<uint8_t>(PayloadType::Hash),
-                            hash_first_chain(h1, rest_b, rest.first_type()), sa.suite.cipher,
-                            view(sa.keys.enc_key), iv0, qm.iv);
+  auto m1 = seal(sa, h, static_cast<uint8_t>(PayloadType::Hash),
+                 hash_first_chain(h1, rest_b, rest.first_type()), iv0, qm.iv);
   if (!m1) {
     installer_.release_spi(qm.spi_in);
     return false;
@@ -620,8 +621,7 @@ void IkeResponder::quick_mode_2(IkeSa& sa, QuickMode& qm, const Endpoint& local,
   rh.rcookie = sa.cky_r;
   rh.exchange = ExchangeType::QuickMode;
   rh.message_id = mid;
-  auto m3 = encrypt_message(rh, out.first_type(), out.serialize(), sa.suite.cipher,
-                            view(sa.keys.enc_key), iv3, qm.iv);
+  auto m3 = seal(sa, rh, out.first_type(), out.serialize(), iv3, qm.iv);
   auto slot_out = m3 ? install_sa(sa, qm, tables::SaDirection::Outbound) : std::nullopt;
   if (!slot_out) {
     installer_.del_sa(qm.slot_in);  // and its SPI

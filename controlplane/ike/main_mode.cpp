@@ -506,16 +506,8 @@ void IkeResponder::established(IkeSa& sa, TimePoint now, bool initial) {
   const uint32_t lifetime = std::min(sa.suite.life_seconds, sa.policy->isakmp_lifetime_max);
   sa.lifetime = lifetime;
   const uint64_t serial = sa.serial;
-  arm(sa.timer, now + std::chrono::seconds(lifetime), [this, serial] {
-    IkeSa* s = sa_by_serial(serial);
-    if (!s) return;
-    // RFC 2408 §4.9 / RFC 2409 §5.7: tell the peer the ISAKMP SA is gone (its IPsec SAs stay).
-    PayloadChain c;
-    c.add(PayloadType::Delete, delete_isakmp_payload(*s));
-    send_info(*s, c);
-    ++counters_[IkeCounter::Phase1Expired];
-    remove_sa(*s, now_, "lifetime expired");
-  });
+  arm(sa.timer, now + std::chrono::seconds(lifetime),
+      [this, serial] { expire_isakmp(serial, "lifetime expired"); });
   if (sa.policy->dpd_interval.count() > 0 && sa.peer_dpd) {
     sa.dpd_seq = random_u32(random_) & 0x7fffffff;  // room to count up (RFC 3706 §7)
     sa.dpd_heard = sa.heard;

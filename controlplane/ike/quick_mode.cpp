@@ -302,9 +302,8 @@ void IkeResponder::quick_mode_1(IkeSa& sa, const Endpoint& local, const Endpoint
   rh.rcookie = sa.cky_r;
   rh.exchange = ExchangeType::QuickMode;
   rh.message_id = mid;
-  auto m2 = encrypt_message(rh, static_cast<uint8_t>(PayloadType::Hash),
-                            hash_first_chain(h2, rest_bytes, rest.first_type()), sa.suite.cipher,
-                            view(sa.keys.enc_key), iv1, qm.iv);
+  auto m2 = seal(sa, rh, static_cast<uint8_t>(PayloadType::Hash),
+                 hash_first_chain(h2, rest_bytes, rest.first_type()), iv1, qm.iv);
   if (!m2) {
     installer_.del_sa(qm.slot_in);
     logf(LogLevel::Error, "[IKE] ISAKMP SA[%llu]: cannot encrypt QM2",

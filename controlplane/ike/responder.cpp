@@ -76,7 +76,7 @@ void IkeResponder::count_malformed(WireError e) {
 }
 
 std::optional<std::vector<PayloadView>> IkeResponder::open_hashed(
-    const IkeSa& sa, ByteView iv, const IsakmpHeader& h, ByteView message, Bytes& plain,
+    IkeSa& sa, ByteView iv, const IsakmpHeader& h, ByteView message, Bytes& plain,
     Bytes* next_iv, const std::function<Bytes(ByteView)>& expected) {
   auto last = decrypt_body(sa.suite.cipher, view(sa.keys.enc_key), iv, message, plain);
   if (!last) {
@@ -102,7 +102,46 @@ std::optional<std::vector<PayloadView>> IkeResponder::open_hashed(
     return std::nullopt;
   }
   if (next_iv) *next_iv = std::move(*last);
+  count_protected(sa, message.size());
   return std::move(*chain);
+}
+
+CryptoResult<Bytes> IkeResponder::seal(IkeSa& sa, const IsakmpHeader& h, uint8_t first,
+                                       ByteView chain, ByteView iv, Bytes& next_iv) {
+  auto m = encrypt_message(h, first, chain, sa.suite.cipher, view(sa.keys.enc_key), iv, next_iv);
+  if (m) count_protected(sa, m->size());
+  return m;
+}
+
+void IkeResponder::count_protected(IkeSa& sa, size_t octets) {
+  sa.protected_octets += octets;
+  if (sa.suite.life_kilobytes == 0 || sa.state != MainModeState::Auth) return;
+  const uint64_t hard = uint64_t{sa.suite.life_kilobytes} * 1024;
+  const uint64_t serial = sa.serial;
+  if (sa.protected_octets >= hard) {
+    arm(sa.timer, now_, [this, serial] {
+      ++counters_[IkeCounter::Phase1ExpiredKilobytes];
+      expire_isakmp(serial, "lifetime in kilobytes used up");
+    });
+    return;
+  }
+  // As the initiator of a named peer, a successor at the rekey point (as for seconds).
+  if (!sa.initiator || sa.rekeying) return;
+  const ConnState* cs = conn_of(sa.mm1_peer.addr);
+  if (cs && cs->cfg.isakmp_rekey_percent > 0 &&
+      sa.protected_octets >= hard * cs->cfg.isakmp_rekey_percent / 100)
+    arm(sa.rekey_timer, now_, [this, serial] { rekey_isakmp(serial); });
+}
+
+void IkeResponder::expire_isakmp(uint64_t serial, const char* why) {
+  IkeSa* s = sa_by_serial(serial);
+  if (!s) return;
+  // RFC 2408 §4.9 / RFC 2409 §5.7: tell the peer the ISAKMP SA is gone (its IPsec SAs stay).
+  PayloadChain c;
+  c.add(PayloadType::Delete, delete_isakmp_payload(*s));
+  send_info(*s, c);
+  ++counters_[IkeCounter::Phase1Expired];
+  remove_sa(*s, now_, why);
 }
 
 void IkeResponder::authenticated(IkeSa& sa, const Endpoint& local, const Endpoint& peer,
@@ -306,8 +345,7 @@ void IkeResponder::send_info(IkeSa& sa, const PayloadChain& payloads) {
   const Bytes iv =
       phase2_iv(sa.suite.hash, sa.p1_last_block, mid, sa.suite.cipher.block_length());
   Bytes next;
-  auto m = encrypt_message(h, static_cast<uint8_t>(PayloadType::Hash), chain, sa.suite.cipher,
-                           view(sa.keys.enc_key), iv, next);
+  auto m = seal(sa, h, static_cast<uint8_t>(PayloadType::Hash), chain, iv, next);
   if (!m) {
     logf(LogLevel::Error, "[IKE] ISAKMP SA[%llu]: cannot encrypt an informational: %s",
          static_cast<unsigned long long>(sa.serial), std::string(to_string(m.error())).c_str());

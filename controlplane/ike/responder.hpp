@@ -191,8 +191,19 @@ class IkeResponder {
   // must equal expected(everything after it). The walked chain (views into `plain`) when it
   // does; nullopt, counted (DecryptFailed, Malformed, HashMismatch), when not.
   std::optional<std::vector<PayloadView>> open_hashed(
-      const IkeSa& sa, ByteView iv, const IsakmpHeader& h, ByteView message, Bytes& plain,
+      IkeSa& sa, ByteView iv, const IsakmpHeader& h, ByteView message, Bytes& plain,
       Bytes* next_iv, const std::function<Bytes(ByteView)>& expected);
+  // encrypt_message under the established ISAKMP SA `sa` (Quick Mode, Informational),
+  // counted against its lifetime in kilobytes.
+  CryptoResult<Bytes> seal(IkeSa& sa, const IsakmpHeader& h, uint8_t first, ByteView chain,
+                           ByteView iv, Bytes& next_iv);
+  // Octets protected by `sa`: with a lifetime in kilobytes, its rekey point (as initiator)
+  // and its end are due now (deferred to the timers: the caller still holds `sa`).
+  void count_protected(IkeSa& sa, size_t octets);
+  // The ISAKMP SA's end of life (seconds or kilobytes): a Delete to the peer, then gone.
+  void expire_isakmp(uint64_t serial, const char* why);
+  // Our phase-1 rekey (its soft lifetime): a successor Main Mode to the same peer.
+  void rekey_isakmp(uint64_t serial);
   // MM5 or MM6: ID and HASH_I / HASH_R for `id` [, N(INITIAL-CONTACT)], encrypted with the
   // phase-1 IV, which moves on to the message's last block. nullopt: the encryption failed.
   std::optional<Bytes> mm_auth_message(IkeSa& sa, const Identification& id,

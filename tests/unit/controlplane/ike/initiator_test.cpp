@@ -657,6 +657,57 @@ TEST(Initiator, Phase1RekeyReplacesTheIsakmpSaAndKeepsTheIpsecSas) {
   EXPECT_EQ(w.a.eng.ike_sas()[0].peer_index, w.a.ups[0].peer_index);
 }
 
+// RFC 2407 §4.5 Life Type kilobytes on the ISAKMP SA: the octets of the Quick Mode and
+// Informational messages it protected. The initiator asked for 2 KB: its first Quick Mode
+// (three messages) is below 75 %, and the phase-2 rekeys push it over: a successor ISAKMP SA
+// before the old one runs out, and the IPsec SAs live on.
+TEST(Initiator, Phase1KilobyteLifetimeStartsAPhase1Rekey) {
+  Connection c = connection(kInitAddr, kSeedSuite);
+  c.ike_offers[0].life_kilobytes = 2;
+  Wire w(initiator_config(c, kPsk, 28800, 100), responder_config(28800, 100));
+  w.start();
+  ASSERT_EQ(w.a.ups.size(), 1u);
+  EXPECT_EQ(w.a.c(IkeCounter::Phase1Rekeys), 0u) << "one Quick Mode: below 75 % of 2 KB";
+  const auto first = w.a.eng.ike_sas();
+  ASSERT_EQ(first.size(), 1u);
+  w.advance(300s);  // phase-2 rekeys at 90 s, 180 s, 270 s
+  EXPECT_GE(w.a.c(IkeCounter::Phase2Rekeys), 2u);
+  EXPECT_GE(w.a.c(IkeCounter::Phase1Rekeys), 1u);
+  EXPECT_GE(w.a.c(IkeCounter::Phase1Established), 2u);
+  EXPECT_EQ(w.a.c(IkeCounter::Phase1ExpiredKilobytes) + w.b.c(IkeCounter::Phase1ExpiredKilobytes), 0u)
+      << "the rekey came before the end";
+  ASSERT_EQ(w.a.eng.ike_sa_count(), 1u);
+  EXPECT_NE(w.a.eng.ike_sas()[0].serial, first[0].serial);
+  EXPECT_EQ(w.a.live.size(), 1u);
+  EXPECT_EQ(w.b.live.size(), 1u);
+}
+
+// Nobody rekeys phase 1 (`isakmp-sa ... rekey off`): the ISAKMP SA ends when its kilobytes are
+// used up, with a Delete, and the IPsec SAs it negotiated stay (RFC 2409 §5.7).
+TEST(Initiator, Phase1KilobyteHardLifetimeEndsTheIsakmpSaOnly) {
+  Connection c = connection(kInitAddr, kSeedSuite);
+  c.ike_offers[0].life_kilobytes = 1;
+  c.isakmp_rekey_percent = 0;
+  Wire w(initiator_config(c, kPsk, 28800, 100), responder_config(28800, 100));
+  w.start();
+  ASSERT_EQ(w.a.ups.size(), 1u);
+  EXPECT_EQ(w.a.eng.ike_sa_count(), 1u) << "one Quick Mode fits in 1 KB";
+  // Each Quick Mode (three messages) and the Delete of the pair it replaced protect about
+  // 450 octets: the second phase-2 rekey, at 180 s, pushes the ISAKMP SA past 1 KB.
+  w.advance(91s);
+  EXPECT_EQ(w.a.eng.ike_sa_count(), 1u);
+  w.advance(90s);
+  EXPECT_EQ(w.a.c(IkeCounter::Phase2Rekeys), 2u);
+  // Both sides counted the same messages: each ends its ISAKMP SA at the same one.
+  EXPECT_EQ(w.a.c(IkeCounter::Phase1ExpiredKilobytes), 1u);
+  EXPECT_EQ(w.b.c(IkeCounter::Phase1ExpiredKilobytes), 1u);
+  EXPECT_EQ(w.a.c(IkeCounter::Phase1Rekeys), 0u);
+  EXPECT_EQ(w.a.eng.ike_sa_count(), 0u);
+  EXPECT_EQ(w.b.eng.ike_sa_count(), 0u);
+  EXPECT_FALSE(w.a.live.empty()) << "the IPsec SAs outlive their ISAKMP SA";
+  EXPECT_FALSE(w.b.live.empty());
+}
+
 // ---- Delete and auto refresh ----
 
 TEST(Initiator, PeerDeleteIsFollowedAndAutoRefreshBringsTheSasBack) {
