@@ -11,6 +11,7 @@
 #include <rte_ring.h>
 
 #include <atomic>
+#include <cstdio>
 #include <unordered_map>
 #include <vector>
 
@@ -183,6 +184,18 @@ class HoldQueue {
   std::vector<Held> held_;
 };
 
+// Reads `port`'s link into `slot` and says so on stderr when it moved. rte_eth_link_get_nowait
+// asks the PMD (net_tap: the kernel interface's flags; a NIC: its registers), never waits.
+void publish_link(uint16_t port, const char* name, std::atomic<uint32_t>& slot) {
+  rte_eth_link link{};
+  tables::LinkState now = tables::LinkState::Unknown;
+  if (rte_eth_link_get_nowait(port, &link) == 0)
+    now = link.link_status == RTE_ETH_LINK_UP ? tables::LinkState::Up : tables::LinkState::Down;
+  const auto before = static_cast<tables::LinkState>(slot.exchange(static_cast<uint32_t>(now), std::memory_order_release));
+  if (before != now && now != tables::LinkState::Unknown)
+    std::fprintf(stderr, "l2tpgw-dataplane: %s port %u link %s\n", name, port, now == tables::LinkState::Up ? "up" : "down");
+}
+
 void slowpath_main(SlowpathCtx& sp) {
   const DataplaneShared& dp = *sp.dp;
   const DataplaneConfig& cfg = *dp.cfg;
@@ -198,6 +211,8 @@ void slowpath_main(SlowpathCtx& sp) {
   // the workers do. ARP and echo replies wait at most one sleep (plus timer slack).
   IdleBackoff backoff(kSlowpathIdleSleepUs, 0);
   rte_mbuf* pkts[32];
+  tables::ShmHeader& hdr = dp.tables.header();
+  uint64_t link_read = 0;
   while (!g_quit.load(std::memory_order_relaxed)) {
     bool busy = false;
     const unsigned n = rte_ring_sc_dequeue_burst(dp.slowpath, reinterpret_cast<void**>(pkts), 32, nullptr);
@@ -210,6 +225,11 @@ void slowpath_main(SlowpathCtx& sp) {
       else handle_icmp(sp, p, m);
     }
     const uint64_t now = rte_get_tsc_cycles();
+    if (now - link_read >= hz / 4) {  // four times a second
+      link_read = now;
+      publish_link(cfg.wan_port, "wan", hdr.wan_link);
+      publish_link(cfg.lan_port, "lan", hdr.lan_link);
+    }
     const unsigned nh = rte_ring_sc_dequeue_burst(dp.arp_hold, reinterpret_cast<void**>(pkts), 32, nullptr);
     for (unsigned i = 0; i < nh; ++i) {
       busy = true;

@@ -16,9 +16,9 @@ namespace l2tpgw::tables {
 inline constexpr uint64_t kShmMagic = 0x6c3274706777ULL;  // "l2tpgw"
 // Bump whenever a record, the header or the area order changes: a controlplane built
 // against another layout refuses to attach instead of misreading the tables.
-inline constexpr uint32_t kLayoutVersion = 7;  // 2: SaRecord::hot; 3: WorkerStats::idle_sleeps;
+inline constexpr uint32_t kLayoutVersion = 8;  // 2: SaRecord::hot; 3: WorkerStats::idle_sleeps;
                                                 // 4: SessionRecord::installed_at; 5: ICMP error and fragment counters;
-                                                // 6: the pseudowire table; 7: bridge 1's members
+                                                // 6: the pseudowire table; 7: bridge 1's members; 8: link states
 inline constexpr const char* kShmZoneName = "l2tpgw_tables";
 inline constexpr const char* kPuntRingName = "l2tpgw_punt";
 inline constexpr const char* kEventRingName = "l2tpgw_events";
@@ -44,6 +44,9 @@ struct TableSizes {
   }
 };
 
+// A port's link as the dataplane last read it (ShmHeader::wan_link, lan_link).
+enum class LinkState : uint32_t { Unknown = 0, Down = 1, Up = 2 };
+
 struct alignas(64) ShmHeader {
   uint64_t magic;
   uint32_t layout_version;
@@ -66,6 +69,10 @@ struct alignas(64) ShmHeader {
   std::atomic<uint32_t> controlplane_pid; // the attached writer (0 = none), for diagnostics
   std::atomic<uint64_t> dataplane_epoch;  // changes each dataplane start
   BridgeMembership bridge1;               // writer: CP (TableWriter); readers: workers
+  // LinkState of each port; writer: the dataplane's slowpath (a few reads a second); reader:
+  // the controlplane (the circuit status of bridged pseudowires, RFC 3931 §5.4.5).
+  std::atomic<uint32_t> wan_link;
+  std::atomic<uint32_t> lan_link;
 };
 
 class SharedTables {
