@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
     return r;
   };
   hooks.on_sa_expire = [&ike](uint32_t slot) { ike.sa_expiring(slot); };
+  hooks.on_lan_link = [&bridge](bool up) { bridge.set_lan_link(up); };
   hooks.punt.ike = ike.punt_handler();
   // L2TPv3 control to the LCCE, L2TPv2 on to the LNS.
   hooks.punt.l2tp_control = bridge.l2tp_handler(access.l2tp_handler());

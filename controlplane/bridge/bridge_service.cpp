@@ -63,6 +63,12 @@ void BridgeService::set_config(const config::Config& c) {
   rearm();
 }
 
+void BridgeService::set_lan_link(bool up) {
+  if (!l2l_) return;  // the next attach hears it afresh
+  l2l_->set_lan_link(up, EventLoop::now());
+  rearm();
+}
+
 void BridgeService::rearm() {
   if (!l2l_ || !services_) return;
   const auto next = l2l_->next_deadline();

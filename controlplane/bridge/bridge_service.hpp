@@ -41,6 +41,8 @@ class BridgeService final : private LanToLanLink {
   // taken here; false when it is another protocol's (remote access) or we are detached.
   bool ipsec_up(const IpsecPair& p);
   bool ipsec_down(const IpsecPair& p);
+  // DaemonHooks::on_lan_link: lan1, bridge1's LAN member, went up or down.
+  void set_lan_link(bool up);
 
   // `show status l2tp` (the L2TPv3 tunnels) and `show counters` (LCCE, pseudowires).
   void annotate(ShowSnapshot& s) const;

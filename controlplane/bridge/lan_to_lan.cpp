@@ -74,7 +74,10 @@ void LanToLan::set_config(const config::Config& c, TimePoint now) {
     for (const std::string& m : b->second.members)
       if (auto n = tunnel_member(m)) bridged_.insert(*n);
   std::map<uint16_t, LcceTunnelConfig> next;
-  for (LcceTunnelConfig& t : l2tp::v3::lcce_tunnel_configs(c, wan_addr_)) next.emplace(t.interface, std::move(t));
+  for (LcceTunnelConfig& t : l2tp::v3::lcce_tunnel_configs(c, wan_addr_)) {
+    t.circuit_up = !bridged_.contains(t.interface) || lan_up_;
+    next.emplace(t.interface, std::move(t));
+  }
   for (const auto& [n, old] : tunnels_) {
     if (next.contains(n)) continue;
     lcce_->remove_tunnel(n, now);  // StopCCN; session_down removes its pseudowire
@@ -92,6 +95,18 @@ void LanToLan::set_config(const config::Config& c, TimePoint now) {
   // A tunnel that is now `l2tpv3` to a peer whose pairs are already up finds them.
   for (const auto& [n, t] : tunnels_)
     if (t.ipsec && pairs_.contains(t.remote_addr)) lcce_->path_up(n, now);
+}
+
+void LanToLan::set_lan_link(bool up, TimePoint now) {
+  if (up == lan_up_) return;
+  lan_up_ = up;
+  for (auto& [n, t] : tunnels_) {
+    if (!bridged_.contains(n)) continue;
+    t.circuit_up = up;
+    lcce_->set_circuit_status(n, up, now);
+    logf(LogLevel::Info, "[L2TP] TUNNEL[%u]: lan1 link %s: circuit status %s", n, up ? "up" : "down",
+         up ? "active" : "inactive");
+  }
 }
 
 void LanToLan::adopt_installed(TimePoint now) {

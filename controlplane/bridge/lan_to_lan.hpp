@@ -97,6 +97,10 @@ class LanToLan final : private l2tp::v3::LcceHooks {
 
   // The running configuration, at start and after each `load config` / SIGHUP.
   void set_config(const config::Config& c, TimePoint now);
+  // lan1's link (bridge1's LAN member): the circuit of every bridged tunnel follows it, in
+  // its ICRQ/ICRP/ICCN and, once the session is up, in SLI (RFC 3931 §5.4.5, RFC 4719 §2.2).
+  // Up until told otherwise.
+  void set_lan_link(bool up, TimePoint now);
   // The pseudowires a previous controlplane left (see the file comment). Call after
   // set_config, once per attach.
   void adopt_installed(TimePoint now);
@@ -137,6 +141,7 @@ class LanToLan final : private l2tp::v3::LcceHooks {
   std::unique_ptr<l2tp::v3::Lcce> lcce_;
   std::map<uint16_t, l2tp::v3::LcceTunnelConfig> tunnels_;  // by interface (TUNNEL[N])
   std::set<uint16_t> bridged_;             // `bridge member bridge1 ... tunnelN`: N
+  bool lan_up_ = true;                      // lan1's link
   std::map<uint16_t, uint32_t> installed_;  // interface -> our Session ID, installed by us
   std::map<uint16_t, uint32_t> adopted_;    // interface -> Session ID a previous process left
   std::set<uint32_t> spent_;                // ids del_pseudowire gave back (not to release again)

@@ -138,6 +138,7 @@ class Daemon {
   std::unique_ptr<EventChannel> events_;
   std::optional<DaemonServices> services_;
   TimePoint last_punt_{};
+  tables::LinkState lan_link_ = tables::LinkState::Unknown;  // as last told to on_lan_link
 };
 
 bool Daemon::start_signals() {
@@ -317,6 +318,7 @@ void Daemon::finish_attach() {
     hooks_.on_attach(*services_);
   }
   last_punt_ = EventLoop::now();
+  lan_link_ = tables::LinkState::Unknown;  // the hooks hear the link afresh
   punt_tick();
   watch_tick();
 }
@@ -343,6 +345,13 @@ void Daemon::watch_tick() {
     return;
   }
   installer_->reclaim();
+  const auto lan = static_cast<tables::LinkState>(tables_.header().lan_link.load(std::memory_order_acquire));
+  if (lan != lan_link_ && lan != tables::LinkState::Unknown) {
+    if (lan_link_ != tables::LinkState::Unknown || lan == tables::LinkState::Down)
+      logf(LogLevel::Notice, "[CP] lan1 link %s", lan == tables::LinkState::Up ? "up" : "down");
+    lan_link_ = lan;
+    if (hooks_.on_lan_link) hooks_.on_lan_link(lan == tables::LinkState::Up);
+  }
   watch_timer_.arm(loop_, opt_.watch_interval, [this] { watch_tick(); });
 }
 

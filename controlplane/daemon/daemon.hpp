@@ -39,6 +39,9 @@ struct DaemonHooks {
   // The dataplane says an outbound SA is running out of sequence numbers (SoftLifetime) or
   // has (SeqExhausted): IKE rekeys its pair. Logged either way.
   std::function<void(uint32_t sa_slot)> on_sa_expire;
+  // The LAN port's link as the dataplane reads it: once after each attach, then on every
+  // change (the circuit of bridged pseudowires, RFC 3931 §5.4.5).
+  std::function<void(bool up)> on_lan_link;
 };
 int run_daemon(const DaemonOptions& opt, DaemonHooks hooks = {});
 

@@ -96,9 +96,11 @@ class Appliance(pw.Side):
     controlplane started with the seed 001 configuration."""
 
     def __init__(self, name: str, peer: str, tag: str, builddir: Path, logdir: Path,
-                 psk: str | None = None, names: str = "v3", **seed: object):
-        """`seed`: seed001's NAT keywords (wan, peer_addr, gateway, nat_traversal, ...)."""
-        super().__init__(name, tag, builddir, logdir, ns_prefix=f"l2gw-{names}", if_prefix=names)
+                 psk: str | None = None, names: str = "v3", lan_tap: bool = False, **seed: object):
+        """`seed`: seed001's NAT keywords (wan, peer_addr, gateway, nat_traversal, ...);
+        `lan_tap`: pseudowire_e2e.Side's (the LAN port a net_tap that reports its link)."""
+        super().__init__(name, tag, builddir, logdir, ns_prefix=f"l2gw-{names}", if_prefix=names,
+                         lan_tap=lan_tap)
         self.peer = peer
         self.config = logdir / f"{name}.conf"
         self.config.write_text(seed001(name, peer, psk=psk, **seed))

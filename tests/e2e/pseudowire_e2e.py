@@ -48,15 +48,21 @@ def sh(cmd: list[str], check: bool = True, timeout: float = 30) -> subprocess.Co
 
 class Side:
     def __init__(self, name: str, tag: str, builddir: Path, logdir: Path,
-                 ns_prefix: str = "l2pw", if_prefix: str = "pw"):
-        """Namespaces `{ns_prefix}-{name}-{tag}` (and -lan{name}-), veths `{if_prefix}w|l|h...`."""
+                 ns_prefix: str = "l2pw", if_prefix: str = "pw", lan_tap: bool = False):
+        """Namespaces `{ns_prefix}-{name}-{tag}` (and -lan{name}-), veths `{if_prefix}w|l|h...`.
+        With `lan_tap` the LAN port is a net_tap device (named lan_if) that a kernel bridge in
+        the dataplane's namespace joins to the LAN veth (then named `{if_prefix}v...`): unlike
+        net_af_packet, net_tap reports its link, which `ip link set lan_if down` takes away."""
         self.name, self.builddir, self.logdir = name, builddir, logdir
+        self.lan_tap = lan_tap
         self.ns = f"{ns_prefix}-{name}-{tag}"
         self.lan_ns = f"{ns_prefix}-lan{name}-{tag}"
         self.prefix = f"{ns_prefix}-{name}-{tag}"
         self.wan_if = f"{if_prefix}w{name}{tag}"[:15]
         self.lan_if = f"{if_prefix}l{name}{tag}"[:15]
         self.host_if = f"{if_prefix}h{name}{tag}"[:15]
+        self.veth_if = f"{if_prefix}v{name}{tag}"[:15] if lan_tap else self.lan_if
+        self.bridge_if = f"{if_prefix}b{name}{tag}"[:15]
         self.dp: Proc | None = None
 
     def ns_cmd(self, cmd: list[str]) -> list[str]:
@@ -73,10 +79,14 @@ class Side:
             str(self.builddir / DATAPLANE), "--no-pci", "--file-prefix", self.prefix,
             "--lcores", f"0@0,1@{1 % cpus}",
             "--vdev", f"net_af_packet0,iface={self.wan_if},qpairs=2",
-            "--vdev", f"net_af_packet1,iface={self.lan_if},qpairs=2",
+            "--vdev", (f"net_tap1,iface={self.lan_if}" if self.lan_tap
+                       else f"net_af_packet1,iface={self.lan_if},qpairs=2"),
             "--", *addressing, "--max-sessions", "16", "--max-pseudowires", "4",
             "--idle-sleep-us", "100"]), self.logdir)
         self.dp.wait_for_output(r"^l2tpgw-dataplane: ready", 90)
+        if self.lan_tap:  # the tap exists now: into the bridge with the LAN veth
+            offloads_off(self.ns, self.lan_if)
+            sh(["ip", "-n", self.ns, "link", "set", self.lan_if, "master", self.bridge_if])
 
     def sessionctl(self, *args: str) -> str:
         return sh(self.ns_cmd([str(self.builddir / SESSIONCTL), "--file-prefix", self.prefix,
@@ -112,10 +122,14 @@ def offloads_off(ns: str, dev: str) -> None:
 def wire_lan(s: Side) -> None:
     """The side's LAN veth (dataplane namespace <-> LAN host namespace) and the host's address;
     both namespaces must exist."""
-    sh(["ip", "link", "add", s.lan_if, "netns", s.ns, "type", "veth", "peer", "name",
+    sh(["ip", "link", "add", s.veth_if, "netns", s.ns, "type", "veth", "peer", "name",
         s.host_if, "netns", s.lan_ns])
-    for ns, dev in ((s.ns, s.wan_if), (s.ns, s.lan_if), (s.lan_ns, s.host_if)):
+    for ns, dev in ((s.ns, s.wan_if), (s.ns, s.veth_if), (s.lan_ns, s.host_if)):
         offloads_off(ns, dev)
+    if s.lan_tap:
+        sh(["ip", "-n", s.ns, "link", "add", s.bridge_if, "type", "bridge"])
+        sh(["ip", "-n", s.ns, "link", "set", s.veth_if, "master", s.bridge_if])
+        sh(["ip", "-n", s.ns, "link", "set", s.bridge_if, "up"])
     sh(["ip", "-n", s.lan_ns, "addr", "add", f"{LAN_HOST[s.name]}/24", "dev", s.host_if])
     sh(["ip", "-n", s.lan_ns, "link", "set", "lo", "up"])
 

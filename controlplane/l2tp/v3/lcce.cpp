@@ -293,6 +293,7 @@ bool Lcce::set_circuit_status(uint16_t interface, bool up, TimePoint now) {
   if (it == tunnels_.end()) return false;
   Tunnel& t = it->second;
   t.local_up = up;
+  t.cfg.circuit_up = up;  // a reload with the same settings and this circuit changes nothing
   if (t.current == 0) return true;
   Connection& c = *conns_.at(t.current);
   if (!c.session) return true;

@@ -266,6 +266,52 @@ TEST(LanToLan, ReloadWithoutTheTunnelRemovesItsPseudowire) {
   EXPECT_EQ(lab.a.l2l->status(lab.now).size(), 0u);
 }
 
+// lan1's link is the circuit of the bridged pseudowire (RFC 3931 §5.4.5): a cable pulled on A
+// reaches B in SLI and shows on both; a reload meanwhile keeps the session; the link back
+// reaches B again. The pseudowires stay installed throughout.
+TEST(LanToLan, Lan1LinkIsTheCircuitStatusBothEndsShow) {
+  Lab lab;
+  lab.up();
+  if (::testing::Test::HasFatalFailure()) return;
+  lab.a.l2l->set_lan_link(false, lab.now);
+  lab.run(seconds(1));
+  auto sa = lab.a.l2l->status(lab.now), sb = lab.b.l2l->status(lab.now);
+  ASSERT_EQ(sa.size(), 1u);
+  ASSERT_EQ(sb.size(), 1u);
+  ASSERT_EQ(sa[0].sessions.size(), 1u);
+  ASSERT_EQ(sb[0].sessions.size(), 1u);
+  EXPECT_FALSE(sa[0].sessions[0].local_up);
+  EXPECT_TRUE(sa[0].sessions[0].peer_up);
+  EXPECT_TRUE(sb[0].sessions[0].local_up);
+  EXPECT_FALSE(sb[0].sessions[0].peer_up) << "SLI reached B";
+  // The same configuration again: nothing restarts, the circuit stays down.
+  lab.a.installer.clear_calls();
+  lab.a.l2l->set_config(parse(seed001(kWanA)), lab.now);
+  lab.run(seconds(1));
+  EXPECT_TRUE(lab.a.installer.calls().empty());
+  EXPECT_FALSE(lab.a.l2l->status(lab.now)[0].sessions.at(0).local_up);
+  lab.a.l2l->set_lan_link(true, lab.now);
+  lab.run(seconds(1));
+  EXPECT_TRUE(lab.a.l2l->status(lab.now)[0].sessions.at(0).local_up);
+  EXPECT_TRUE(lab.b.l2l->status(lab.now)[0].sessions.at(0).peer_up);
+  EXPECT_EQ(lab.a.installer.pseudowires().size(), 1u);
+  EXPECT_EQ(lab.b.installer.pseudowires().size(), 1u);
+}
+
+// A link that is down when the tunnel starts: the ICRQ/ICRP already says inactive.
+TEST(LanToLan, Lan1DownAtStartIsAnnouncedInTheCall) {
+  Lab lab;
+  lab.a.start(seed001(kWanA), lab.now);
+  lab.a.l2l->set_lan_link(false, lab.now);
+  lab.b.start(seed001(kWanB), lab.now);
+  lab.run(seconds(10));
+  const auto sb = lab.b.l2l->status(lab.now);
+  ASSERT_EQ(sb.size(), 1u);
+  ASSERT_EQ(sb[0].sessions.size(), 1u);
+  EXPECT_EQ(sb[0].sessions[0].state, "established");
+  EXPECT_FALSE(sb[0].sessions[0].peer_up);
+}
+
 TEST(LanToLan, RestartAdoptsThePseudowireUntilTheNewSessionReplacesIt) {
   Lab lab;
   lab.up();
