@@ -70,6 +70,7 @@ class ImbEngine {
  private:
   enum class Lane : uint8_t { Skip, Wide, Narrow, Ossl };
 
+  Lane lane_of(const SaCrypto* sa) const;
   void plan(CryptoOp* ops, uint16_t n);
   void fill_iv_stream(uint16_t blocks);
   void complete(IMB_JOB* job, bool decrypt);
