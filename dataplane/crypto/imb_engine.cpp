@@ -140,7 +140,7 @@ void ImbEngine::fill_iv_stream(uint16_t blocks) {
   job->auth_tag_output_len_in_bytes = 0;
   job->user_data = nullptr;
   job->user_data2 = nullptr;
-  IMB_JOB* done = IMB_SUBMIT_JOB(wide_);
+  IMB_JOB* done = submit(wide_);
   while (done == nullptr) done = IMB_FLUSH_JOB(wide_);
   // The manager was empty, so `done` is this job. A CTR job cannot fail with valid
   // arguments; should it, the stream is still key-dependent garbage, never zeros.
@@ -148,7 +148,11 @@ void ImbEngine::fill_iv_stream(uint16_t blocks) {
 
 // What an SA's ops need, before the burst's size picks the managers.
 ImbEngine::Lane ImbEngine::lane_of(const SaCrypto* sa) const {
-  if (sa == nullptr || sa->imb_arch != wide_arch_ || !is_valid(sa->cipher)) return Lane::Skip;
+  // A pair sa_crypto_prepare() would not have made never reaches a manager (the jobs are
+  // submitted without the library's argument checks, set_checked_submit()).
+  if (sa == nullptr || sa->imb_arch != wide_arch_ || !esp_pair_allowed(sa->cipher, sa->auth)) {
+    return Lane::Skip;
+  }
   if (is_gcm(sa->cipher)) return Lane::Wide;  // GHASH tables are laid out for the wide arch
   return is_des(sa->cipher) ? Lane::Ossl : Lane::Narrow;
 }
@@ -289,7 +293,7 @@ void ImbEngine::decrypt_burst(CryptoOp* ops, uint16_t n) {
     IMB_MGR* mgr = lane_[i] == Lane::Wide ? wide_ : narrow_;
     IMB_JOB* job = IMB_GET_NEXT_JOB(mgr);
     fill_job(job, ops[i], i, true, lane_[i] == Lane::Ossl);
-    IMB_JOB* done = IMB_SUBMIT_JOB(mgr);
+    IMB_JOB* done = submit(mgr);
     while (done != nullptr) {
       complete(done, true);
       done = IMB_GET_COMPLETED_JOB(mgr);
@@ -326,7 +330,7 @@ void ImbEngine::encrypt_burst(CryptoOp* ops, uint16_t n) {
     IMB_MGR* mgr = lane_[i] == Lane::Wide ? wide_ : narrow_;
     IMB_JOB* job = IMB_GET_NEXT_JOB(mgr);
     fill_job(job, op, i, false, lane_[i] == Lane::Ossl);
-    IMB_JOB* done = IMB_SUBMIT_JOB(mgr);
+    IMB_JOB* done = submit(mgr);
     while (done != nullptr) {
       complete(done, false);
       done = IMB_GET_COMPLETED_JOB(mgr);
