@@ -2,9 +2,11 @@
 // ESP (RFC 4303) header and trailer, and the UDP-encapsulation formats of NAT-T (RFC 3948).
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "common/byte_reader.hpp"
+#include "common/crypto/bytes_equal.hpp"
 #include "common/wire/parse_error.hpp"
 
 namespace l2tpgw::wire {
@@ -47,6 +49,14 @@ struct EspTrailer {
   uint32_t payload_length;  // bytes of the protected payload before the padding
 };
 
+// RFC 4303 §2.4's default padding, 1, 2, ..., 255: the first n bytes are the padding of
+// length n.
+inline constexpr std::array<uint8_t, 255> kEspDefaultPadding = [] {
+  std::array<uint8_t, 255> a{};
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<uint8_t>(i + 1);
+  return a;
+}();
+
 // Decodes the trailer at the end of the decrypted `plaintext` (payload + padding + 2 bytes).
 // RFC 4303 §2.4: the padding, when the default scheme is used, is 1, 2, 3, ...; a receiver
 // that checks it (we do) rejects anything else.
@@ -55,9 +65,10 @@ inline Result<EspTrailer> decode_esp_trailer(const uint8_t* plaintext, uint32_t 
   EspTrailer t{plaintext[len - 2], plaintext[len - 1], 0};
   if (uint32_t{t.pad_length} + kEspTrailerLen > len) return ParseError::BadPadding;
   t.payload_length = len - kEspTrailerLen - t.pad_length;
-  const uint8_t* pad = plaintext + t.payload_length;
-  for (uint32_t i = 0; i < t.pad_length; ++i)
-    if (pad[i] != static_cast<uint8_t>(i + 1)) return ParseError::BadPadding;
+  // Word-wide (bytes_equal): a 16-byte block's padding, at most 15 bytes, is two compares.
+  if (!bytes_equal(plaintext + t.payload_length, kEspDefaultPadding.data(), t.pad_length)) {
+    return ParseError::BadPadding;
+  }
   return t;
 }
 

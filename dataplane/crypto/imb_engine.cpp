@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "common/crypto/bytes_equal.hpp"
+
 // See sa_crypto.cpp: the DES low-level API takes a plain-data key schedule.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
@@ -66,14 +68,6 @@ void ossl_des_cbc(const CryptoOp& op, bool encrypt) {
   } else {
     DES_ede3_cbc_encrypt(p, p, op.payload_len, &ks[0], &ks[1], &ks[2], &iv, enc);
   }
-}
-
-// ICV comparison in constant time: the position of the first differing byte must not leak
-// (an inline loop; OpenSSL's CRYPTO_memcmp is the same idea behind a library call).
-inline bool icv_equal(const uint8_t* a, const uint8_t* b, uint32_t len) {
-  uint8_t diff = 0;
-  for (uint32_t i = 0; i < len; ++i) diff = static_cast<uint8_t>(diff | (a[i] ^ b[i]));
-  return diff == 0;
 }
 
 }  // namespace
@@ -146,39 +140,53 @@ void ImbEngine::fill_iv_stream(uint16_t blocks) {
   job->auth_tag_output_len_in_bytes = 0;
   job->user_data = nullptr;
   job->user_data2 = nullptr;
-  IMB_JOB* done = IMB_SUBMIT_JOB(wide_);
+  IMB_JOB* done = submit(wide_);
   while (done == nullptr) done = IMB_FLUSH_JOB(wide_);
   // The manager was empty, so `done` is this job. A CTR job cannot fail with valid
   // arguments; should it, the stream is still key-dependent garbage, never zeros.
 }
 
+// What an SA's ops need, before the burst's size picks the managers.
+ImbEngine::Lane ImbEngine::lane_of(const SaCrypto* sa) const {
+  // A pair sa_crypto_prepare() would not have made never reaches a manager (the jobs are
+  // submitted without the library's argument checks, set_checked_submit()).
+  if (sa == nullptr || sa->imb_arch != wide_arch_ || !esp_pair_allowed(sa->cipher, sa->auth)) {
+    return Lane::Skip;
+  }
+  if (is_gcm(sa->cipher)) return Lane::Wide;  // GHASH tables are laid out for the wide arch
+  return is_des(sa->cipher) ? Lane::Ossl : Lane::Narrow;
+}
+
 void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
   uint16_t n_aes = 0, n_des = 0;
+  // Consecutive ops of one SA (one client's packets) share its lane: the SA is classified
+  // once per run.
+  const SaCrypto* run_sa = nullptr;
+  Lane run_lane = Lane::Skip;
   for (uint16_t i = 0; i < n; ++i) {
     CryptoOp& op = ops[i];
     op.ok = false;
-    lane_[i] = Lane::Skip;
-    const SaCrypto* sa = op.sa;
-    if (sa == nullptr || sa->imb_arch != wide_arch_ || !is_valid(sa->cipher)) continue;
-    if (op.payload_len == 0 || (op.payload_len & (sa->block_align - 1u)) != 0) continue;
-    if (is_gcm(sa->cipher)) {
-      lane_[i] = Lane::Wide;  // GHASH tables are laid out for the wide manager's arch
-    } else if (is_des(sa->cipher)) {
-      lane_[i] = Lane::Ossl;
-      ++n_des;
-    } else {
-      lane_[i] = Lane::Narrow;
-      ++n_aes;
+    if (op.sa != run_sa || i == 0) {
+      run_sa = op.sa;
+      run_lane = lane_of(run_sa);
     }
+    const bool len_ok = run_lane != Lane::Skip && op.payload_len != 0 &&
+                        (op.payload_len & (run_sa->block_align - 1u)) == 0;
+    const Lane l = len_ok ? run_lane : Lane::Skip;
+    lane_[i] = l;
+    n_aes += l == Lane::Narrow;
+    n_des += l == Lane::Ossl;
   }
   const bool aes_wide =
       path_ == ImbPath::Wide || (path_ == ImbPath::Auto && n_aes >= kAesWideMinBurst);
   const bool des_wide =
       wide_des_ok_ &&
       (path_ == ImbPath::Wide || (path_ == ImbPath::Auto && n_des >= kDesWideMinBurst));
-  for (uint16_t i = 0; i < n; ++i) {
-    if (lane_[i] == Lane::Narrow && aes_wide) lane_[i] = Lane::Wide;
-    if (lane_[i] == Lane::Ossl && des_wide) lane_[i] = Lane::Wide;
+  if ((aes_wide && n_aes != 0) || (des_wide && n_des != 0)) {
+    for (uint16_t i = 0; i < n; ++i) {
+      if (lane_[i] == Lane::Narrow && aes_wide) lane_[i] = Lane::Wide;
+      if (lane_[i] == Lane::Ossl && des_wide) lane_[i] = Lane::Wide;
+    }
   }
 }
 
@@ -265,7 +273,7 @@ void ImbEngine::complete(IMB_JOB* job, bool decrypt) {
   const auto i = static_cast<uint16_t>(reinterpret_cast<uintptr_t>(job->user_data2));
   bool ok = job->status == IMB_STATUS_COMPLETED;
   if (decrypt && ok) {
-    ok = icv_equal(tag_[i], op.icv, op.sa->icv_len);
+    ok = bytes_equal(tag_[i], op.icv, op.sa->icv_len);  // constant time
     if (ok && lane_[i] == Lane::Ossl) ossl_des_cbc(op, false);
   }
   op.ok = ok;
@@ -285,7 +293,7 @@ void ImbEngine::decrypt_burst(CryptoOp* ops, uint16_t n) {
     IMB_MGR* mgr = lane_[i] == Lane::Wide ? wide_ : narrow_;
     IMB_JOB* job = IMB_GET_NEXT_JOB(mgr);
     fill_job(job, ops[i], i, true, lane_[i] == Lane::Ossl);
-    IMB_JOB* done = IMB_SUBMIT_JOB(mgr);
+    IMB_JOB* done = submit(mgr);
     while (done != nullptr) {
       complete(done, true);
       done = IMB_GET_COMPLETED_JOB(mgr);
@@ -322,7 +330,7 @@ void ImbEngine::encrypt_burst(CryptoOp* ops, uint16_t n) {
     IMB_MGR* mgr = lane_[i] == Lane::Wide ? wide_ : narrow_;
     IMB_JOB* job = IMB_GET_NEXT_JOB(mgr);
     fill_job(job, op, i, false, lane_[i] == Lane::Ossl);
-    IMB_JOB* done = IMB_SUBMIT_JOB(mgr);
+    IMB_JOB* done = submit(mgr);
     while (done != nullptr) {
       complete(done, false);
       done = IMB_GET_COMPLETED_JOB(mgr);

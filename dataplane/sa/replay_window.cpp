@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// RFC 4303 §3.4.3 anti-replay window: reset and update (moving the right edge).
+// RFC 4303 §3.4.3 anti-replay window: reset, and the right edge moving more than one number.
 #include "dataplane/sa/replay_window.hpp"
 
 namespace l2tpgw::dp {
@@ -12,36 +12,28 @@ bool ReplayWindow::reset(uint32_t size) {
   return true;
 }
 
-bool ReplayWindow::update(uint32_t seq) {
-  if (!check(seq)) return false;
-  if (seq > highest_) {
-    // Clear the positions the right edge moves over: they held numbers that are now
-    // left of the window (or never-seen ones after a big jump).
-    const uint32_t shift = seq - highest_;
-    if (shift >= kMaxWindow) {
-      bits_.fill(0);
-    } else {
-      uint32_t s = highest_ + 1;
-      // Bit by bit up to the next word boundary, then whole words.
-      while (s != seq + 1 && (s & 63) != 0) {
-        const uint32_t b = s & (kMaxWindow - 1);
-        bits_[b >> 6] &= ~(uint64_t{1} << (b & 63));
-        ++s;
-      }
-      while (seq + 1 - s >= 64) {
-        bits_[(s & (kMaxWindow - 1)) >> 6] = 0;
-        s += 64;
-      }
-      while (s != seq + 1) {
-        const uint32_t b = s & (kMaxWindow - 1);
-        bits_[b >> 6] &= ~(uint64_t{1} << (b & 63));
-        ++s;
-      }
-    }
-    highest_ = seq;
+void ReplayWindow::clear_range(uint32_t seq) {
+  // Clear the positions the right edge moves over (highest_ + 1 .. seq): they held numbers
+  // that are now left of the window (or never-seen ones after a big jump).
+  const uint32_t shift = seq - highest_;
+  if (shift >= kMaxWindow) {
+    bits_.fill(0);
+    return;
   }
-  set_bit(seq);
-  return true;
+  uint32_t s = highest_ + 1;
+  // Bit by bit up to the next word boundary, then whole words.
+  while (s != seq + 1 && (s & 63) != 0) {
+    clear_bit(s);
+    ++s;
+  }
+  while (seq + 1 - s >= 64) {
+    bits_[(s & (kMaxWindow - 1)) >> 6] = 0;
+    s += 64;
+  }
+  while (s != seq + 1) {
+    clear_bit(s);
+    ++s;
+  }
 }
 
 }  // namespace l2tpgw::dp

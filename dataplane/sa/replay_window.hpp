@@ -43,7 +43,14 @@ class ReplayWindow {
 
   // Marks `seq` as received, moving the right edge if it is new. Re-checks first and
   // returns false if `seq` is (now) a replay or too old; then nothing changes.
-  bool update(uint32_t seq);
+  // Inline: esp_decrypt calls it for every packet, and the usual step (the next number)
+  // is a few instructions.
+  bool update(uint32_t seq) {
+    if (!check(seq)) return false;
+    if (seq > highest_) advance(seq);
+    set_bit(seq);
+    return true;
+  }
 
   // Highest sequence number marked so far (0 before the first update).
   uint32_t highest() const { return highest_; }
@@ -56,6 +63,21 @@ class ReplayWindow {
   bool test_bit(uint32_t seq) const {
     const uint32_t b = seq & (kMaxWindow - 1);
     return (bits_[b >> 6] >> (b & 63)) & 1;
+  }
+  // Moves the right edge to seq (> highest_), clearing the positions it moves over.
+  void advance(uint32_t seq) {
+    const uint32_t shift = seq - highest_;
+    if (shift == 1) {
+      clear_bit(seq);
+    } else {
+      clear_range(seq);
+    }
+    highest_ = seq;
+  }
+  void clear_range(uint32_t seq);
+  void clear_bit(uint32_t seq) {
+    const uint32_t b = seq & (kMaxWindow - 1);
+    bits_[b >> 6] &= ~(uint64_t{1} << (b & 63));
   }
   void set_bit(uint32_t seq) {
     const uint32_t b = seq & (kMaxWindow - 1);

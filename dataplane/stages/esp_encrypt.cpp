@@ -12,37 +12,68 @@
 
 namespace l2tpgw::dp {
 
+namespace {
+
+// The default padding is written 8 bytes at a time (below): the last word may run up to 7
+// bytes past the padding, into the trailer and ICV appended with it, which are written
+// after it. Both hold: padding is shorter than the cipher block (at most 16), and every ICV
+// is longer than 7 - 2 bytes.
+static_assert(wire::kEspDefaultPadding.size() >= 16 + 8);
+static_assert([] {
+  for (uint8_t c = 1; c < kEspCipherInfo.size(); ++c) {
+    if (kEspCipherInfo[c].block_align > 16) return false;
+    for (uint8_t a = 0; a < kEspAuthInfo.size(); ++a) {
+      const auto ci = static_cast<EspCipher>(c);
+      const auto ai = static_cast<EspAuth>(a);
+      if (esp_pair_allowed(ci, ai) && esp_icv_len(ci, ai) + wire::kEspTrailerLen < 8) return false;
+    }
+  }
+  return true;
+}());
+
+}  // namespace
+
 void esp_encrypt(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
   CryptoOp ops[kMaxBurst];
   uint16_t idx[kMaxBurst];
+  uint32_t slot_of[kMaxBurst];
   uint16_t k = 0;
 
   prefetch_burst_sa_crypto(dp, b, Next::EspEncrypt);
 
+  // The SA is looked up again only when the slot changes from the previous packet's: a
+  // record published at the start of the burst stays what it is until this worker reports
+  // a quiescent state (see esp_decrypt).
+  uint32_t last = UINT32_MAX;
+  const tables::SaRecord* sa = nullptr;
+  SaRuntime* rt = nullptr;
+  bool usable = false;
+  SaCountRun counts(dp);
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::EspEncrypt) continue;
     rte_mbuf* m = b.pkts[i];
-    PktMeta& md = meta(m);
-    const tables::SaRecord& sa = dp.tables.sa(md.sa_slot);
-    uint32_t gen;
-    if (!tables::published(sa, &gen) || sa.direction != tables::SaDirection::Outbound ||
-        sa.owner_worker != w.id) {
-      b.drop(i, DropReason::EspNoOutboundSa);
-      continue;
+    const uint32_t slot = meta(m).sa_slot;
+    if (slot != last) {
+      last = slot;
+      sa = &dp.tables.sa(slot);
+      uint32_t gen;
+      usable = tables::published(*sa, &gen) && sa->direction == tables::SaDirection::Outbound &&
+               sa->owner_worker == w.id;
+      if (usable) rt = &sa_runtime(dp, slot, gen);
     }
-    SaRuntime& rt = sa_runtime(dp, md.sa_slot, gen);
+    if (!usable) { b.drop(i, DropReason::EspNoOutboundSa); continue; }
     // RFC 4303 §3.3.3: the sequence number never cycles; the SA must be rekeyed first.
-    if (rt.seq_out == UINT32_MAX) [[unlikely]] {
-      if (!rt.seq_exhausted) {
-        rt.seq_exhausted = 1;
-        uint64_t ev = encode_dp_event(DpEventKind::SeqExhausted, md.sa_slot);
+    if (rt->seq_out == UINT32_MAX) [[unlikely]] {
+      if (!rt->seq_exhausted) {
+        rt->seq_exhausted = 1;
+        uint64_t ev = encode_dp_event(DpEventKind::SeqExhausted, slot);
         rte_ring_mp_enqueue_elem(dp.events, &ev, sizeof(ev));
       }
       b.drop(i, DropReason::EspSeqExhausted);
       continue;
     }
-    const SaCrypto& c = sa.crypto;
+    const SaCrypto& c = sa->crypto;
     const uint32_t payload_len = m->data_len;
     const uint32_t pad = wire::esp_pad_length(payload_len, c.block_align);
     uint8_t* tail = reinterpret_cast<uint8_t*>(
@@ -50,59 +81,75 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
     uint8_t* esp = reinterpret_cast<uint8_t*>(
         rte_pktmbuf_prepend(m, static_cast<uint16_t>(wire::kEspHeaderLen + c.iv_len)));
     if (!tail || !esp) { b.drop(i, DropReason::NoHeadroom); continue; }
-    for (uint32_t p = 0; p < pad; ++p) tail[p] = static_cast<uint8_t>(p + 1);  // §2.4 default
+    // RFC 4303 §2.4 default padding (see the static_asserts above).
+    for (uint32_t p = 0; p < pad; p += 8) std::memcpy(tail + p, wire::kEspDefaultPadding.data() + p, 8);
     tail[pad] = static_cast<uint8_t>(pad);
     tail[pad + 1] = wire::kIpProtoUdp;
-    store_be32(esp, sa.spi);
-    store_be32(esp + 4, ++rt.seq_out);
-    if (rt.seq_out == kEspSeqSoftLimit) [[unlikely]] {
-      uint64_t ev = encode_dp_event(DpEventKind::SeqSoft, md.sa_slot);
+    store_be32(esp, sa->spi);
+    store_be32(esp + 4, ++rt->seq_out);
+    if (rt->seq_out == kEspSeqSoftLimit) [[unlikely]] {
+      uint64_t ev = encode_dp_event(DpEventKind::SeqSoft, slot);
       rte_ring_mp_enqueue_elem(dp.events, &ev, sizeof(ev));
     }
     const uint32_t ct_len = payload_len + pad + wire::kEspTrailerLen;
     ops[k] = CryptoOp{&c, esp, ct_len, esp + wire::kEspHeaderLen + c.iv_len + ct_len, false};
+    slot_of[k] = slot;
     idx[k++] = i;
-    tables::SaCounters& sc = dp.tables.sa_counters(md.sa_slot);
-    sc.packets++;
-    sc.octets += payload_len;
+    counts.add(slot, payload_len);
   }
+  counts.flush();
   if (k == 0) return;
 
   w.crypto.encrypt_burst(ops, k);
 
+  // Per run of one SA: the outer header's fixed part and its one's-complement sum, and the
+  // next hop. Per packet only the length and the identification change (RFC 791), so the
+  // checksum is that sum plus two words, folded.
+  const DataplaneConfig& cfg = *dp.cfg;
+  last = UINT32_MAX;
+  uint16_t outer = 0;
+  uint32_t next_hop = 0, fixed_sum = 0;
   for (uint16_t j = 0; j < k; ++j) {
     const uint16_t i = idx[j];
     rte_mbuf* m = b.pkts[i];
     if (!ops[j].ok) { b.drop(i, DropReason::EspEncryptFailed); continue; }
-    const tables::SaRecord& sa = dp.tables.sa(meta(m).sa_slot);
-    const SaRuntime& rt = dp.sa_runtime[meta(m).sa_slot];
-    const uint16_t outer = static_cast<uint16_t>(20 + (sa.natt ? 8 : 0));
+    if (slot_of[j] != last) {
+      last = slot_of[j];
+      sa = &dp.tables.sa(last);
+      rt = &dp.sa_runtime[last];
+      outer = static_cast<uint16_t>(20 + (sa->natt ? 8 : 0));
+      next_hop = cfg.wan.contains(rt->peer_addr) || !cfg.wan_gateway ? rt->peer_addr : cfg.wan_gateway;
+      // Version/IHL, TOS | flags/fragment offset | TTL, protocol; then the addresses.
+      const uint8_t fixed[6] = {0x45, 0, 0, 0, 64, sa->natt ? wire::kIpProtoUdp : wire::kIpProtoEsp};
+      fixed_sum = wire::ones_sum(fixed, sizeof(fixed));
+      uint8_t addrs[8];
+      store_be32(addrs, sa->local_addr);
+      store_be32(addrs + 4, rt->peer_addr);
+      fixed_sum = wire::ones_sum(addrs, 8, fixed_sum);
+    }
     uint8_t* ip = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, outer));
     if (!ip) { b.drop(i, DropReason::NoHeadroom); continue; }
     const uint16_t total = static_cast<uint16_t>(m->data_len);
+    const uint16_t id = static_cast<uint16_t>(w.ip_id++);
     auto* h = reinterpret_cast<rte_ipv4_hdr*>(ip);
     h->version_ihl = RTE_IPV4_VHL_DEF;
     h->type_of_service = 0;
     h->total_length = rte_cpu_to_be_16(total);
-    h->packet_id = rte_cpu_to_be_16(static_cast<uint16_t>(w.ip_id++));
+    h->packet_id = rte_cpu_to_be_16(id);
     h->fragment_offset = 0;
     h->time_to_live = 64;
-    h->next_proto_id = sa.natt ? wire::kIpProtoUdp : wire::kIpProtoEsp;
-    h->src_addr = rte_cpu_to_be_32(sa.local_addr);
-    h->dst_addr = rte_cpu_to_be_32(rt.peer_addr);
-    h->hdr_checksum = 0;
-    h->hdr_checksum = rte_ipv4_cksum(h);
-    if (sa.natt) {
+    h->next_proto_id = sa->natt ? wire::kIpProtoUdp : wire::kIpProtoEsp;
+    h->src_addr = rte_cpu_to_be_32(sa->local_addr);
+    h->dst_addr = rte_cpu_to_be_32(rt->peer_addr);
+    store_be16(ip + 10, wire::fold_checksum(fixed_sum + total + id));
+    if (sa->natt) {
       // RFC 3948 §2.1: UDP checksum transmitted as zero.
       uint8_t* u = ip + 20;
-      store_be16(u, sa.local_port ? sa.local_port : wire::kPortIkeNatT);
-      store_be16(u + 2, rt.peer_port);
+      store_be16(u, sa->local_port ? sa->local_port : wire::kPortIkeNatT);
+      store_be16(u + 2, rt->peer_port);
       store_be16(u + 4, static_cast<uint16_t>(total - 20));
       store_be16(u + 6, 0);
     }
-    const DataplaneConfig& cfg = *dp.cfg;
-    const uint32_t next_hop = cfg.wan.contains(rt.peer_addr) || !cfg.wan_gateway ? rt.peer_addr
-                                                                                 : cfg.wan_gateway;
     // An ESP packet over the WAN MTU (a pseudowire's full-size frame) is cut like any packet
     // of ours with DF clear; the peer reassembles it before decrypting (RFC 4303 §3.4.1).
     if (total > cfg.wan_mtu && !ip4_mtu_exceeded(w, b, i, cfg.wan_mtu, Egress::Wan, next_hop))

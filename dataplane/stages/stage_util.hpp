@@ -47,6 +47,34 @@ inline SaRuntime& sa_runtime(const DataplaneShared& dp, uint32_t slot, uint32_t 
   return rt;
 }
 
+// The packet and octet counts of a run of packets of one SA, added to the SA's shared
+// counters when the run ends (STYLE.md: cache the last key, flush the run's counts when it
+// changes). flush() before the stage returns.
+class SaCountRun {
+ public:
+  explicit SaCountRun(const DataplaneShared& dp) : dp_(dp) {}
+  void add(uint32_t slot, uint64_t octets) {
+    if (slot != slot_) {
+      flush();
+      slot_ = slot;
+    }
+    ++packets_;
+    octets_ += octets;
+  }
+  void flush() {
+    if (packets_ == 0) return;
+    tables::SaCounters& sc = dp_.tables.sa_counters(slot_);
+    sc.packets += packets_;
+    sc.octets += octets_;
+    packets_ = octets_ = 0;
+  }
+
+ private:
+  const DataplaneShared& dp_;
+  uint32_t slot_ = UINT32_MAX;
+  uint64_t packets_ = 0, octets_ = 0;
+};
+
 // ---------------------------------------------------------------------------------------
 // Prefetch passes. With thousands of clients every packet of a burst names a different SA
 // and session, and their records are cold: touched one packet at a time, each miss stalls

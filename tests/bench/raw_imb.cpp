@@ -4,6 +4,7 @@
 
 #include <x86intrin.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -17,7 +18,7 @@ namespace l2tpgw::bench {
 
 RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
                                  uint32_t cipher_len, uint32_t burst, double seconds,
-                                 uint32_t esp_offset) {
+                                 uint32_t esp_offset, bool nocheck) {
   if (!esp_pair_allowed(cipher, auth) || burst == 0 || burst > 128 || cipher_len == 0 || esp_offset > 63 ||
       cipher_len % info(cipher).block_align != 0) {
     return {0, 0};
@@ -90,7 +91,7 @@ RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
           job->dec_keys = sa->keys.aes.dec;
         }
       }
-      IMB_JOB* done = IMB_SUBMIT_JOB(mgr);
+      IMB_JOB* done = nocheck ? IMB_SUBMIT_JOB_NOCHECK(mgr) : IMB_SUBMIT_JOB(mgr);
       while (done != nullptr) done = IMB_GET_COMPLETED_JOB(mgr);
     }
     while (IMB_FLUSH_JOB(mgr) != nullptr) {
@@ -101,10 +102,12 @@ RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   const uint64_t c0 = __rdtsc();
-  uint64_t packets = 0;
+  uint64_t packets = 0, best = UINT64_MAX;
   double elapsed = 0;
   do {
+    const uint64_t g0 = __rdtsc();
     for (int i = 0; i < 64; ++i) run_burst();
+    best = std::min<uint64_t>(best, __rdtsc() - g0);
     packets += uint64_t{64} * burst;
     elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
   } while (elapsed < seconds);
@@ -114,7 +117,8 @@ RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
   sa_crypto_wipe(*sa);
   std::free(sa);
   return {static_cast<double>(packets) / elapsed,
-          static_cast<double>(cycles) / static_cast<double>(packets)};
+          static_cast<double>(cycles) / static_cast<double>(packets),
+          static_cast<double>(best) / (64.0 * burst)};
 }
 
 }  // namespace l2tpgw::bench

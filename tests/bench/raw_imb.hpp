@@ -11,6 +11,7 @@ namespace l2tpgw::bench {
 struct RawCryptoFigures {
   double pps;                // packets per second
   double cycles_per_packet;  // TSC cycles
+  double best_cycles_per_packet = 0;  // the fastest group of 64 bursts (see Figures)
 };
 
 // Runs cipher + ICV (HMAC, or GCM) over ESP header + IV + `cipher_len` bytes of
@@ -25,8 +26,11 @@ struct RawCryptoFigures {
 // straddle lines (measured here: ~10-13% on 1400-byte decryption). The fastpath bench
 // passes the offset its packets really have, so that its ratio counts what the fastpath
 // adds, not where a NIC puts a packet; 0 gives the aligned ceiling.
+//
+// `nocheck` submits with IMB_SUBMIT_JOB_NOCHECK, without the library's per-job argument
+// validation, as the fastpath's release build does (ImbEngine::set_checked_submit).
 RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
                                  uint32_t cipher_len, uint32_t burst, double seconds,
-                                 uint32_t esp_offset = 0);
+                                 uint32_t esp_offset = 0, bool nocheck = false);
 
 }  // namespace l2tpgw::bench

@@ -134,6 +134,15 @@ TEST(EspTrailer, EveryPadLength) {
     auto t = decode_esp_trailer(buf.data(), static_cast<uint32_t>(buf.size()));
     ASSERT_TRUE(t.ok());
     EXPECT_EQ(t->payload_length, 3u);
+    // Any one padding byte wrong, wherever it falls in the word-wide compare: rejected.
+    for (uint32_t at = 0; at < pad; ++at) {
+      auto wrong = good;
+      wrong[3 + at] ^= 0x80;
+      Exact wbuf(wrong);
+      auto w = decode_esp_trailer(wbuf.data(), static_cast<uint32_t>(wbuf.size()));
+      ASSERT_FALSE(w.ok()) << "byte " << at;
+      EXPECT_EQ(w.error(), ParseError::BadPadding);
+    }
     // The same Pad Length without the bytes before the padding (3) and one more: too large.
     Exact tight(cat(default_pad(pad), {static_cast<uint8_t>(pad + 1), 0x11}));
     if (pad < 255) {

@@ -284,41 +284,48 @@ TEST_F(ImbEngineTest, RoundTripAllSuitesSizesBursts) {
   for (const Suite& s : all_suites()) {
     const Keys k = random_keys(s.c, s.a, rng);
     const SaCrypto sa = prepare(s.c, s.a, k.enc, k.auth);
-    for (ImbPath path : kPaths) {
-      engine_.set_path(path);
-      for (uint16_t n : bursts) {
-        std::vector<Packet> pkts(n);
-        std::vector<std::vector<uint8_t>> pts(n);
-        std::vector<CryptoOp> ops(n);
-        for (uint16_t i = 0; i < n; ++i) {
-          const uint32_t sizes[] = {16, 48, 64, 96, 512, 1392, 1504};
-          const uint32_t len = sizes[(i + n) % 7];
-          pkts[i] = make_packet(sa, len);
-          pts[i].resize(len);
-          for (auto& b : pts[i]) b = static_cast<uint8_t>(rng());
-          const uint32_t seq = 1000 + i;
-          const uint8_t hdr[8] = {0xc0, 0x01, 0xd0, 0x0d, uint8_t(seq >> 24), uint8_t(seq >> 16),
-                                  uint8_t(seq >> 8), uint8_t(seq)};
-          std::memcpy(pkts[i].esp(), hdr, 8);
-          std::memcpy(pkts[i].payload(), pts[i].data(), len);
-          ops[i] = pkts[i].op(&sa);
-        }
-        engine_.encrypt_burst(ops.data(), n);
-        for (uint16_t i = 0; i < n; ++i) {
-          ASSERT_TRUE(ops[i].ok) << format(s.c) << "/" << format(s.a) << " n=" << n << " i=" << i;
-          ossl_verify(sa, k, pkts[i], pts[i]);
-          if (::testing::Test::HasFailure()) {
-            FAIL() << format(s.c) << "/" << format(s.a) << " path " << int(path) << " n=" << n
-                   << " i=" << i;
+    // Both submit paths: with the library's argument checks every job the engine builds
+    // must be accepted (a rejected job fails its op), without them the results must agree.
+    for (bool checked : {true, false}) {
+      engine_.set_checked_submit(checked);
+      for (ImbPath path : kPaths) {
+        engine_.set_path(path);
+        for (uint16_t n : bursts) {
+          std::vector<Packet> pkts(n);
+          std::vector<std::vector<uint8_t>> pts(n);
+          std::vector<CryptoOp> ops(n);
+          for (uint16_t i = 0; i < n; ++i) {
+            const uint32_t sizes[] = {16, 48, 64, 96, 512, 1392, 1504};
+            const uint32_t len = sizes[(i + n) % 7];
+            pkts[i] = make_packet(sa, len);
+            pts[i].resize(len);
+            for (auto& b : pts[i]) b = static_cast<uint8_t>(rng());
+            const uint32_t seq = 1000 + i;
+            const uint8_t hdr[8] = {0xc0, 0x01, 0xd0, 0x0d, uint8_t(seq >> 24), uint8_t(seq >> 16),
+                                    uint8_t(seq >> 8), uint8_t(seq)};
+            std::memcpy(pkts[i].esp(), hdr, 8);
+            std::memcpy(pkts[i].payload(), pts[i].data(), len);
+            ops[i] = pkts[i].op(&sa);
           }
-          ops[i] = pkts[i].op(&sa);
-        }
-        engine_.decrypt_burst(ops.data(), n);
-        for (uint16_t i = 0; i < n; ++i) {
-          ASSERT_TRUE(ops[i].ok) << format(s.c) << "/" << format(s.a) << " n=" << n << " i=" << i;
-          ASSERT_EQ(std::memcmp(pkts[i].payload(), pts[i].data(), pts[i].size()), 0);
-          ASSERT_EQ(pkts[i].buf.front(), 0xee);  // nothing written outside the packet
-          ASSERT_EQ(pkts[i].buf.back(), 0xee);
+          engine_.encrypt_burst(ops.data(), n);
+          for (uint16_t i = 0; i < n; ++i) {
+            ASSERT_TRUE(ops[i].ok) << format(s.c) << "/" << format(s.a) << " n=" << n << " i=" << i
+                                   << " checked " << checked;
+            ossl_verify(sa, k, pkts[i], pts[i]);
+            if (::testing::Test::HasFailure()) {
+              FAIL() << format(s.c) << "/" << format(s.a) << " path " << int(path) << " n=" << n
+                     << " i=" << i << " checked " << checked;
+            }
+            ops[i] = pkts[i].op(&sa);
+          }
+          engine_.decrypt_burst(ops.data(), n);
+          for (uint16_t i = 0; i < n; ++i) {
+            ASSERT_TRUE(ops[i].ok) << format(s.c) << "/" << format(s.a) << " n=" << n << " i=" << i
+                                   << " checked " << checked;
+            ASSERT_EQ(std::memcmp(pkts[i].payload(), pts[i].data(), pts[i].size()), 0);
+            ASSERT_EQ(pkts[i].buf.front(), 0xee);  // nothing written outside the packet
+            ASSERT_EQ(pkts[i].buf.back(), 0xee);
+          }
         }
       }
     }
