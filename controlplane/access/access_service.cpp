@@ -70,12 +70,14 @@ void AccessService::ipsec_down(const IpsecPair& p) {
 void AccessService::annotate(ShowSnapshot& s) const {
   if (!access_) return;
   s.l2tp = access_->l2tp_status();
+  s.tunnel_pp = access_->numbered_pp_tunnels();
   for (const PpSessionStatus& p : access_->pp_status()) {
     ShowSnapshot::PpView v;
     v.lcp = ppp::format_option_line("LCP", p.options.lcp_local, p.options.lcp_remote);
     v.ipcp = ppp::format_option_line("IPCP", p.options.ipcp_local, p.options.ipcp_remote);
     v.username = p.username;  // CCP is never negotiated (Protocol-Reject): None
     s.pp[p.session_id] = std::move(v);
+    if (p.pp != config::kPpAnonymous) s.session_pp[p.session_id] = p.pp;
   }
 }
 

@@ -278,8 +278,9 @@ std::optional<l2tp::TunnelPolicy> RemoteAccess::bind_tunnel(const l2tp::L2tpPeer
   }
   if (!chosen) {
     ++counters_.no_interface;
-    log_info("[L2TP] no free tunnel bound to pp anonymous for " + format_ipv4(peer.addr) +
-             " (pp bind): the control connection is refused");
+    log_info("[L2TP] no free tunnel for " + format_ipv4(peer.addr) +
+             ": it is no numbered pp's tunnel endpoint address, and no tunnel bound to pp "
+             "anonymous is free (pp bind): the control connection is refused");
     return std::nullopt;
   }
   const config::TunnelConfig& tc = cfg.tunnels.at(chosen->first);
@@ -572,6 +573,7 @@ std::vector<PpSessionStatus> RemoteAccess::pp_status() const {
   for (const auto& [sid, c] : calls_) {
     if (!c->ppp) continue;
     PpSessionStatus s;
+    if (auto t = tunnels_.find(c->l2tp.tunnel_id); t != tunnels_.end()) s.pp = t->second.pp;
     s.interface = c->l2tp.interface;
     s.tunnel_id = c->l2tp.tunnel_id;
     s.session_id = sid;
@@ -582,6 +584,13 @@ std::vector<PpSessionStatus> RemoteAccess::pp_status() const {
     s.options = c->ppp->option_names();
     out.push_back(std::move(s));
   }
+  return out;
+}
+
+std::map<uint16_t, uint16_t> RemoteAccess::numbered_pp_tunnels() const {
+  std::map<uint16_t, uint16_t> out;
+  for (const auto& [id, t] : tunnels_)
+    if (t.pp != config::kPpAnonymous) out[id] = t.pp;
   return out;
 }
 

@@ -83,7 +83,8 @@ struct RemoteAccessCounters {
 
 // `show status pp`, per PPP session.
 struct PpSessionStatus {
-  uint16_t interface = 0;  // TUNNEL[N]
+  uint16_t pp = config::kPpAnonymous;  // the `pp select` its tunnel is bound to
+  uint16_t interface = 0;              // TUNNEL[N]
   uint16_t tunnel_id = 0, session_id = 0;
   std::string phase;       // RFC 1661 §3.2
   std::string username;
@@ -123,6 +124,9 @@ class RemoteAccess final : private l2tp::LnsHooks {
 
   std::vector<l2tp::L2tpTunnelStatus> l2tp_status() const { return lns_.status(); }
   std::vector<PpSessionStatus> pp_status() const;
+  // Our tunnel ids bound to a numbered pp (a fixed peer's `pp select N`), with that pp;
+  // tunnels of `pp select anonymous` are not listed.
+  std::map<uint16_t, uint16_t> numbered_pp_tunnels() const;
   const RemoteAccessCounters& counters() const { return counters_; }
   const l2tp::LnsStats& lns_stats() const { return lns_.stats(); }
   size_t call_count() const { return calls_.size(); }

@@ -84,10 +84,8 @@ Reply run_show(CliEnv& env, const std::vector<std::string>& w) {
     const bool anonymous = w.size() == 4 && w[3] == "anonymous";
     if (w.size() != 4 || (!anonymous && !(id = parse_id(w[3]))))
       return error("usage: show status pp anonymous|N   (N: 1..65535)");
-    action = [&env, anonymous, id, w] {
-      auto text = show_status_pp(snapshot(env), anonymous, id.value_or(0));
-      if (!text) return error("PP[" + w[3] + "]: no L2TP session " + w[3] + " is established");
-      return ok(*text);
+    action = [&env, anonymous, id] {
+      return ok(show_status_pp(snapshot(env), anonymous, id.value_or(0)));
     };
   } else {
     std::string line;

@@ -158,6 +158,20 @@ std::string show_status_tunnel(const ShowSnapshot& s, std::optional<uint16_t> tu
   return out;
 }
 
+namespace {
+
+// `PP Bind:` of our tunnel `id`: PP[NN] for a numbered pp, else ANONYMOUS[n].
+std::string pp_bind(const ShowSnapshot& s, uint16_t id, uint16_t n) {
+  if (auto pp = s.tunnel_pp.find(id); pp != s.tunnel_pp.end()) {
+    char b[16];
+    std::snprintf(b, sizeof(b), "PP[%02u]", pp->second);
+    return b;
+  }
+  return "ANONYMOUS[" + std::to_string(n) + "]";
+}
+
+}  // namespace
+
 // Seed 000 `show status l2tp`, line by line. A tunnel is what the tables hold, completed by
 // what the LNS knows of it; a tunnel the LNS is still negotiating is shown from the LNS.
 std::string show_status_l2tp(const ShowSnapshot& s, std::optional<uint16_t> tunnel) {
@@ -182,7 +196,7 @@ std::string show_status_l2tp(const ShowSnapshot& s, std::optional<uint16_t> tunn
     r.peer_port = t.peer_port;
     for (const InstalledSession* x : sessions_of(s, t.id))
       r.sessions.push_back({x->id, x->peer_session_id, "established", x});
-    if (!r.sessions.empty()) r.bind = "ANONYMOUS[" + std::to_string(r.sessions.front().id) + "]";
+    if (!r.sessions.empty()) r.bind = pp_bind(s, t.id, r.sessions.front().id);
     rows.emplace(t.id, std::move(r));
   }
   for (const l2tp::L2tpTunnelStatus& l : s.l2tp) {
@@ -200,7 +214,7 @@ std::string show_status_l2tp(const ShowSnapshot& s, std::optional<uint16_t> tunn
     r.hostname = l.peer_hostname.empty() ? "-" : l.peer_hostname;
     r.ns = std::to_string(l.ns);
     r.nr = std::to_string(l.nr);
-    r.bind = "ANONYMOUS[" + std::to_string(l.interface) + "]";
+    r.bind = pp_bind(s, l.tunnel_id, l.interface);
     for (const auto& ls : l.sessions) {
       auto known = std::find_if(r.sessions.begin(), r.sessions.end(),
                                 [&](const SessionRow& x) { return x.id == ls.session_id; });
@@ -254,17 +268,20 @@ std::string show_status_l2tp(const ShowSnapshot& s, std::optional<uint16_t> tunn
 }
 
 // Seed 000 `show status pp 1`, line by line.
-std::optional<std::string> show_status_pp(const ShowSnapshot& s, bool anonymous, uint16_t pp) {
+std::string show_status_pp(const ShowSnapshot& s, bool anonymous, uint16_t pp) {
   std::vector<const InstalledSession*> list;
-  for (const InstalledSession& x : s.sessions)
-    if (anonymous || x.id == pp) list.push_back(&x);
-  if (!anonymous && list.empty()) return std::nullopt;
+  for (const InstalledSession& x : s.sessions) {
+    auto numbered = s.session_pp.find(x.id);
+    if (anonymous ? numbered == s.session_pp.end() : numbered != s.session_pp.end() && numbered->second == pp)
+      list.push_back(&x);
+  }
   std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->id < b->id; });
   std::string out;
+  if (!anonymous && list.empty()) appendf(out, "PP[%02u]: L2TPセッションは接続されていません\n", pp);
   for (const InstalledSession* x : list) {
     const SessionUsage u = usage(s, x->id);
     if (anonymous) appendf(out, "PP[ANONYMOUS%02u]: L2TPセッションは接続されています\n", x->id);
-    else appendf(out, "PP[%02u]: L2TPセッションは接続されています\n", x->id);
+    else appendf(out, "PP[%02u]: L2TPセッションは接続されています\n", pp);
     out += "接続相手: \n";
     appendf(out, "通信時間: %s\n", duration_connected_ja(s, *x).c_str());
     appendf(out, "受信: %llu パケット [%llu オクテット]\n", ull(u.rx_packets), ull(u.rx_octets));

@@ -6,9 +6,10 @@
 // Fields the tables do not hold (L2TP Ns/Nr, the peer's vendor and host name, PPP options,
 // ISAKMP SAs, SA lifetimes) come from the IKE, L2TP and PPP machines (the services' annotate
 // hooks) and print as "-" where no machine knows them: what a previous controlplane process
-// or l2tpgw-sessionctl installed. Numbering until the configuration binds tunnel interfaces:
-// TUNNEL[N] is our L2TP tunnel id, PP / ANONYMOUS[N] our L2TP session id, and the "sgw" and
-// transport number of an SA IKE does not know its IPsec peering index.
+// or l2tpgw-sessionctl installed. TUNNEL[N] is the `tunnel select N` the LNS bound (our L2TP
+// tunnel id where it knows none), PP[NN] a numbered pp (`show status pp N`), ANONYMOUS[N] our
+// L2TP session id, and the "sgw" and transport number of an SA IKE does not know its IPsec
+// peering index.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +51,11 @@ struct ShowSnapshot {
     std::string username;
   };
   std::map<uint16_t, PpView> pp;
+  // The numbered pp (`pp select N`, a fixed peer's) of our tunnels and sessions bound to one,
+  // by our tunnel and session id. Absent: `pp select anonymous`, or a session a previous
+  // process installed (shown under anonymous: its pp is not in the tables).
+  std::map<uint16_t, uint16_t> tunnel_pp;
+  std::map<uint16_t, uint16_t> session_pp;
   // What IKE negotiated (`show ipsec sa`): its established ISAKMP SAs and the IPsec SA pairs it
   // holds, with the seconds left of their lifetimes. Empty without IKE; SAs installed by a
   // previous process or by l2tpgw-sessionctl are not in it. No keys.
@@ -79,9 +85,9 @@ ShowSnapshot take_snapshot(const Installer& inst, uint32_t wan_addr, uint32_t la
 
 std::string show_status_tunnel(const ShowSnapshot& s, std::optional<uint16_t> tunnel);
 std::string show_status_l2tp(const ShowSnapshot& s, std::optional<uint16_t> tunnel);
-// `anonymous`: every session as PP[ANONYMOUSnn]; otherwise PP[nn] for session `pp`.
-// nullopt when `pp` names no installed session.
-std::optional<std::string> show_status_pp(const ShowSnapshot& s, bool anonymous, uint16_t pp);
+// `anonymous`: the sessions of `pp select anonymous` as PP[ANONYMOUSnn] (nothing when there is
+// none); otherwise the sessions of `pp select pp` as PP[pp], or the line saying it has none.
+std::string show_status_pp(const ShowSnapshot& s, bool anonymous, uint16_t pp);
 std::string show_ipsec_sa(const ShowSnapshot& s);
 
 struct PortFigures {

@@ -391,9 +391,12 @@ def case_install_then_start(ctx: Ctx) -> None:
     for s in ctx.sessions.values():
         if f"Remote Session ID: {s.cfg.peer_session_id}\n" not in l2tp:
             raise TestFailure(f"show status l2tp lacks session {s.label}'s remote session id")
-        pp = ctx.cp.ctl_ok("show", "status", "pp", str(s.n))
+        # Installed by sessionctl, not by a pp this process knows: `show status pp anonymous`
+        # lists them, each as PP[ANONYMOUSnn] with its session id.
+        anon = ctx.cp.ctl_ok("show", "status", "pp", "anonymous")
+        pp = next((b for b in anon.split("PP[")[1:] if b.startswith(f"ANONYMOUS{s.n:02d}]")), "")
         if f"Remote: {s.cfg.client_ip}\n" not in pp or "受信: 1 パケット" not in pp:
-            raise TestFailure(f"show status pp {s.n}: {pp!r}")
+            raise TestFailure(f"show status pp anonymous, session {s.n}: {anon!r}")
     sa = ctx.cp.ctl_ok("show", "ipsec", "sa")
     if not sa.startswith("Total: isakmp:0 send:3 recv:3\n") or sa.count(WAN_PEER_ADDR) != 6:
         raise TestFailure(f"show ipsec sa: {sa!r}")

@@ -25,7 +25,9 @@
 #           life of a call: a clean hang-up (everything gone at once, the pool address back,
 #           an immediate re-dial), a vanished client found by L2TP keepalive (its IPsec SAs
 #           removed too), `l2tp tunnel disconnect time` cutting an idle call, two clients at
-#           once from two addresses, and an iperf3 TCP transfer both ways.
+#           once from two addresses, and an iperf3 TCP transfer both ways; last, seed 000's
+#           fixed-address client (`pp select 2`, `ip pp remote address`, `tunnel endpoint
+#           address`, `ipsec auto refresh on`: the appliance starts IKE to the client itself).
 #
 #   /usr/bin/python3 tests/interop/dialin_e2e.py --builddir <builddir> [--stage ike|dialin|all]
 #                   [--cache DIR] [--logdir DIR] [--keep]
@@ -165,6 +167,72 @@ l2tp service on
 """
 
 
+# Seed 000's fixed-address client (its "固定IP" block, tests/vectors/config/
+# 000_fixed_ip_client_filled.txt) with the lab's addresses: `pp select 2` bound to tunnel1,
+# MS-CHAPv2, `ip pp remote address FIXED` (no pool: the dataplane's client address index holds
+# the fixed address alone), `tunnel endpoint address` and `ipsec ike remote address` naming the
+# VM. The PPPoE uplink (pp 1), NetVolante DNS and NAT descriptor lines stay as the seed has
+# them: l2tpgw reports them as not supported and goes on. Two lines are the lab's: `ipsec ike
+# encryption 1 aes-cbc` and `ipsec ike group 1 modp1024` (the defaults, 3DES and MODP768, are
+# what this appliance offers when it initiates, and the host's strongSwan has no 3DES for IKE).
+FIXED_PP, FIXED_ADDR = 2, "192.0.2.50"
+
+
+def fixed_ip_config(refresh: str = "on") -> str:
+    return f"""# l2tpgw interop lab (tests/interop/dialin_e2e.py): seed 000's fixed-address client
+ip route default gateway pp 1
+ip lan1 address {DUT_LAN}/24
+ip lan1 proxyarp on
+pp select 1
+ pp always-on on
+ pppoe use lan2
+ pp auth accept pap chap
+ pp auth myname isp-user@example.jp isp-password
+ ppp lcp mru on 1454
+ ppp ipcp ipaddress on
+ ppp ipcp msext on
+ ppp ccp type none
+ ip pp mtu 1454
+ ip pp nat descriptor 1
+ netvolante-dns hostname host pp server=1 XXXX.aaX.netvolante.jp
+ pp enable 1
+pp select {FIXED_PP}
+ pp bind tunnel1
+ pp auth request mschap-v2
+ pp auth username {USER} {PASSWORD}
+ ppp ipcp ipaddress on
+ ppp ipcp msext on
+ ip pp remote address {FIXED_ADDR}
+ pp enable {FIXED_PP}
+tunnel select 1
+ tunnel encapsulation l2tp
+ tunnel endpoint address {VM_WAN}
+ ipsec tunnel 101
+  ipsec sa policy 101 1 esp aes-cbc sha-hmac
+  ipsec ike encryption 1 aes-cbc
+  ipsec ike group 1 modp1024
+  ipsec ike keepalive use 1 off
+  ipsec ike local address 1 {DUT_WAN}
+  ipsec ike pre-shared-key 1 text {PSK}
+  ipsec ike remote address 1 {VM_WAN}
+ l2tp tunnel disconnect time off
+ l2tp keepalive use on {KEEPALIVE_INTERVAL} {KEEPALIVE_COUNT}
+ l2tp keepalive log on
+ l2tp syslog on
+ ip tunnel tcp mss limit auto
+ tunnel enable 1
+nat descriptor type 1 masquerade
+nat descriptor address outer 1 ipcp
+nat descriptor address inner 1 auto
+nat descriptor masquerade static 1 1 {DUT_LAN} esp
+nat descriptor masquerade static 1 2 {DUT_LAN} udp 500
+dns server 192.0.2.53
+ipsec transport 1 101 udp 1701
+ipsec auto refresh {refresh}
+l2tp service on
+"""
+
+
 # ---------------------------------------------------------------------------------------------
 # The client's configuration in the VM (what a Linux L2TP/IPsec client writes: NetworkManager-
 # l2tp's shape, Windows-like proposals)
@@ -193,6 +261,17 @@ IPSEC_CONF = (f"config setup\nconn {CONN}" + IPSEC_CONN.format(left=VM_WAN, righ
               "    forceencaps=yes\n" +
               f"conn {CONN_B}" + IPSEC_CONN.format(left=VM_WAN_B, right=DUT_WAN))
 IPSEC_SECRETS = f'{VM_WAN} {DUT_WAN} : PSK "{PSK}"\n{VM_WAN_B} {DUT_WAN} : PSK "{PSK}"\n'
+# The fixed-address client (case_fixed_ip): the suites seed 000's block offers when the
+# appliance initiates (`ipsec sa policy 101 1 esp aes-cbc sha-hmac`, the lab's IKE lines), and
+# the second address's connection that the appliance must refuse. Alone in ipsec.conf while
+# the case runs, so that charon, answering the appliance's Main Mode, has one configuration
+# for the address pair to choose.
+CONN_FIXED = "l2tpgw-fixed"
+IPSEC_CONF_FIXED = (f"config setup\nconn {CONN_FIXED}" +
+                    IPSEC_CONN.format(left=VM_WAN, right=DUT_WAN)
+                    .replace("aes256-sha1-modp1024!", "aes128-sha1-modp1024!")
+                    .replace("esp=aes256-sha1!", "esp=aes128-sha1!") +
+                    f"conn {CONN_B}" + IPSEC_CONN.format(left=VM_WAN_B, right=DUT_WAN))
 # charon logs to a file; retransmits are bounded so a silent responder fails `ipsec up` in
 # about 15 s (2 + 3.6 + 6.5 s) instead of minutes.
 STRONGSWAN_LOCAL = """charon {
@@ -410,18 +489,20 @@ class Appliance:
         host(["ip", "-n", self.lan.name, "addr", "add", f"{LAN_HOST}/24", "dev", self.lanif])
 
     def start_dataplane(self, extra_args: list[str] | None = None,
-                        config_auth: str | None = None) -> None:
-        """With `config_auth`, the dataplane takes its LAN address, proxy ARP and pool from
-        the configuration file the controlplane will load (`--config`), and only the WAN
-        address from a flag (seed 000's uplink is PPPoE, which l2tpgw does not have)."""
+                        config_auth: str | None = None, config: Path | None = None,
+                        suffix: str = "") -> None:
+        """With `config_auth` (appliance_config()) or `config` (a file), the dataplane takes
+        its LAN address, proxy ARP and client address ranges from the configuration file the
+        controlplane will load (`--config`), and only the WAN address from a flag (seed 000's
+        uplink is PPPoE, which l2tpgw does not have). `suffix` names a restart's logs."""
         cpus = os.cpu_count() or 1
-        if config_auth:
-            self.cfg = self.write_config(config_auth)
+        if config_auth or config:
+            self.cfg = config or self.write_config(config_auth)  # type: ignore[arg-type]
             addressing = ["--config", str(self.cfg), "--wan-addr", f"{DUT_WAN}/24"]
         else:
             addressing = ["--wan-addr", f"{DUT_WAN}/24", "--lan-addr", f"{DUT_LAN}/24",
                           "--pool", f"{POOL_FIRST}-{POOL_LAST}"]
-        self.dp = Proc("dataplane", self.dut.cmd([
+        self.dp = Proc("dataplane" + suffix, self.dut.cmd([
             str(self.builddir / DATAPLANE), "--no-pci", "--file-prefix", self.prefix,
             "--lcores", f"0@0,1@{1 % cpus}",
             "--vdev", f"net_af_packet0,iface={self.tap},qpairs=2",
@@ -431,13 +512,24 @@ class Appliance:
             "--idle-sleep-us", "100"] + (extra_args or [])), self.logdir)
         self.dp.wait_for_output(READY_LINE, TIMEOUT_READY)
 
-    def start_controlplane(self, auth: str) -> None:
-        self.cfg = self.write_config(auth)
-        self.cp = Proc("controlplane", self.dut.cmd([
+    def start_controlplane(self, auth: str, config: Path | None = None,
+                           suffix: str = "") -> None:
+        self.cfg = config or self.write_config(auth)
+        self.cp = Proc("controlplane" + suffix, self.dut.cmd([
             str(self.builddir / CONTROLPLANE), "--file-prefix", self.prefix,
             "--socket", str(self.socket), "--config", str(self.cfg),
             "--attach-retry-max-ms", "1000"]), self.logdir)
         self.cp.wait_for_output(ATTACHED_LINE, TIMEOUT_ATTACH)
+
+    def restart(self, config: Path, suffix: str) -> None:
+        """Both processes stopped and started again on `config` (the dataplane's client
+        address index is what its --config names at start); logs `<process><suffix>.log`.
+        Either process having exited by itself before is a failure."""
+        problems = self.stop()
+        if problems:
+            raise TestFailure("; ".join(problems))
+        self.start_dataplane(config=config, suffix=suffix)
+        self.start_controlplane("", config=config, suffix=suffix)
 
     def write_config(self, auth: str, **kw: object) -> Path:
         p = self.logdir / f"l2tpgw-{auth}.conf"
@@ -996,6 +1088,36 @@ def route_lan(ctx: Ctx, addr: str, lac: Lac = LAC_A) -> None:
                  f"ip route replace 192.0.2.0/24 dev {lac.ifname}")
 
 
+def ping_through_fastpath(ctx: Ctx, label: str, addr: str) -> None:
+    """3 pings VM -> LAN host and 3 LAN host -> VM, all answered, and the fastpath's counters
+    saw them: six echo requests and six replies, three each way in each direction (the LAN
+    ones also count ARP)."""
+    app = ctx.app
+    before = app.counters()
+    ping_lan(ctx, label, addr)
+    ping_client(ctx, label, addr)
+    fastpath = ["EspDecrypted", "L2tpDataRx", "LanTxPackets", "LanRxPackets", "L2tpDataTx",
+                "EspEncrypted"]
+    last: dict[str, int] = {}
+    t_read = time.monotonic()
+
+    def counted() -> bool:
+        last.update(app.counters())
+        return all(last.get(k, 0) - before.get(k, 0) >= 6 for k in fastpath)
+    try:
+        wait_until(counted, TIMEOUT_COUNTERS, "the fastpath counters", interval=0.2)
+    except TestFailure:
+        short = {k: last.get(k, 0) - before.get(k, 0) for k in fastpath
+                 if last.get(k, 0) - before.get(k, 0) < 6}
+        moved = {k: v - before.get(k, 0) for k, v in last.items() if v != before.get(k, 0)}
+        raise TestFailure(f"{label}: 3 + 3 pings passed, but these fastpath counters moved "
+                          f"less than 6 within {TIMEOUT_COUNTERS:.0f}s: {short}; all that "
+                          f"moved: {moved}")
+    if time.monotonic() - t_read > 0.1:
+        print(f"     (the counters caught up {time.monotonic() - t_read:.2f}s after the "
+              "pings)", flush=True)
+
+
 def case_dialin(ctx: Ctx, auth: str, conn: str = CONN) -> None:
     label = AUTH_LABEL[auth] + (" NAT-T" if conn == CONN_NATT else "")
     lac = LAC_A if conn == CONN else dataclasses.replace(LAC_A, conn=conn)
@@ -1009,31 +1131,7 @@ def case_dialin(ctx: Ctx, auth: str, conn: str = CONN) -> None:
         print(f"     {label}: dial-in {took:.2f}s (from `ipsec up` to ppp0 {addr})", flush=True)
         # Through the fastpath both ways: the VM's LAN-bound traffic goes into ppp0.
         route_lan(ctx, addr)
-        before = app.counters()
-        ping_lan(ctx, label, addr)
-        ping_client(ctx, label, addr)
-        # Six echo requests and six replies, three each way in each direction: the fastpath's
-        # counters say so (the LAN ones also count ARP).
-        fastpath = ["EspDecrypted", "L2tpDataRx", "LanTxPackets", "LanRxPackets", "L2tpDataTx",
-                    "EspEncrypted"]
-        last: dict[str, int] = {}
-        t_read = time.monotonic()
-
-        def counted() -> bool:
-            last.update(app.counters())
-            return all(last.get(k, 0) - before.get(k, 0) >= 6 for k in fastpath)
-        try:
-            wait_until(counted, TIMEOUT_COUNTERS, "the fastpath counters", interval=0.2)
-        except TestFailure:
-            short = {k: last.get(k, 0) - before.get(k, 0) for k in fastpath
-                     if last.get(k, 0) - before.get(k, 0) < 6}
-            moved = {k: v - before.get(k, 0) for k, v in last.items() if v != before.get(k, 0)}
-            raise TestFailure(f"{label}: 3 + 3 pings passed, but these fastpath counters moved "
-                              f"less than 6 within {TIMEOUT_COUNTERS:.0f}s: {short}; all that "
-                              f"moved: {moved}")
-        if time.monotonic() - t_read > 0.1:
-            print(f"     (the counters caught up {time.monotonic() - t_read:.2f}s after the "
-                  "pings)", flush=True)
+        ping_through_fastpath(ctx, label, addr)
         l2tp = app.ctl_ok("show", "status", "l2tp")
         if VM_WAN not in l2tp or not re.search(r"Session Control: [1-9]", l2tp):
             raise TestFailure(f"{label}: `show status l2tp` does not list the session from "
@@ -1076,28 +1174,34 @@ def lns_counter(app: Appliance, name: str) -> int:
     return app.counters().get(name, 0)
 
 
-def call_gone(app: Appliance, peer: str = VM_WAN, ipsec_too: bool = False) -> bool:
+PP_CONNECTED = "L2TPセッションは接続されています"  # `show status pp`: a session's first line
+
+
+def call_gone(app: Appliance, peer: str = VM_WAN, ipsec_too: bool = False,
+              pp: str = "anonymous") -> bool:
     """Nothing of the client's call is left in the daemon: no L2TP tunnel or session in
-    `show status l2tp`, no PPP session in `show status pp`, no tunnel record in the tables
+    `show status l2tp`, no PPP session in `show status pp PP`, no tunnel record in the tables
     (`show status tunnel`), and with `ipsec_too` no SA with it in `show ipsec sa`."""
     l2tp = app.ctl_ok("show", "status", "l2tp")
     if peer in l2tp or not re.search(r"Tunnel Control: 0, Session Control: 0", l2tp):
         return False
-    if "PP[" in app.ctl_ok("show", "status", "pp", "anonymous"):
+    if PP_CONNECTED in app.ctl_ok("show", "status", "pp", pp):
         return False
     if "No tunnel is established." not in app.ctl_ok("show", "status", "tunnel"):
         return False
     return not ipsec_too or peer not in app.ctl_ok("show", "ipsec", "sa")
 
 
-def gone_or_fail(app: Appliance, what: str, timeout: float, ipsec_too: bool = False) -> float:
+def gone_or_fail(app: Appliance, what: str, timeout: float, ipsec_too: bool = False,
+                 pp: str = "anonymous") -> float:
     """Polls call_gone(); returns the seconds it took, or fails with what is still there."""
     t0 = time.monotonic()
     try:
-        wait_until(lambda: call_gone(app, ipsec_too=ipsec_too), timeout, what, interval=0.1)
+        wait_until(lambda: call_gone(app, ipsec_too=ipsec_too, pp=pp), timeout, what,
+                   interval=0.1)
     except TestFailure:
         views = {w: app.ctl("show", *w.split()).stdout for w in
-                 ("status l2tp", "status pp anonymous", "status tunnel", "ipsec sa")}
+                 ("status l2tp", f"status pp {pp}", "status tunnel", "ipsec sa")}
         raise TestFailure(f"{what}: still there after {timeout:.0f}s:\n" +
                           "\n".join(f"--- show {w}\n{tail(v, 15)}" for w, v in views.items()))
     return time.monotonic() - t0
@@ -1354,6 +1458,199 @@ def case_iperf3(ctx: Ctx) -> None:
         stop_client(ctx)
 
 
+def esp_rows(app: Appliance, peer: str) -> int:
+    """The ESP SAs (one row per direction) with `peer` in `show ipsec sa`."""
+    row = re.compile(rf"^\d+\s+\S+\s+\S+\s+tra\[\d+\]esp\s.*\s{re.escape(peer)}$", re.M)
+    return len(row.findall(app.ctl_ok("show", "ipsec", "sa")))
+
+
+def warned_unsupported(app: Appliance, config: str, starts: tuple[str, ...]) -> list[str]:
+    """The controlplane's `FILE:LINE: warning: not supported by l2tpgw: ...` for the first
+    line of `config` starting with each of `starts` (one per router function l2tpgw lacks)."""
+    lines = config.splitlines()
+    log = app.cp.log() if app.cp else ""
+    found = []
+    for start in starts:
+        n = next(i + 1 for i, line in enumerate(lines) if line.strip().startswith(start))
+        m = re.search(rf":{n}: warning: (not supported by l2tpgw: .*)", log)
+        if not m:
+            raise TestFailure(f"line {n} (`{lines[n - 1].strip()}`) is not reported as not "
+                              f"supported by l2tpgw:\n{tail(log, 20)}")
+        found.append(f"{n}: {m[1]}")
+    return found
+
+
+def fixed_dial(ctx: Ctx, label: str, lac: Lac) -> tuple[float, float]:
+    """xl2tpd's `c` (the IPsec SA pair is up already), then ppp0 must get exactly the fixed
+    address and a first ping must pass. Returns the seconds from `c` to ppp0's address and
+    to the first echo reply."""
+    attempt = Attempt(label, ctx.app.counters(), lac)
+    t0 = time.monotonic()
+    call(ctx, lac)
+    rc = wait_ppp(ctx, TIMEOUT_PPP, lac)
+    t_ppp = time.monotonic() - t0
+    addr = ppp_address(ctx.vm, lac) if rc == DIAL_UP else None
+    attempt.read_logs(ctx)
+    if addr is None:
+        raise TestFailure(f"{label}: {lac.ifname} got no address ({DIAL_OUTCOME.get(rc, rc)}, "
+                          f"{t_ppp:.1f}s after `c`); the dial-in {attempt.failure_point(ctx)}")
+    if addr != FIXED_ADDR:
+        raise TestFailure(f"{label}: {lac.ifname} has {addr}, not pp {FIXED_PP}'s fixed "
+                          f"address {FIXED_ADDR}")
+    route_lan(ctx, addr, lac)
+    ping_lan(ctx, label, addr, count=1)
+    return t_ppp, time.monotonic() - t0
+
+
+def case_fixed_ip(ctx: Ctx) -> None:
+    """Seed 000's fixed-address client (fixed_ip_config()): the appliance restarted on that
+    configuration (its client address index: the fixed address alone).
+    - `ipsec auto refresh on`: the appliance itself starts Main Mode + Quick Mode to the VM
+      (`ipsec ike remote address 1` names it); charon (conn auto=add) answers, and xl2tpd's
+      dial rides that pair: ppp0 gets exactly the fixed address, pings pass both ways through
+      the fastpath, `show status pp 2` / `show status l2tp` / `show ipsec sa` list the call
+      and its one pair. A client from the VM's other address is refused (no gateway for it)
+      while the daemon and the call stay up. The hang-up leaves nothing of the call.
+    - `ipsec auto refresh off` (load config): the client starts IKE itself (`ipsec up`), dials
+      and gets the fixed address again (the hang-up returned it), hangs up and re-dials on the
+      same SA pair: the fixed address once more."""
+    app, vm = ctx.app, ctx.vm
+    t_case = time.monotonic()
+
+    def say(what: str) -> None:  # with the seconds since the case began
+        print(f"     [{time.monotonic() - t_case:4.1f}s] {what}", flush=True)
+    lac = dataclasses.replace(LAC_A, conn=CONN_FIXED)
+    pp = str(FIXED_PP)
+    config = fixed_ip_config("on")
+    cfg = app.logdir / "l2tpgw-fixed-ip.conf"
+    cfg.write_text(config)
+    cfg.chmod(0o600)
+    # The VM: the fixed client's connection and the other address's, alone.
+    vm.put_text("/etc/ipsec.conf", IPSEC_CONF_FIXED)
+    vm.check("ipsec reload")
+    vm.wait_for(f"ipsec statusall | grep -q '^ *{CONN_FIXED}:' && "
+                f"! ipsec statusall | grep -q '^ *{CONN}:'", timeout=20)
+    vm.check(f"ip addr replace {VM_WAN_B}/24 dev eth0\n"
+             "sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0")
+    try:
+        app.restart(cfg, "-fixed")
+        t_attached = time.monotonic()
+        for w in warned_unsupported(app, config, ("pppoe use", "netvolante-dns",
+                                                  "nat descriptor type")):
+            say(f"restarted on seed 000's block; warning {w}")
+        # auto refresh on: the appliance initiates; the VM's charon installs the pair.
+        installed = re.compile(rf"{re.escape(CONN_FIXED)}\{{\d+\}}:\s+INSTALLED, TRANSPORT")
+
+        def initiated() -> bool:
+            return (esp_rows(app, VM_WAN) == 2 and
+                    bool(installed.search(vm.run("ipsec statusall", quiet=True)[1])))
+        try:
+            wait_until(initiated, TIMEOUT_IKE, "the appliance's own Main Mode + Quick Mode to "
+                       f"{VM_WAN} (ipsec auto refresh on) to install a pair on both sides",
+                       interval=0.2)
+        except TestFailure as e:
+            log = "\n".join(line for line in app.cp.log().splitlines() if "[IKE]" in line)
+            raise TestFailure(f"{e}\n--- controlplane [IKE] lines:\n{tail(log, 25)}")
+        t_ike = time.monotonic() - t_attached
+        start_xl2tpd(ctx, "mschap-v2", None, lac)
+        t_ppp, t_ping = fixed_dial(ctx, "fixed address (auto refresh on)", lac)
+        say(f"auto refresh on: the appliance's IKE installed the pair {t_ike:.2f}s after the "
+            f"controlplane attached; `c` -> ppp0 {FIXED_ADDR} {t_ppp:.2f}s, first ping "
+            f"{t_ping:.2f}s")
+        ctx.timings["fixed: appliance-initiated IKE"] = t_ike
+        ctx.timings["fixed: c -> ppp0 (auto refresh on)"] = t_ppp
+        ping_through_fastpath(ctx, "fixed address", FIXED_ADDR)
+        say("3 + 3 pings through the fastpath")
+        if esp_rows(app, VM_WAN) != 2:
+            raise TestFailure("the dial-in made another SA pair; it should ride the one the "
+                              f"appliance negotiated:\n{app.ctl_ok('show', 'ipsec', 'sa')}")
+        status = app.ctl_ok("show", "status", "pp", pp)
+        for want in (f"PP[{FIXED_PP:02d}]: {PP_CONNECTED}", f"Remote: {FIXED_ADDR}",
+                     f"受けとったUserId: {USER}"):
+            if want not in status:
+                raise TestFailure(f"`show status pp {pp}` lacks `{want}`:\n{tail(status, 20)}")
+        if PP_CONNECTED in app.ctl_ok("show", "status", "pp", "anonymous"):
+            raise TestFailure(f"`show status pp anonymous` lists pp {pp}'s call")
+        l2tp = app.ctl_ok("show", "status", "l2tp")
+        for want in ("Tunnel Control: 1, Session Control: 1", "TUNNEL[1] Information",
+                     f"Remote IP Address: {VM_WAN}", f"PP Bind: PP[{FIXED_PP:02d}]",
+                     "Session State: established"):
+            if want not in l2tp:
+                raise TestFailure(f"`show status l2tp` lacks `{want}`:\n{tail(l2tp, 30)}")
+
+        # Another address: no gateway names it (`ipsec ike remote address 1` is the VM's
+        # first), so its Main Mode goes unanswered and nothing of it reaches L2TP.
+        before = app.counters()
+        vm.check(f"ipsec up {CONN_B} >/tmp/ipsec-up-b.log 2>&1 & echo $! >/tmp/ipsec-up-b.pid")
+        try:
+            wait_until(lambda: app.counters().get("NoPolicy", 0) > before.get("NoPolicy", 0),
+                       TIMEOUT_COUNTERS, f"the appliance to refuse Main Mode from {VM_WAN_B} "
+                       "(NoPolicy)", interval=0.2)
+        finally:
+            vm.run(f"ipsec down {CONN_B} >/dev/null 2>&1; kill $(cat /tmp/ipsec-up-b.pid) "
+                   "2>/dev/null; true", timeout=30, quiet=True)
+        after = app.counters()
+        if (esp_rows(app, VM_WAN_B) or
+                after.get("Phase1Established", 0) != before.get("Phase1Established", 0)):
+            raise TestFailure(f"{VM_WAN_B} got an SA:\n{app.ctl_ok('show', 'ipsec', 'sa')}")
+        if re.search(rf"{re.escape(CONN_B)}\[\d+\]: ESTABLISHED",
+                     vm.run("ipsec statusall", quiet=True)[1]):
+            raise TestFailure(f"charon has an IKE SA for {CONN_B}")
+        app.alive()
+        if "Tunnel Control: 1, Session Control: 1" not in app.ctl_ok("show", "status", "l2tp"):
+            raise TestFailure("the fixed client's call did not survive the refused client")
+        ping_lan(ctx, "fixed address, after the refused client", FIXED_ADDR, count=1)
+        say(f"show status pp {pp} / l2tp / ipsec sa as expected; {VM_WAN_B} refused (NoPolicy "
+            f"+{after.get('NoPolicy', 0) - before.get('NoPolicy', 0)}); the call and the "
+            "daemon stay up")
+
+        # The hang-up: everything of the call goes, the SA pair stays.
+        vm.check(f"echo 'd {lac.name}' > {lac.control}")
+        gone_or_fail(app, "the hung-up fixed-address call", TIMEOUT_GONE, pp=pp)
+        vm.wait_for(f"! ip link show {lac.ifname} >/dev/null 2>&1", timeout=TIMEOUT_HANGUP)
+        if esp_rows(app, VM_WAN) != 2:
+            raise TestFailure("the hang-up took the SA pair with it")
+        say("hung up: nothing of the call left, the SA pair kept")
+
+        # auto refresh off: the client brings its SAs down and up again itself.
+        cfg.write_text(fixed_ip_config("off"))
+        app.ctl_ok("load", "config", str(cfg))
+        if "ipsec auto refresh off" not in app.ctl_ok("show", "config"):
+            raise TestFailure("`load config` did not make `ipsec auto refresh off` run")
+        stop_client(ctx, lac)
+        sa_pair_gone(ctx, "charon")
+        say("auto refresh off; the client's `ipsec down` removed the pair")
+        start_xl2tpd(ctx, "mschap-v2", None, lac)
+        t0 = time.monotonic()
+        ctx.conn = CONN_FIXED
+        ipsec_up(ctx)
+        t_up = time.monotonic() - t0
+        t_ppp, t_ping = fixed_dial(ctx, "fixed address (auto refresh off)", lac)
+        say(f"auto refresh off: `ipsec up` {t_up:.2f}s, ppp0 {FIXED_ADDR} {t_up + t_ppp:.2f}s, "
+            f"first ping {t_up + t_ping:.2f}s (from `ipsec up`)")
+        ctx.timings["fixed: ipsec up -> ppp0"] = t_up + t_ppp
+        ctx.timings["fixed: ipsec up -> first ping"] = t_up + t_ping
+        if esp_rows(app, VM_WAN) != 2:
+            raise TestFailure(f"not one SA pair with {VM_WAN}:\n"
+                              f"{app.ctl_ok('show', 'ipsec', 'sa')}")
+        # Hang up and re-dial at once on the same pair: the fixed address is free again.
+        vm.check(f"echo 'd {lac.name}' > {lac.control}")
+        gone_or_fail(app, "the hung-up fixed-address call", TIMEOUT_GONE, pp=pp)
+        vm.wait_for(f"! ip link show {lac.ifname} >/dev/null 2>&1", timeout=TIMEOUT_HANGUP)
+        t_ppp, t_ping = fixed_dial(ctx, "fixed address re-dial", lac)
+        say(f"re-dial after the hang-up: ppp0 {FIXED_ADDR} again in {t_ppp:.2f}s")
+    finally:
+        try:
+            stop_client(ctx, lac)
+        finally:
+            # The lab as the other cases know it: the VM's connections, the pool appliance.
+            vm.run(f"ip addr del {VM_WAN_B}/24 dev eth0 2>/dev/null; true", quiet=True)
+            vm.put_text("/etc/ipsec.conf", IPSEC_CONF)
+            vm.check("ipsec reload")
+            app.restart(app.write_config("chap"), "-after-fixed")
+            say("the lab restored (the VM's connections, the pool appliance)")
+
+
 # ---------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------
@@ -1412,6 +1709,11 @@ def run_stages(ctx: Ctx, res: Results, stage: str) -> None:
                  "reach the LAN host", lambda: case_two_clients(ctx))
             case("dialin: iperf3 TCP both ways through the tunnel",
                  lambda: case_iperf3(ctx))
+            case("dialin: fixed address (seed 000's pp 2): the appliance initiates IKE (auto "
+                 "refresh on), ppp0 gets exactly the fixed address, pings, show status pp 2 / "
+                 "l2tp / ipsec sa, another address refused; auto refresh off: the client's "
+                 "IKE, hang-up and re-dial get the fixed address again",
+                 lambda: case_fixed_ip(ctx))
     # libreswan replaces the VM's `ipsec` with its own: last.
     if stage in ("ike", "all"):
         case("ike: libreswan Main Mode + Quick Mode (transport), SA pair listed, ESP datagram "

@@ -10,6 +10,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -367,7 +368,7 @@ TEST_F(RemoteAccessTest, EveryBoundTunnelTakenRefusesTheNextClient) {
   EXPECT_EQ(last(c, MessageType::SCCRP), nullptr) << "no tunnel is offered";
   EXPECT_EQ(ra.counters().no_interface, 1u);
   bool logged = false;
-  for (const std::string& l : log) logged |= l.find("no free tunnel bound to pp anonymous") != std::string::npos;
+  for (const std::string& l : log) logged |= l.find("no tunnel bound to pp anonymous is free") != std::string::npos;
   EXPECT_TRUE(logged);
   EXPECT_EQ(fake.sessions().size(), 2u);
 }
@@ -509,6 +510,66 @@ TEST_F(RemoteAccessTest, HangUpRemovesEveryRecordAtOnceAndReturnsTheAddress) {
   run_for(32, {&b, &c});
   EXPECT_EQ(calls(FakeInstaller::Op::ReleaseTunnelId, a.gw_tid), 1u);
   EXPECT_EQ(fake.tunnels().size(), 2u);
+}
+
+// Seed 000's fixed-address client: `pp select 2` bound to tunnel1 alone, whose endpoint is the
+// client's address, with `ip pp remote address` (no pool), MS-CHAPv2.
+constexpr const char* kFixedConfig = R"(ip lan1 address 192.0.2.1/24
+pp select 2
+ pp bind tunnel1
+ pp auth request mschap-v2
+ pp auth username l2tp_user1 l2tp_password1
+ ppp ipcp ipaddress on
+ ppp ipcp msext on
+ ip pp remote address 192.0.2.50
+ pp enable 2
+tunnel select 1
+ tunnel encapsulation l2tp
+ tunnel endpoint address 203.0.113.10
+ ipsec tunnel 101
+  ipsec sa policy 101 1 esp aes-cbc sha-hmac
+  ipsec ike pre-shared-key 1 text test-psk-not-secret
+  ipsec ike remote address 1 203.0.113.10
+ l2tp keepalive use on 10 3
+ tunnel enable 1
+ipsec transport 1 101 udp 1701
+ipsec auto refresh on
+l2tp service on
+)";
+
+TEST_F(RemoteAccessTest, FixedPeerGetsItsPpAndAddressAndNobodyElseDoes) {
+  auto r = config::load_config(kFixedConfig);
+  ASSERT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].message);
+  ra.set_config(*r.config);
+  Client a = client(3, kClientA);
+  dial(a);
+  ASSERT_TRUE(a.ppp && a.ppp->ipcp_opened());
+  EXPECT_EQ(a.ppp->ipcp_values[3], 0xc0000232u) << "ip pp remote address 192.0.2.50";
+  const auto pp = ra.pp_status();
+  ASSERT_EQ(pp.size(), 1u);
+  EXPECT_EQ(pp[0].pp, 2);
+  EXPECT_EQ(pp[0].interface, 1);
+  EXPECT_EQ(ra.numbered_pp_tunnels(), (std::map<uint16_t, uint16_t>{{a.gw_tid, 2}}));
+  // Another address is not tunnel1's endpoint, and there is no anonymous pp to fall back on.
+  Client b = client(4, kClientB);
+  b.my_tid = 40002;
+  dial(b);
+  EXPECT_EQ(last(b, MessageType::SCCRP), nullptr);
+  EXPECT_EQ(ra.counters().no_interface, 1u);
+  EXPECT_TRUE(logged("no free tunnel for 203.0.113.11: it is no numbered pp's tunnel endpoint"));
+  EXPECT_EQ(fake.sessions().size(), 1u);
+  // The hang-up frees tunnel1 and the address at once (the closed control connection only
+  // lingers): the re-dial gets both again.
+  hang_up(a);
+  EXPECT_TRUE(fake.sessions().empty());
+  Client again;  // a new control connection over the same SA pair
+  again.addr = kClientA;
+  again.pair = a.pair;
+  again.my_tid = 40003;
+  dial(again);
+  ASSERT_TRUE(again.ppp && again.ppp->ipcp_opened());
+  EXPECT_EQ(again.ppp->ipcp_values[3], 0xc0000232u);
+  EXPECT_EQ(fake.sessions().size(), 1u);
 }
 
 TEST_F(RemoteAccessTest, VanishedClientIsCutByKeepaliveAndLosesItsIpsec) {

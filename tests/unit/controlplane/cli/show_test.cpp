@@ -139,11 +139,18 @@ TEST(Show, StatusL2tpListsTheL2tpv3TunnelsAfterTheL2tpv2Ones) {
   EXPECT_NE(one.find("Circuit Status local:UP peer:UP\n56 seconds connection.\n"), std::string::npos) << one;
 }
 
+// The seed's fixed-address client: session 1 of `pp select 1` (a numbered pp).
+ShowSnapshot pp1_client(const FakeInstaller& f) {
+  ShowSnapshot snap = take_snapshot(f, kWan, kLan, kNow);
+  snap.tunnel_pp[1] = 1;
+  snap.session_pp[1] = 1;
+  return snap;
+}
+
 TEST(Show, StatusPpFollowsTheSeedLineByLine) {
   const FakeInstaller f = one_client();
-  const auto out = show_status_pp(take_snapshot(f, kWan, kLan, kNow), false, 1);
-  ASSERT_TRUE(out);
-  EXPECT_EQ(*out,
+  const std::string out = show_status_pp(pp1_client(f), false, 1);
+  EXPECT_EQ(out,
             "PP[01]: L2TPセッションは接続されています\n"
             "接続相手: \n"
             "通信時間: 54秒\n"
@@ -155,24 +162,46 @@ TEST(Show, StatusPpFollowsTheSeedLineByLine) {
             "    PP IP Address Local: 192.0.2.1, Remote: 198.51.100.10\n"
             "    CCP: -\n"
             "受けとったUserId: -\n");
-  EXPECT_FALSE(show_status_pp(take_snapshot(f, kWan, kLan, kNow), false, 2));
   // With what PPP negotiated (the seed's own lines).
-  ShowSnapshot snap = take_snapshot(f, kWan, kLan, kNow);
+  ShowSnapshot snap = pp1_client(f);
   snap.pp[1] = ShowSnapshot::PpView{"LCP Local: CHAP Magic-Number MRU, Remote: Magic-Number MRU",
                                     "IPCP Local: IP-Address, Remote: IP-Address Primary-DNS(192.0.2.1)",
                                     "None", "yamaha"};
-  const auto full = show_status_pp(snap, false, 1);
-  ASSERT_TRUE(full);
-  EXPECT_NE(full->find("PPPオプション\n"
+  const std::string full = show_status_pp(snap, false, 1);
+  EXPECT_NE(full.find("PPPオプション\n"
                        "    LCP Local: CHAP Magic-Number MRU, Remote: Magic-Number MRU\n"
                        "    IPCP Local: IP-Address, Remote: IP-Address Primary-DNS(192.0.2.1)\n"
                        "    PP IP Address Local: 192.0.2.1, Remote: 198.51.100.10\n"
                        "    CCP: None\n"
                        "受けとったUserId: yamaha\n"),
-            std::string::npos) << *full;
-  const auto anon = show_status_pp(take_snapshot(f, kWan, kLan, kNow), true, 0);
-  ASSERT_TRUE(anon);
-  EXPECT_EQ(anon->substr(0, anon->find('\n')), "PP[ANONYMOUS01]: L2TPセッションは接続されています");
+            std::string::npos) << full;
+  // pp 1's session is neither pp 2's nor anonymous's.
+  EXPECT_EQ(show_status_pp(snap, false, 2), "PP[02]: L2TPセッションは接続されていません\n");
+  EXPECT_EQ(show_status_pp(snap, true, 0), "");
+}
+
+// `show status pp N` selects by the pp, not by the L2TP session id: the seed's pp 2 client
+// in our session 1.
+TEST(Show, StatusPpSelectsThePpNotTheSessionId) {
+  const FakeInstaller f = one_client();
+  ShowSnapshot snap = take_snapshot(f, kWan, kLan, kNow);
+  snap.tunnel_pp[1] = 2;
+  snap.session_pp[1] = 2;
+  EXPECT_EQ(show_status_pp(snap, false, 1), "PP[01]: L2TPセッションは接続されていません\n");
+  const std::string two = show_status_pp(snap, false, 2);
+  EXPECT_EQ(two.substr(0, two.find('\n')), "PP[02]: L2TPセッションは接続されています") << two;
+  EXPECT_NE(two.find("Remote: 198.51.100.10\n"), std::string::npos) << two;
+  const std::string l2tp = show_status_l2tp(snap, std::nullopt);
+  EXPECT_NE(l2tp.find("PP Bind: PP[02]\n"), std::string::npos) << l2tp;
+}
+
+TEST(Show, StatusPpAnonymousListsTheSessionsOfNoNumberedPp) {
+  // No numbered pp known for it (pp anonymous, or a previous process's session).
+  const FakeInstaller f = one_client();
+  const std::string anon = show_status_pp(take_snapshot(f, kWan, kLan, kNow), true, 0);
+  EXPECT_EQ(anon.substr(0, anon.find('\n')), "PP[ANONYMOUS01]: L2TPセッションは接続されています");
+  EXPECT_EQ(show_status_pp(take_snapshot(f, kWan, kLan, kNow), false, 1),
+            "PP[01]: L2TPセッションは接続されていません\n");
 }
 
 // Seed 001's LAN-to-LAN peer 192.168.2.1 with two IPsec SA pairs (a rekey's old and new) and
