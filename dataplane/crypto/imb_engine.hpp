@@ -74,6 +74,7 @@ class ImbEngine {
   // PMD and IPsec-MB's own ipsec_perf do in their release builds. Debug builds and the
   // unit tests keep the library's validation (a job it rejects fails its op).
   void set_checked_submit(bool on) { checked_submit_ = on; }
+  bool checked_submit() const { return checked_submit_; }
 
  private:
   enum class Lane : uint8_t { Skip, Wide, Narrow, Ossl };
