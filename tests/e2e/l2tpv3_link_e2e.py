@@ -46,12 +46,14 @@ def main() -> int:
     b = v3.Appliance("b", "a", tag, builddir, logdir, names="lk")
     res = Results()
     t0 = time.monotonic()
+    figures: dict[str, float] = {}
     try:
         ensure_hugepages()
         pw.wire(a, b)
         if not res.case("both appliances come up (A's LAN port a net_tap), circuit UP both ways, "
                         "LAN hosts ping each other",
-                        lambda: (v3.start_both(a, b, v3.UP_TIMEOUT), pw.ping(a, b), pw.ping(b, a))):
+                        lambda: (figures.__setitem__("up", v3.start_both(a, b, v3.UP_TIMEOUT)),
+                                 pw.ping(a, b), pw.ping(b, a))):
             return 1
         before = {s.name: session_ids(s.status()) for s in (a, b)}
 
@@ -61,8 +63,7 @@ def main() -> int:
             wait_until(lambda: circuit(a) == "local:DOWN peer:UP" and
                        circuit(b) == "local:UP peer:DOWN", LINK_TIMEOUT,
                        "A to show local:DOWN and B peer:DOWN", interval=0.1)
-            print(f"     seen on both {time.monotonic() - took:.2f}s after the link went down",
-                  flush=True)
+            figures["seen"] = time.monotonic() - took
             for s in (a, b):
                 st = s.status()
                 if "Session State: established" not in st or session_ids(st) != before[s.name]:
@@ -81,11 +82,8 @@ def main() -> int:
         res.case("A's LAN link up again: UP both ways, the LAN hosts ping again", up)
         v3.all_running(a, b)
     finally:
-        for s in (a, b):
-            s.stop()
-        pw.unwire(a, b)
-        print(f"l2tpv3_link_e2e: {time.monotonic() - t0:.1f}s, logs in {logdir}")
-    return res.finish()
+        rc = v3.finish(res, (a, b), t0, figures, logdir)
+    return rc
 
 
 if __name__ == "__main__":
