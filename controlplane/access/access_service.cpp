@@ -77,7 +77,6 @@ void AccessService::annotate(ShowSnapshot& s) const {
     v.ipcp = ppp::format_option_line("IPCP", p.options.ipcp_local, p.options.ipcp_remote);
     v.username = p.username;  // CCP is never negotiated (Protocol-Reject): None
     s.pp[p.session_id] = std::move(v);
-    if (p.pp != config::kPpAnonymous) s.session_pp[p.session_id] = p.pp;
   }
 }
 

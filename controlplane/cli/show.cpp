@@ -271,8 +271,8 @@ std::string show_status_l2tp(const ShowSnapshot& s, std::optional<uint16_t> tunn
 std::string show_status_pp(const ShowSnapshot& s, bool anonymous, uint16_t pp) {
   std::vector<const InstalledSession*> list;
   for (const InstalledSession& x : s.sessions) {
-    auto numbered = s.session_pp.find(x.id);
-    if (anonymous ? numbered == s.session_pp.end() : numbered != s.session_pp.end() && numbered->second == pp)
+    auto numbered = s.tunnel_pp.find(x.tunnel_id);
+    if (anonymous ? numbered == s.tunnel_pp.end() : numbered != s.tunnel_pp.end() && numbered->second == pp)
       list.push_back(&x);
   }
   std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->id < b->id; });

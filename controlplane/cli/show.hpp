@@ -51,11 +51,10 @@ struct ShowSnapshot {
     std::string username;
   };
   std::map<uint16_t, PpView> pp;
-  // The numbered pp (`pp select N`, a fixed peer's) of our tunnels and sessions bound to one,
-  // by our tunnel and session id. Absent: `pp select anonymous`, or a session a previous
-  // process installed (shown under anonymous: its pp is not in the tables).
+  // The numbered pp (`pp select N`, a fixed peer's) of our tunnels bound to one, by our tunnel
+  // id; a session's is its tunnel's. Absent: `pp select anonymous`, or a tunnel a previous
+  // process installed (its sessions show under anonymous: the pp is not in the tables).
   std::map<uint16_t, uint16_t> tunnel_pp;
-  std::map<uint16_t, uint16_t> session_pp;
   // What IKE negotiated (`show ipsec sa`): its established ISAKMP SAs and the IPsec SA pairs it
   // holds, with the seconds left of their lifetimes. Empty without IKE; SAs installed by a
   // previous process or by l2tpgw-sessionctl are not in it. No keys.

@@ -143,7 +143,6 @@ TEST(Show, StatusL2tpListsTheL2tpv3TunnelsAfterTheL2tpv2Ones) {
 ShowSnapshot pp1_client(const FakeInstaller& f) {
   ShowSnapshot snap = take_snapshot(f, kWan, kLan, kNow);
   snap.tunnel_pp[1] = 1;
-  snap.session_pp[1] = 1;
   return snap;
 }
 
@@ -186,7 +185,6 @@ TEST(Show, StatusPpSelectsThePpNotTheSessionId) {
   const FakeInstaller f = one_client();
   ShowSnapshot snap = take_snapshot(f, kWan, kLan, kNow);
   snap.tunnel_pp[1] = 2;
-  snap.session_pp[1] = 2;
   EXPECT_EQ(show_status_pp(snap, false, 1), "PP[01]: L2TPセッションは接続されていません\n");
   const std::string two = show_status_pp(snap, false, 2);
   EXPECT_EQ(two.substr(0, two.find('\n')), "PP[02]: L2TPセッションは接続されています") << two;
