@@ -25,8 +25,13 @@ bool port_init(uint16_t port, uint16_t n_workers, uint32_t rx_desc, uint32_t tx_
   }
   rte_eth_conf conf{};
   PortSetup s;
+  const std::string driver = info.driver_name;
   const uint64_t rss_hf = info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
-  if (n_workers > 1 && rss_hf && info.max_rx_queues >= n_workers) {
+  if (driver == "net_tap") {
+    // net_tap wants as many RX queues as TX queues, and the kernel spreads a multi-queue
+    // tap's frames over all of them by flow: every one is polled, as af_packet's are.
+    s.rx_queues = tx_queues;
+  } else if (n_workers > 1 && rss_hf && info.max_rx_queues >= n_workers) {
     s.rss = true;
     s.rx_queues = n_workers;
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -35,15 +40,7 @@ bool port_init(uint16_t port, uint16_t n_workers, uint32_t rx_desc, uint32_t tx_
   // net_af_packet opens all of its qpairs sockets in one PACKET_FANOUT group when it is
   // probed, so the kernel spreads frames over every one of them: each must be polled, or
   // the frames hashed to an unpolled socket are lost.
-  const std::string driver = info.driver_name;
   if (!s.rss && driver == "net_af_packet") s.rx_queues = info.max_rx_queues;
-  // net_tap wants as many RX queues as TX queues, and the kernel spreads a multi-queue tap's
-  // frames over all of them by flow: every one is polled, as af_packet's are.
-  if (driver == "net_tap") {
-    s = PortSetup{};
-    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
-    s.rx_queues = tx_queues;
-  }
   int rc = rte_eth_dev_configure(port, s.rx_queues, tx_queues, &conf);
   if (rc != 0) {
     *error = "rte_eth_dev_configure(port " + std::to_string(port) + "): " + rte_strerror(-rc);

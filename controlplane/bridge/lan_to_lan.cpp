@@ -100,10 +100,8 @@ void LanToLan::set_config(const config::Config& c, TimePoint now) {
 void LanToLan::set_lan_link(bool up, TimePoint now) {
   if (up == lan_up_) return;
   lan_up_ = up;
-  for (auto& [n, t] : tunnels_) {
-    if (!bridged_.contains(n)) continue;
-    t.circuit_up = up;
-    lcce_->set_circuit_status(n, up, now);
+  for (uint16_t n : bridged_) {
+    if (!lcce_->set_circuit_status(n, up, now)) continue;  // no such tunnel
     logf(LogLevel::Info, "[L2TP] TUNNEL[%u]: lan1 link %s: circuit status %s", n, up ? "up" : "down",
          up ? "active" : "inactive");
   }

@@ -166,7 +166,7 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
   for (uint16_t i = 0; i < n; ++i) {
     CryptoOp& op = ops[i];
     op.ok = false;
-    if (op.sa != run_sa || i == 0) {
+    if (op.sa != run_sa) {
       run_sa = op.sa;
       run_lane = lane_of(run_sa);
     }
