@@ -14,9 +14,13 @@ namespace l2tpgw::dp {
 //            |<------------ size() ------------>|
 //   too old  |  seen / not seen bitmap          |  new: always acceptable
 //
-// The bitmap is circular: sequence number s lives at bit (s mod kMaxWindow). Positions
-// of numbers left of the window are stale but never consulted, because the age test
-// comes first; they are cleared when the right edge moves over them.
+// The bitmap is circular over the first span() bits of the storage, the smallest power of
+// two that holds the window and at least one 64-bit word: sequence number s lives at bit
+// (s mod span()). Positions of numbers left of the window are stale but never consulted,
+// because the age test comes first; they are cleared when the right edge moves over them.
+// A window of up to 256 packets stays within the storage's first 32 bytes, so with the
+// owner's other per-SA state it is one cache line (SaRuntime): with thousands of clients
+// that line is cold for every packet.
 //
 // Two steps, as RFC 4303 §3.4.3 orders them: check() before the ICV is verified (cheap
 // rejection of replays), update() only after the ICV verified, so that forged packets
@@ -55,13 +59,15 @@ class ReplayWindow {
   // Highest sequence number marked so far (0 before the first update).
   uint32_t highest() const { return highest_; }
   uint32_t size() const { return size_; }
+  // Bits of storage in use: the smallest power of two >= max(size(), 64).
+  uint32_t span() const { return span_mask_ + 1; }
 
  private:
   static constexpr uint32_t kWords = kMaxWindow / 64;
   static_assert(kMaxWindow % 64 == 0 && (kMaxWindow & (kMaxWindow - 1)) == 0);
 
   bool test_bit(uint32_t seq) const {
-    const uint32_t b = seq & (kMaxWindow - 1);
+    const uint32_t b = seq & span_mask_;
     return (bits_[b >> 6] >> (b & 63)) & 1;
   }
   // Moves the right edge to seq (> highest_), clearing the positions it moves over.
@@ -76,19 +82,21 @@ class ReplayWindow {
   }
   void clear_range(uint32_t seq);
   void clear_bit(uint32_t seq) {
-    const uint32_t b = seq & (kMaxWindow - 1);
+    const uint32_t b = seq & span_mask_;
     bits_[b >> 6] &= ~(uint64_t{1} << (b & 63));
   }
   void set_bit(uint32_t seq) {
-    const uint32_t b = seq & (kMaxWindow - 1);
+    const uint32_t b = seq & span_mask_;
     bits_[b >> 6] |= uint64_t{1} << (b & 63);
   }
 
   uint32_t highest_ = 0;
   uint32_t size_ = kDefaultWindow;
+  uint32_t span_mask_ = kDefaultWindow - 1;  // span() - 1
+  uint32_t reserved_ = 0;
   std::array<uint64_t, kWords> bits_{};
 };
 
-static_assert(sizeof(ReplayWindow) == 8 + ReplayWindow::kMaxWindow / 8);
+static_assert(sizeof(ReplayWindow) == 16 + ReplayWindow::kMaxWindow / 8);
 
 }  // namespace l2tpgw::dp

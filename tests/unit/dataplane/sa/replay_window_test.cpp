@@ -3,6 +3,7 @@
 #include "dataplane/sa/replay_window.hpp"
 
 #include <random>
+#include <utility>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -130,7 +131,18 @@ TEST_P(ReplayModel, MatchesSetModelOnRandomTraffic) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Sizes, ReplayModel, ::testing::Values(32u, 64u, 1024u, 2048u));
+// Windows that fill their span and windows that leave part of it unused (65, 100, 257).
+INSTANTIATE_TEST_SUITE_P(Sizes, ReplayModel,
+                         ::testing::Values(1u, 32u, 64u, 65u, 100u, 256u, 257u, 1024u, 2048u));
+
+TEST(ReplayWindow, SpanIsTheSmallestPowerOfTwoHoldingTheWindowAndAWord) {
+  ReplayWindow w;
+  for (const auto& [size, span] : {std::pair{1u, 64u}, {64u, 64u}, {65u, 128u}, {256u, 256u},
+                                  {257u, 512u}, {2048u, 2048u}}) {
+    ASSERT_TRUE(w.reset(size));
+    EXPECT_EQ(w.span(), span) << "size " << size;
+  }
+}
 
 }  // namespace
 }  // namespace l2tpgw::dp
