@@ -168,6 +168,8 @@ void wan_classify(WorkerCtx& w, Burst& b) {
       b.handoff(i, sa.owner_worker);
       continue;
     }
+    prefetch_sa_state(dp, slot);  // for esp_decrypt's first pass (stage_util.hpp)
+    md.flags |= kMetaSaPrefetched;
     b.next[i] = Next::EspDecrypt;
   }
 }

@@ -15,7 +15,7 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
   uint16_t strip_of[kMaxBurst];  // need not read the mbuf's metadata again
   uint16_t k = 0;
 
-  prefetch_burst_sa_crypto(dp, b, Next::EspDecrypt);
+  prefetch_burst_sa_state(dp, b, Next::EspDecrypt);
 
   // Pass 1: lengths, replay pre-check (before spending cycles on the ICV), job setup.
   // The SA is looked up again only when the slot changes from the previous packet's: a
@@ -36,7 +36,10 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
       sa = &dp.tables.sa(last);
       uint32_t gen;
       usable = tables::published(*sa, &gen) && sa->owner_worker == w.id;
-      if (usable) rt = &sa_runtime(dp, last, gen);
+      if (usable) {
+        prefetch_sa_keys(dp, *sa, last);  // read by the crypto jobs and pass 2
+        rt = &sa_runtime(dp, last, gen);
+      }
     }
     if (!usable) { b.drop(i, DropReason::EspNoSa); continue; }
     uint8_t* esp = rte_pktmbuf_mtod_offset(m, uint8_t*, md.esp_off);
@@ -90,6 +93,7 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
     m->data_off = static_cast<uint16_t>(m->data_off + strip_of[j]);
     m->data_len = static_cast<uint16_t>(t->payload_length);
     m->pkt_len = t->payload_length;
+    prefetch_l2tp_session(dp, m);  // for l2tp_decap
     b.next[i] = Next::L2tpDecap;
   }
   counts.flush();

@@ -38,9 +38,10 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
   CryptoOp ops[kMaxBurst];
   uint16_t idx[kMaxBurst];
   uint32_t slot_of[kMaxBurst];
+  uint16_t payload_of[kMaxBurst];  // counted after the crypto, when the counters line is in
   uint16_t k = 0;
 
-  prefetch_burst_sa_crypto(dp, b, Next::EspEncrypt);
+  prefetch_burst_sa_state(dp, b, Next::EspEncrypt);
 
   // The SA is looked up again only when the slot changes from the previous packet's: a
   // record published at the start of the burst stays what it is until this worker reports
@@ -49,7 +50,6 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
   const tables::SaRecord* sa = nullptr;
   SaRuntime* rt = nullptr;
   bool usable = false;
-  SaCountRun counts(dp);
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::EspEncrypt) continue;
     rte_mbuf* m = b.pkts[i];
@@ -60,7 +60,10 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
       uint32_t gen;
       usable = tables::published(*sa, &gen) && sa->direction == tables::SaDirection::Outbound &&
                sa->owner_worker == w.id;
-      if (usable) rt = &sa_runtime(dp, slot, gen);
+      if (usable) {
+        prefetch_sa_keys(dp, *sa, slot);  // read by the crypto jobs and counted after them
+        rt = &sa_runtime(dp, slot, gen);
+      }
     }
     if (!usable) { b.drop(i, DropReason::EspNoOutboundSa); continue; }
     // RFC 4303 §3.3.3: the sequence number never cycles; the SA must be rekeyed first.
@@ -94,10 +97,9 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
     const uint32_t ct_len = payload_len + pad + wire::kEspTrailerLen;
     ops[k] = CryptoOp{&c, esp, ct_len, esp + wire::kEspHeaderLen + c.iv_len + ct_len, false};
     slot_of[k] = slot;
+    payload_of[k] = static_cast<uint16_t>(payload_len);
     idx[k++] = i;
-    counts.add(slot, payload_len);
   }
-  counts.flush();
   if (k == 0) return;
 
   w.crypto.encrypt_burst(ops, k);
@@ -109,10 +111,12 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
   last = UINT32_MAX;
   uint16_t outer = 0;
   uint32_t next_hop = 0, fixed_sum = 0;
+  SaCountRun counts(dp);
   for (uint16_t j = 0; j < k; ++j) {
     const uint16_t i = idx[j];
     rte_mbuf* m = b.pkts[i];
     if (!ops[j].ok) { b.drop(i, DropReason::EspEncryptFailed); continue; }
+    counts.add(slot_of[j], payload_of[j]);
     if (slot_of[j] != last) {
       last = slot_of[j];
       sa = &dp.tables.sa(last);
@@ -156,6 +160,7 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
       continue;
     finish_ether_output(b, i, ether_output(w, m, next_hop, true), Next::TxWan);
   }
+  counts.flush();
   w.count(Counter::EspEncrypted, k);
 }
 

@@ -71,13 +71,8 @@ void l2tpv3_input(WorkerCtx& w, Burst& b, uint16_t i, uint16_t udp_len) {
 
 void l2tp_decap(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
-  for (uint16_t i = 0; i < b.n; ++i) {  // prefetch pass: the ids in each L2TP data header
-    const rte_mbuf* m = b.pkts[i];
-    if (b.next[i] != Next::L2tpDecap || m->data_len < 8 + 8) continue;
-    const uint8_t* l2 = rte_pktmbuf_mtod(m, const uint8_t*) + 8;
-    const uint8_t* ids = l2 + ((l2[0] & 0x40) ? 4 : 2);  // the L bit (RFC 2661 §3.1)
-    prefetch_session(dp, load_be16(ids + 2), load_be16(ids));
-  }
+  for (uint16_t i = 0; i < b.n; ++i)  // prefetch pass (esp_decrypt asked already for its packets)
+    if (b.next[i] == Next::L2tpDecap && meta(b.pkts[i]).sa_slot == 0) prefetch_l2tp_session(dp, b.pkts[i]);
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::L2tpDecap) continue;
     rte_mbuf* m = b.pkts[i];

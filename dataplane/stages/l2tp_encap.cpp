@@ -78,7 +78,11 @@ void l2tp_encap(WorkerCtx& w, Burst& b) {
     *q = static_cast<uint8_t>(wire::kPppIpv4);
     md.tunnel_id = s.tunnel_id;
     md.sa_slot = sa_out;
-    prefetch_sa_record(dp, sa_out);  // for esp_encrypt's prefetch pass
+    prefetch_sa_record(dp, sa_out);  // for esp_encrypt's first pass (stage_util.hpp)
+    if (sa_out < dp.tables.sa_slots()) {
+      prefetch_sa_state(dp, sa_out);
+      md.flags |= kMetaSaPrefetched;
+    }
     w.count(Counter::L2tpDataTx);
     b.next[i] = Next::EspEncrypt;
   }

@@ -76,12 +76,18 @@ class SaCountRun {
 };
 
 // ---------------------------------------------------------------------------------------
-// Prefetch passes. With thousands of clients every packet of a burst names a different SA
-// and session, and their records are cold: touched one packet at a time, each miss stalls
-// the loop (and, inside IPsec-MB, each job's key schedule stalls the cipher). A stage asks
-// for the lines of the whole burst first, so the misses overlap. Measured with
-// scripts/bench.sh at 10,000 sessions; with one session the lines are in L1 and this costs
-// a few cycles per packet.
+// Prefetches. With thousands of clients every packet of a burst names a different SA and
+// session, and their records are cold: touched one packet at a time, each miss stalls the
+// loop (and, inside IPsec-MB, each job's key schedule stalls the cipher). The lines are asked
+// for in the order the stages need them, each as soon as its address is known, so that the
+// misses overlap with work instead of queueing at one stage's start:
+//   1. the SA record: wan_classify's first pass (from the SPI), l2tp_encap (sa_out);
+//   2. the crypto descriptor and the owner's runtime (prefetch_sa_state): where the SA is
+//      chosen, as the packet's `kMetaSaPrefetched`; the crypto stage's first pass reads them;
+//   3. key schedule, HMAC pads and counters (prefetch_sa_keys): in the crypto stage's first
+//      pass, once the record says which lines; IPsec-MB reads them a few jobs later.
+// Measured with scripts/bench.sh at 10,000 sessions; with one session the lines are in L1
+// and this costs a few cycles per packet.
 // ---------------------------------------------------------------------------------------
 
 // The record line of SA `slot` (wan_classify reads spi, direction, owner from it).
@@ -89,31 +95,36 @@ inline void prefetch_sa_record(const DataplaneShared& dp, uint32_t slot) {
   if (slot < dp.tables.sa_slots()) rte_prefetch0(&dp.tables.sa(slot));
 }
 
-// What the crypto pass of a published SA reads: its crypto descriptor, the key schedule
-// and HMAC pads of its direction (SaRecord::hot, precomputed at install), its runtime
-// (sequence number or replay window) and its counters. The record line itself should
-// already be in cache.
-inline void prefetch_sa_crypto(const DataplaneShared& dp, uint32_t slot) {
-  const tables::SaRecord& sa = dp.tables.sa(slot);
+// What the first pass of a crypto stage reads besides the record: the crypto descriptor
+// (lengths) and the owner's runtime (replay window or sequence number out). Their addresses
+// follow from the slot alone. `slot` must be valid; call it on the SA's owner worker.
+inline void prefetch_sa_state(const DataplaneShared& dp, uint32_t slot) {
+  rte_prefetch0(&dp.tables.sa(slot).crypto);
+  rte_prefetch0(&dp.sa_runtime[slot]);
+}
+
+// What the crypto jobs read (the key schedule of the SA's direction and the HMAC pads,
+// SaRecord::hot, precomputed at install) and the counters the stage adds to. Reads the
+// record, which should be in cache by then.
+inline void prefetch_sa_keys(const DataplaneShared& dp, const tables::SaRecord& sa, uint32_t slot) {
   const auto* c = reinterpret_cast<const char*>(&sa.crypto);
-  rte_prefetch0(c);
   for (uint32_t l = 0; l < sa.hot.key_lines; ++l) rte_prefetch0(c + 64u * (sa.hot.first_key_line + l));
   if (sa.hot.hmac_line) rte_prefetch0(c + 64u * sa.hot.hmac_line);
-  const SaRuntime& rt = dp.sa_runtime[slot];
-  rte_prefetch0(&rt);
-  if (sa.direction == tables::SaDirection::Inbound) rte_prefetch0(&rt.replay);
   rte_prefetch0(&dp.tables.sa_counters(slot));
 }
 
-// The prefetch pass of a crypto stage: prefetch_sa_crypto for the SA of every packet bound
-// for `node`, once per run of packets of one SA.
-inline void prefetch_burst_sa_crypto(const DataplaneShared& dp, const Burst& b, Next node) {
+// The first pass of a crypto stage: the record and state of every packet bound for `node`
+// that the stage choosing its SA did not prefetch (packets handed over from another worker,
+// control packets injected by the controlplane), once per run of packets of one SA.
+inline void prefetch_burst_sa_state(const DataplaneShared& dp, const Burst& b, Next node) {
   uint32_t last = 0;
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != node) continue;
-    const uint32_t slot = meta(b.pkts[i]).sa_slot;
-    if (slot != last && slot < dp.tables.sa_slots()) prefetch_sa_crypto(dp, slot);
-    last = slot;
+    const PktMeta& md = meta(b.pkts[i]);
+    if (md.flags & kMetaSaPrefetched || md.sa_slot == last || md.sa_slot >= dp.tables.sa_slots()) continue;
+    last = md.sa_slot;
+    rte_prefetch0(&dp.tables.sa(last));
+    prefetch_sa_state(dp, last);
   }
 }
 
@@ -124,6 +135,15 @@ inline void prefetch_session(const DataplaneShared& dp, uint32_t session_id, uin
     rte_prefetch0(&dp.tables.session_counters(session_id));
   }
   if (tunnel_id < dp.tables.header().tunnel_slots) rte_prefetch0(&dp.tables.tunnel(tunnel_id));
+}
+
+// The session and tunnel named by the L2TPv2 data header of a UDP datagram (read without
+// validation: a prefetch hint only).
+inline void prefetch_l2tp_session(const DataplaneShared& dp, const rte_mbuf* m) {
+  if (m->data_len < 8 + 8) return;
+  const uint8_t* l2 = rte_pktmbuf_mtod(m, const uint8_t*) + 8;
+  const uint8_t* ids = l2 + ((l2[0] & 0x40) ? 4 : 2);  // the L bit (RFC 2661 §3.1)
+  prefetch_session(dp, load_be16(ids + 2), load_be16(ids));
 }
 
 // Packets are handled as one contiguous segment; chains (reassembled datagrams, jumbo
