@@ -37,9 +37,11 @@ struct alignas(64) SaCrypto {
   uint8_t reserved1[52];
 
   // --- lines 1-16: key schedules, by cipher family ---
+  // Each schedule starts a line: an SA is one direction, so one schedule is read per
+  // packet, in ceil(176 / 64) = 3 lines for AES-128 (4 for AES-256), not one more.
   struct AesCbcKeys {
-    alignas(16) uint8_t enc[15 * 16];  // IMB_AES_KEYEXP_* round keys (up to AES-256)
-    alignas(16) uint8_t dec[15 * 16];
+    alignas(64) uint8_t enc[15 * 16];  // IMB_AES_KEYEXP_* round keys (up to AES-256)
+    alignas(64) uint8_t dec[15 * 16];
   };
   struct DesKeys {
     alignas(16) uint64_t imb[3][16];  // IMB_DES_KEYSCHED; [0] only for single DES
@@ -95,7 +97,9 @@ constexpr SaCryptoHotLines sa_crypto_hot_lines(EspCipher cipher, EspAuth auth, b
   return {static_cast<uint8_t>(first), static_cast<uint8_t>(last - first + 1),
           static_cast<uint8_t>(auth == EspAuth::None ? 0 : offsetof(SaCrypto, hmac_ipad) / 64)};
 }
-static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, true).first_key_line == 4);
+static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, true).first_key_line == 5);
+static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, true).key_lines == 3);
+static_assert(sa_crypto_hot_lines(EspCipher::AesCbc256, EspAuth::HmacSha256_128, true).key_lines == 4);
 static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, false).key_lines == 3);
 static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, false).hmac_line == 17);
 
