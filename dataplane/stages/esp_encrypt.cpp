@@ -123,13 +123,11 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
       rt = &dp.sa_runtime[last];
       outer = static_cast<uint16_t>(20 + (sa->natt ? 8 : 0));
       next_hop = cfg.wan.contains(rt->peer_addr) || !cfg.wan_gateway ? rt->peer_addr : cfg.wan_gateway;
-      // Version/IHL, TOS | flags/fragment offset | TTL, protocol; then the addresses.
-      const uint8_t fixed[6] = {0x45, 0, 0, 0, 64, sa->natt ? wire::kIpProtoUdp : wire::kIpProtoEsp};
-      fixed_sum = wire::ones_sum(fixed, sizeof(fixed));
-      uint8_t addrs[8];
-      store_be32(addrs, sa->local_addr);
-      store_be32(addrs + 4, rt->peer_addr);
-      fixed_sum = wire::ones_sum(addrs, 8, fixed_sum);
+      // The 16-bit words of version/IHL + TOS, flags + fragment offset (0), TTL + protocol
+      // and the two addresses (RFC 791), summed as numbers: RFC 1071's sum in host order.
+      const uint32_t proto = sa->natt ? wire::kIpProtoUdp : wire::kIpProtoEsp;
+      fixed_sum = 0x4500u + (64u << 8 | proto) + (sa->local_addr >> 16) + (sa->local_addr & 0xffffu) +
+                  (rt->peer_addr >> 16) + (rt->peer_addr & 0xffffu);
     }
     uint8_t* ip = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, outer));
     if (!ip) { b.drop(i, DropReason::NoHeadroom); continue; }

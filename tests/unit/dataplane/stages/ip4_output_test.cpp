@@ -288,6 +288,12 @@ TEST_F(Ip4OutputTest, DownstreamWithoutDfIsFragmentedAndEachFragmentEncrypted) {
   EXPECT_EQ(data, Bytes(orig.begin() + 20, orig.end()));
 
   esp_encrypt(*w_, b);
+  // The outer header esp_encrypt wrote: decode_ipv4 checks its checksum (RFC 791).
+  ASSERT_EQ(b.next[0], Next::TxWan);
+  auto outer = wire::decode_ipv4(ByteReader(rte_pktmbuf_mtod_offset(b.pkts[0], const uint8_t*, 14),
+                                            b.pkts[0]->data_len - 14u));
+  ASSERT_TRUE(outer);
+  EXPECT_EQ(outer->total_length, b.pkts[0]->data_len - 14u);
   dispatch(*w_, b);
   flush_spawned(*w_);
   EXPECT_EQ(w_->bench_tx_wan, 2u);
