@@ -169,7 +169,7 @@ void wan_classify(WorkerCtx& w, Burst& b) {
       continue;
     }
     prefetch_sa_state(dp, slot);  // for esp_decrypt's first pass (stage_util.hpp)
-    md.flags |= kMetaSaPrefetched;
+    md.flags |= kMetaPrefetched;
     b.next[i] = Next::EspDecrypt;
   }
 }
@@ -239,6 +239,8 @@ void lan_classify(WorkerCtx& w, Burst& b) {
       b.handoff(i, s.owner_worker);
       continue;
     }
+    prefetch_session(dp, sid, s.tunnel_id);  // for l2tp_encap (stage_util.hpp)
+    md.flags |= kMetaPrefetched;
     b.next[i] = Next::L2tpEncap;
   }
 }

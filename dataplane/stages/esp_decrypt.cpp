@@ -93,7 +93,8 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
     m->data_off = static_cast<uint16_t>(m->data_off + strip_of[j]);
     m->data_len = static_cast<uint16_t>(t->payload_length);
     m->pkt_len = t->payload_length;
-    prefetch_l2tp_session(dp, m);  // for l2tp_decap
+    prefetch_l2tp_session(dp, m);  // for l2tp_decap (stage_util.hpp)
+    meta(m).flags |= kMetaPrefetched;
     b.next[i] = Next::L2tpDecap;
   }
   counts.flush();

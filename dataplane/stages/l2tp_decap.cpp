@@ -71,8 +71,9 @@ void l2tpv3_input(WorkerCtx& w, Burst& b, uint16_t i, uint16_t udp_len) {
 
 void l2tp_decap(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
-  for (uint16_t i = 0; i < b.n; ++i)  // prefetch pass (esp_decrypt asked already for its packets)
-    if (b.next[i] == Next::L2tpDecap && meta(b.pkts[i]).sa_slot == 0) prefetch_l2tp_session(dp, b.pkts[i]);
+  for (uint16_t i = 0; i < b.n; ++i)  // prefetch pass: the session of each packet (stage_util.hpp)
+    if (b.next[i] == Next::L2tpDecap && !(meta(b.pkts[i]).flags & kMetaPrefetched))
+      prefetch_l2tp_session(dp, b.pkts[i]);
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::L2tpDecap) continue;
     rte_mbuf* m = b.pkts[i];

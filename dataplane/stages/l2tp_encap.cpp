@@ -13,9 +13,9 @@ namespace l2tpgw::dp {
 void l2tp_encap(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
   for (uint16_t i = 0; i < b.n; ++i) {  // prefetch pass: tunnel and counters of each session
-    if (b.next[i] != Next::L2tpEncap) continue;
-    const uint16_t sid = meta(b.pkts[i]).session_id;
-    prefetch_session(dp, sid, dp.tables.session(sid).tunnel_id);
+    const PktMeta& md = meta(b.pkts[i]);
+    if (b.next[i] != Next::L2tpEncap || md.flags & kMetaPrefetched) continue;
+    prefetch_session(dp, md.session_id, dp.tables.session(md.session_id).tunnel_id);
   }
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::L2tpEncap) continue;
@@ -78,10 +78,11 @@ void l2tp_encap(WorkerCtx& w, Burst& b) {
     *q = static_cast<uint8_t>(wire::kPppIpv4);
     md.tunnel_id = s.tunnel_id;
     md.sa_slot = sa_out;
-    prefetch_sa_record(dp, sa_out);  // for esp_encrypt's first pass (stage_util.hpp)
-    if (sa_out < dp.tables.sa_slots()) {
+    md.flags &= static_cast<uint8_t>(~kMetaPrefetched);
+    if (sa_out < dp.tables.sa_slots()) {  // for esp_encrypt's first pass (stage_util.hpp)
+      prefetch_sa_record(dp, sa_out);
       prefetch_sa_state(dp, sa_out);
-      md.flags |= kMetaSaPrefetched;
+      md.flags |= kMetaPrefetched;
     }
     w.count(Counter::L2tpDataTx);
     b.next[i] = Next::EspEncrypt;

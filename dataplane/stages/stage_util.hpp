@@ -82,12 +82,16 @@ class SaCountRun {
 // for in the order the stages need them, each as soon as its address is known, so that the
 // misses overlap with work instead of queueing at one stage's start:
 //   1. the SA record: wan_classify's first pass (from the SPI), l2tp_encap (sa_out);
-//   2. the crypto descriptor and the owner's runtime (prefetch_sa_state): where the SA is
-//      chosen, as the packet's `kMetaSaPrefetched`; the crypto stage's first pass reads them;
+//   2. the crypto descriptor and the owner's runtime (prefetch_sa_state), and for downstream
+//      the session's counters and tunnel: where the SA or session is chosen;
 //   3. key schedule, HMAC pads and counters (prefetch_sa_keys): in the crypto stage's first
-//      pass, once the record says which lines; IPsec-MB reads them a few jobs later.
-// Measured with scripts/bench.sh at 10,000 sessions; with one session the lines are in L1
-// and this costs a few cycles per packet.
+//      pass, once the record says which lines; IPsec-MB reads them a few jobs later;
+//   4. the L2TP session of a decrypted packet: in esp_decrypt's second pass.
+// A stage that asked for the next stage's lines marks the packet kMetaPrefetched; the next
+// stage's own prefetch pass covers the others (packets handed over from another worker,
+// control packets the controlplane injects). Measured with scripts/bench.sh at 1,000 and
+// 10,000 sessions; with one session the lines are in L1 and this costs a few cycles per
+// packet.
 // ---------------------------------------------------------------------------------------
 
 // The record line of SA `slot` (wan_classify reads spi, direction, owner from it).
@@ -121,7 +125,7 @@ inline void prefetch_burst_sa_state(const DataplaneShared& dp, const Burst& b, N
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != node) continue;
     const PktMeta& md = meta(b.pkts[i]);
-    if (md.flags & kMetaSaPrefetched || md.sa_slot == last || md.sa_slot >= dp.tables.sa_slots()) continue;
+    if (md.flags & kMetaPrefetched || md.sa_slot == last || md.sa_slot >= dp.tables.sa_slots()) continue;
     last = md.sa_slot;
     rte_prefetch0(&dp.tables.sa(last));
     prefetch_sa_state(dp, last);
