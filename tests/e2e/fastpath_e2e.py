@@ -12,8 +12,8 @@
 # packets must be dropped under their named counter while another session keeps forwarding.
 # With --workers 2 or more, handoff cases follow: clients owned by every worker, one client's
 # LAN traffic spread over every worker's queue (one ESP sequence per SA, all of it authentic),
-# upstream from every owner and from a client whose NAT mapping flaps (no replay drops), and
-# HandoffOut/HandoffIn moving on every worker.
+# upstream from every owner and from clients whose NAT mapping flaps (no replay drops), and
+# HandoffOut/HandoffIn moving on every worker, with flows probed onto every worker first.
 # Finally the appliance must behave as a router at MTU and TTL limits: ICMP Fragmentation
 # Needed / Time Exceeded to the sender on either side, fragments that scapy reassembles to the
 # original, no ICMP error about an ICMP error or a broadcast, and a rate limit on the errors.
@@ -707,14 +707,28 @@ def case_natt_keepalive(ctx: Ctx, s: Session) -> None:
 # one client's traffic arrive on every worker and check that its state stayed single-writer:
 # one ESP sequence per SA (no duplicates, in order), every packet authentic, no replay drops,
 # and the handoff counters moved on every worker.
+#
+# Which queue a flow reaches cannot be computed here: the kernel hashes it with a key drawn
+# at boot, the appliance draws the SPIs at random, and with 2 workers worker 0 polls two of
+# the three queues. Upstream, each client is one flow (one SPI, or one NAT-T port), and a
+# single flapping client used to be owned by worker 0: worker 0 then had something to hand
+# off only if one of worker 1's four clients hashed onto queue 0 or 2, and now and then none
+# did (up to (1/3)^3 of runs: the NAT-T client's flow is fixed for a boot, the SPIs are
+# drawn anew). So the cases probe first: one packet per candidate flow, and the worker that
+# handed it off (HandoffOut), or none (the owner took it), says where the flow goes. The
+# traffic then holds, for a client of every owner, a flow onto every worker: each worker
+# must hand off, and each must take in, or handoff is broken. (The PMD also sets
+# PACKET_FANOUT_FLAG_ROLLOVER, which moves frames off a socket only while its ring of 512
+# frames is about 3/4 full; no queue here gets near that.)
 # ---------------------------------------------------------------------------------------------
 
 HANDOFF_CLIENTS = 8        # clients for the handoff cases; owners alternate over the workers
 HANDOFF_FLOWS = 32         # LAN source ports sending to one client (32 flows over 3 queues)
 HANDOFF_DOWN = 192         # downstream packets per client, for two clients
 HANDOFF_UP = 24            # upstream packets per client
-HANDOFF_FLAP_PORTS = 16    # NAT-T source ports of the client whose NAT mapping keeps changing
-HANDOFF_FLAP_UP = 128      # its upstream packets
+HANDOFF_FLAP_PORTS = 8     # NAT-T source ports of each client whose NAT mapping keeps changing
+HANDOFF_FLAP_UP = 64       # upstream packets of each of those clients
+HANDOFF_PROBES = 48        # candidate flows probed per client before giving up on a worker
 HANDOFF_CHUNK = 32         # packets sent back to back before a short pause (paces the burst)
 HANDOFF_MIN_DELIVERED = 0.9  # a loaded lab may lose a few to full rings; duplicates: never
 
@@ -737,6 +751,45 @@ def handoff_clients(ctx: Ctx) -> list[Session]:
     return [ctx.sessions[f"handoff-{i}"] for i in range(HANDOFF_CLIENTS)]
 
 
+def flap_clients(ctx: Ctx) -> list[Session]:
+    """The clients whose NAT mapping flaps, the first one of each owner, by owner."""
+    by_owner: dict[int, Session] = {}
+    for label, s in ctx.sessions.items():
+        if label.startswith("handoff-flap-"):
+            by_owner.setdefault(s.owner, s)
+    return [by_owner[w] for w in sorted(by_owner)]
+
+
+def worker_taking(ctx: Ctx, owner: int, send_one) -> int:
+    """The worker whose queue one flow reaches: `send_one()` sends a packet of the flow for a
+    client owned by `owner` and returns once it has come out of the appliance. A worker other
+    than the owner handed it off, so its HandoffOut moved; if none moved, the owner took it.
+    Nothing else may be in flight meanwhile."""
+    before = ctx.app.stats()
+    send_one()
+    out = per_worker_delta(before, ctx.app.stats(), "HandoffOut")
+    if sum(out) == 0:
+        return owner
+    if sum(out) != 1 or out[owner] != 0:
+        raise TestFailure(f"one probe packet for a client of worker {owner}, HandoffOut "
+                          f"per worker {out}")
+    return out.index(1)
+
+
+def flows_onto_every_worker(ctx: Ctx, s: Session, probe) -> int:
+    """Probes candidate flows 0, 1, ... of client `s` (`probe(i)` sends one packet of flow i
+    and returns once it came out) until every worker has taken one of them. Returns how many
+    were probed: flows 0 .. that number - 1 then reach every worker between them."""
+    seen: dict[int, int] = {}
+    for i in range(HANDOFF_PROBES):
+        seen.setdefault(worker_taking(ctx, s.owner, lambda: probe(i)), i)
+        if len(seen) == ctx.app.workers:
+            print(f"     [{s.label}] (owner {s.owner}) probed {i + 1} flows; the first onto "
+                  f"each worker: {dict(sorted(seen.items()))}", flush=True)
+            return i + 1
+    raise TestFailure(f"[{s.label}] {HANDOFF_PROBES} flows all reached workers {sorted(seen)}")
+
+
 def case_handoff_install(ctx: Ctx) -> None:
     algos = [lep.algo("aes-gcm"), lep.algo("aes-cbc", "sha-hmac"),
              lep.algo("aes256-cbc", "sha256-hmac"), lep.algo("3des-cbc", "sha-hmac")]
@@ -748,19 +801,28 @@ def case_handoff_install(ctx: Ctx) -> None:
         ctx.sessions[f"handoff-{i}"] = install_session(
             ctx.app, f"handoff-{i}", algos[i % len(algos)], f"198.51.100.{150 + i}", natt,
             peer_natt_port=port)
-    # The client behind a NAT whose mapping changes with every few packets: a replay window
-    # wide enough (2048, the maximum) that no reordering this test can cause is a replay.
-    ctx.wan.absorb_udp(40300)
-    ctx.sessions["handoff-flap"] = install_session(
-        ctx.app, "handoff-flap", lep.algo("aes-cbc", "sha-hmac"), "198.51.100.170", True,
-        peer_natt_port=40300, replay_window=2048)
     owners = {s.owner for s in handoff_clients(ctx)}
     if None in owners:
         raise TestFailure("l2tpgw-sessionctl add did not print owner=<worker>")
     if owners != set(range(ctx.app.workers)):
         raise TestFailure(f"owners of {HANDOFF_CLIENTS} clients: {sorted(owners)}, expected "
                           f"every worker 0..{ctx.app.workers - 1}")
-    for s in handoff_clients(ctx) + [ctx.sessions["handoff-flap"]]:
+    # Clients behind a NAT whose mapping changes with every few packets, one owned by each
+    # worker (the appliance picks the owner: install until every worker has one), with a
+    # replay window wide enough (2048, the maximum) that no reordering this test can cause
+    # is a replay.
+    for k in range(2 * ctx.app.workers):
+        if len(flap_clients(ctx)) == ctx.app.workers:
+            break
+        ctx.wan.absorb_udp(40300 + k)
+        ctx.sessions[f"handoff-flap-{k}"] = install_session(
+            ctx.app, f"handoff-flap-{k}", lep.algo("aes-cbc", "sha-hmac"),
+            f"198.51.100.{170 + k}", True, peer_natt_port=40300 + k, replay_window=2048)
+    flap_owners = [s.owner for s in flap_clients(ctx)]
+    if flap_owners != list(range(ctx.app.workers)):
+        raise TestFailure(f"{2 * ctx.app.workers} more clients are owned by workers "
+                          f"{flap_owners} only")
+    for s in handoff_clients(ctx) + flap_clients(ctx):
         ping(ctx, s, count=1)
 
 
@@ -794,24 +856,41 @@ def check_one_sequence(s: Session, rx: list[lep.Received]) -> None:
 
 
 def case_handoff_downstream(ctx: Ctx) -> None:
-    """LAN -> two clients of different owners, from many source ports: the fanout spreads
-    each client's packets over every worker's queues, and the non-owners hand them off."""
+    """LAN -> a client of every owner, from many source ports: the fanout spreads each
+    client's packets over every worker's queues, and the non-owners hand them off. The
+    source ports (sockets) include, by probing, one whose flow reaches each worker."""
     by_owner: dict[int, Session] = {}
     for s in handoff_clients(ctx):
         by_owner.setdefault(s.owner, s)
     clients = [by_owner[w] for w in sorted(by_owner)]
-    with in_netns(ctx.app.lab.lan):
-        socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(HANDOFF_FLOWS)]
-        for so in socks:
-            so.bind((LAN_HOST_ADDR, 0))
+    socks: list[socket.socket] = []
+
+    def sock(i: int) -> socket.socket:
+        while len(socks) <= i:
+            with in_netns(ctx.app.lab.lan):
+                so = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                so.bind((LAN_HOST_ADDR, 0))
+            socks.append(so)
+        return socks[i]
+
+    def probe(c: Session, i: int) -> None:
+        sock(i).sendto(f"probe/{c.label}/{i}/".encode(), (c.cfg.client_ip, 7777))
+        if not ctx.wan.receive([c], 1, TIMEOUT_REPLY):
+            raise TestFailure(f"[{c.label}] the probe from LAN socket {i} did not come out")
     try:
+        ctx.wan.port.drain()
+        sock(HANDOFF_FLOWS - 1)
+        for c in clients:
+            flows_onto_every_worker(ctx, c, lambda i, c=c: probe(c, i))
+        # Every socket sends to every client below, the probed ones included.
+        assert len(socks) <= HANDOFF_DOWN
         before = arm(ctx)
         sent: dict[str, set[bytes]] = {c.label: set() for c in clients}
         n = 0
         for k in range(HANDOFF_DOWN):
             for c in clients:
                 payload = f"{c.label}/{k}/".encode() + bytes(40)
-                socks[k % HANDOFF_FLOWS].sendto(payload, (c.cfg.client_ip, 7777))
+                socks[k % len(socks)].sendto(payload, (c.cfg.client_ip, 7777))
                 sent[c.label].add(payload)
                 n += 1
                 if n % HANDOFF_CHUNK == 0:
@@ -868,18 +947,20 @@ def check_spread(before: dict, after: dict, rx_counter: str) -> None:
 
 
 def case_handoff_upstream(ctx: Ctx) -> None:
-    """Clients of every owner at once, and one SA whose packets come from many NAT-T source
-    ports (so they reach the owner both directly and through a handoff ring, reordered): every
-    packet reaches the LAN host once and none is taken for a replay."""
-    flap = ctx.sessions["handoff-flap"]
+    """Clients of every owner at once, and for every owner a client whose packets come from
+    many NAT-T source ports, one of them probed onto each worker (so they reach the owner both
+    directly and through a handoff ring, reordered): every packet reaches the LAN host once
+    and none is taken for a replay."""
+    flaps = flap_clients(ctx)
     clients = handoff_clients(ctx)
     with in_netns(ctx.app.lab.lan):
         sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sink.bind((LAN_HOST_ADDR, 9998))
     sink.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
     try:
-        def frame(s: Session, k: int, sport: int | None = None) -> tuple[bytes, bytes]:
-            payload = f"{s.label}/{k}/".encode() + bytes(24)
+        def frame(s: Session, k: int, sport: int | None = None,
+                  tag: str = "") -> tuple[bytes, bytes]:
+            payload = f"{tag}{s.label}/{k}/".encode() + bytes(24)
             inner = IP(src=s.cfg.client_ip, dst=LAN_HOST_ADDR) / UDP(sport=6000 + k % 64,
                                                                     dport=9998) / Raw(payload)
             raw = bytearray(bytes(s.peer.upstream(inner)))
@@ -887,11 +968,30 @@ def case_handoff_upstream(ctx: Ctx) -> None:
                 raw[20:22] = sport.to_bytes(2, "big")
             return payload, bytes(Ether(dst=ctx.wan.gw_mac, src=ctx.wan.port.mac, type=0x0800)) + \
                 bytes(raw)
-        # Built first (encryption is slow in scapy), sent back to back, interleaved.
+
+        def nat_port(j: int, i: int) -> int:    # flap client j's i-th NAT-T source port
+            return 41000 + 100 * j + i
+
+        def probe(s: Session, j: int, i: int) -> None:
+            payload, f = frame(s, i, nat_port(j, i), tag="probe/")
+            ctx.wan.port.send(f)
+            sink.settimeout(TIMEOUT_REPLY)
+            try:
+                while sink.recv(2048) != payload:
+                    pass
+            except socket.timeout:
+                raise TestFailure(f"[{s.label}] the probe from NAT-T port {nat_port(j, i)} "
+                                  f"did not reach the LAN host") from None
+        n_ports = [max(HANDOFF_FLAP_PORTS,
+                       flows_onto_every_worker(ctx, s, lambda i, s=s, j=j: probe(s, j, i)))
+                   for j, s in enumerate(flaps)]
+        # Built first (encryption is slow in scapy), sent back to back, interleaved; each
+        # flap client's ports, the probed ones included, take turns.
+        assert HANDOFF_PROBES <= HANDOFF_FLAP_UP
         queues = [[frame(s, k) for k in range(HANDOFF_UP)] for s in clients]
-        queues.append([frame(flap, k, 41000 + k % HANDOFF_FLAP_PORTS)
-                       for k in range(HANDOFF_FLAP_UP)])
-        order = [q.pop(0) for _ in range(HANDOFF_FLAP_UP) for q in queues if q]
+        queues += [[frame(s, k, nat_port(j, k % n_ports[j])) for k in range(HANDOFF_FLAP_UP)]
+                   for j, s in enumerate(flaps)]
+        order = [q.pop(0) for _ in range(max(HANDOFF_UP, HANDOFF_FLAP_UP)) for q in queues if q]
         before = arm(ctx)
         for i, (_, f) in enumerate(order):
             ctx.wan.port.send(f)
@@ -922,13 +1022,15 @@ def case_handoff_upstream(ctx: Ctx) -> None:
     if len(got) < HANDOFF_MIN_DELIVERED * len(want):
         raise TestFailure(f"{len(got)} of {len(want)} upstream packets reached the LAN host; "
                           f"drops: {drops_moved(before, after)}")
-    flap_got = sum(1 for g in got if g.startswith(f"{flap.label}/".encode()))
-    if flap_got < HANDOFF_MIN_DELIVERED * HANDOFF_FLAP_UP:
-        raise TestFailure(f"[{flap.label}] {flap_got} of {HANDOFF_FLAP_UP} packets arrived")
+    for flap in flaps:
+        flap_got = sum(1 for g in got if g.startswith(f"{flap.label}/".encode()))
+        if flap_got < HANDOFF_MIN_DELIVERED * HANDOFF_FLAP_UP:
+            raise TestFailure(f"[{flap.label}] {flap_got} of {HANDOFF_FLAP_UP} packets arrived")
     check_spread(before, after, "WanRxPackets")
     # The mapping follows authenticated packets: one from the client's own port moves it
     # back, and the reply must come there.
-    ping(ctx, flap, count=1)
+    for flap in flaps:
+        ping(ctx, flap, count=1)
 
 
 # ---------------------------------------------------------------------------------------------
