@@ -72,6 +72,7 @@ void wan_classify(WorkerCtx& w, Burst& b) {
   const uint32_t wan_addr = dp.cfg->wan.addr;
   for (uint16_t i = 0; i < b.n; ++i)  // prefetch pass (stage_util.hpp)
     if (b.next[i] == Next::WanClassify) prefetch_sa_record(dp, tables::spi_slot(peek_spi(b.pkts[i])));
+  uint32_t state_asked = 0;
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::WanClassify) continue;
     rte_mbuf* m = b.pkts[i];
@@ -168,7 +169,10 @@ void wan_classify(WorkerCtx& w, Burst& b) {
       b.handoff(i, sa.owner_worker);
       continue;
     }
-    prefetch_sa_state(dp, slot);  // for esp_decrypt's first pass (stage_util.hpp)
+    if (slot != state_asked) {  // for esp_decrypt's first pass, once per run (stage_util.hpp)
+      prefetch_sa_state(dp, slot);
+      state_asked = slot;
+    }
     md.flags |= kMetaPrefetched;
     b.next[i] = Next::EspDecrypt;
   }

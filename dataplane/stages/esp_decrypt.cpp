@@ -66,6 +66,7 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
 
   // Pass 2: window update only for authenticated packets, trailer, strip to the inner UDP.
   last = UINT32_MAX;
+  uint32_t session_asked = UINT32_MAX;  // the SA whose run's L2TP session was prefetched
   SaCountRun counts(dp);
   for (uint16_t j = 0; j < k; ++j) {
     const uint16_t i = idx[j];
@@ -93,7 +94,10 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
     m->data_off = static_cast<uint16_t>(m->data_off + strip_of[j]);
     m->data_len = static_cast<uint16_t>(t->payload_length);
     m->pkt_len = t->payload_length;
-    prefetch_l2tp_session(dp, m);  // for l2tp_decap (stage_util.hpp)
+    if (last != session_asked) {  // for l2tp_decap, once per run (stage_util.hpp)
+      prefetch_l2tp_session(dp, m);
+      session_asked = last;
+    }
     meta(m).flags |= kMetaPrefetched;
     b.next[i] = Next::L2tpDecap;
   }

@@ -17,6 +17,7 @@ void l2tp_encap(WorkerCtx& w, Burst& b) {
     if (b.next[i] != Next::L2tpEncap || md.flags & kMetaPrefetched) continue;
     prefetch_session(dp, md.session_id, dp.tables.session(md.session_id).tunnel_id);
   }
+  uint32_t sa_asked = 0;
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::L2tpEncap) continue;
     rte_mbuf* m = b.pkts[i];
@@ -79,9 +80,12 @@ void l2tp_encap(WorkerCtx& w, Burst& b) {
     md.tunnel_id = s.tunnel_id;
     md.sa_slot = sa_out;
     md.flags &= static_cast<uint8_t>(~kMetaPrefetched);
-    if (sa_out < dp.tables.sa_slots()) {  // for esp_encrypt's first pass (stage_util.hpp)
-      prefetch_sa_record(dp, sa_out);
-      prefetch_sa_state(dp, sa_out);
+    if (sa_out < dp.tables.sa_slots()) {  // for esp_encrypt's first pass, once per run
+      if (sa_out != sa_asked) {
+        prefetch_sa_record(dp, sa_out);
+        prefetch_sa_state(dp, sa_out);
+        sa_asked = sa_out;
+      }
       md.flags |= kMetaPrefetched;
     }
     w.count(Counter::L2tpDataTx);
