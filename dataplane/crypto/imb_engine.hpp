@@ -99,7 +99,6 @@ class ImbEngine {
 #else
   bool checked_submit_ = true;
 #endif
-  CryptoOp* ops_ = nullptr;    // burst in progress
 
   alignas(64) uint8_t tag_[kMaxBurst][16];          // computed ICVs (decrypt)
   alignas(64) uint8_t nonce_[kMaxBurst][16];        // GCM salt || IV

@@ -92,8 +92,7 @@ class ReplayWindow {
 
   uint32_t highest_ = 0;
   uint32_t size_ = kDefaultWindow;
-  uint32_t span_mask_ = kDefaultWindow - 1;  // span() - 1
-  uint32_t reserved_ = 0;
+  uint32_t span_mask_ = kDefaultWindow - 1;  // span() - 1 (then 4 bytes of padding)
   std::array<uint64_t, kWords> bits_{};
 };
 
