@@ -158,7 +158,7 @@ ImbEngine::Lane ImbEngine::lane_of(const SaCrypto* sa) const {
 }
 
 void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
-  uint16_t n_aes = 0, n_des = 0;
+  uint32_t n_aes = 0, n_des = 0;
   // Consecutive ops of one SA (one client's packets) share its lane: the SA is classified
   // once per run.
   const SaCrypto* run_sa = nullptr;
@@ -177,17 +177,14 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
     n_aes += l == Lane::Narrow;
     n_des += l == Lane::Ossl;
   }
+  // The burst's size decides where the narrow and OpenSSL lanes really go (route()).
   const bool aes_wide =
       path_ == ImbPath::Wide || (path_ == ImbPath::Auto && n_aes >= kAesWideMinBurst);
   const bool des_wide =
       wide_des_ok_ &&
       (path_ == ImbPath::Wide || (path_ == ImbPath::Auto && n_des >= kDesWideMinBurst));
-  if ((aes_wide && n_aes != 0) || (des_wide && n_des != 0)) {
-    for (uint16_t i = 0; i < n; ++i) {
-      if (lane_[i] == Lane::Narrow && aes_wide) lane_[i] = Lane::Wide;
-      if (lane_[i] == Lane::Ossl && des_wide) lane_[i] = Lane::Wide;
-    }
-  }
+  route_[static_cast<size_t>(Lane::Narrow)] = aes_wide ? Lane::Wide : Lane::Narrow;
+  route_[static_cast<size_t>(Lane::Ossl)] = des_wide ? Lane::Wide : Lane::Ossl;
 }
 
 void ImbEngine::fill_job(IMB_JOB* job, CryptoOp& op, uint16_t i, bool decrypt,
@@ -274,7 +271,7 @@ void ImbEngine::complete(IMB_JOB* job, bool decrypt) {
   bool ok = job->status == IMB_STATUS_COMPLETED;
   if (decrypt && ok) {
     ok = bytes_equal(tag_[i], op.icv, op.sa->icv_len);  // constant time
-    if (ok && lane_[i] == Lane::Ossl) ossl_des_cbc(op, false);
+    if (ok && route(i) == Lane::Ossl) ossl_des_cbc(op, false);
   }
   op.ok = ok;
 }
@@ -289,10 +286,11 @@ void ImbEngine::decrypt_burst(CryptoOp* ops, uint16_t n) {
   if (n > kMaxBurst) n = kMaxBurst;
   plan(ops, n);
   for (uint16_t i = 0; i < n; ++i) {
-    if (lane_[i] == Lane::Skip) continue;
-    IMB_MGR* mgr = lane_[i] == Lane::Wide ? wide_ : narrow_;
+    const Lane l = route(i);
+    if (l == Lane::Skip) continue;
+    IMB_MGR* mgr = l == Lane::Wide ? wide_ : narrow_;
     IMB_JOB* job = IMB_GET_NEXT_JOB(mgr);
-    fill_job(job, ops[i], i, true, lane_[i] == Lane::Ossl);
+    fill_job(job, ops[i], i, true, l == Lane::Ossl);
     IMB_JOB* done = submit(mgr);
     while (done != nullptr) {
       complete(done, true);
@@ -314,7 +312,8 @@ void ImbEngine::encrypt_burst(CryptoOp* ops, uint16_t n) {
 
   uint16_t k = 0;
   for (uint16_t i = 0; i < n; ++i) {
-    if (lane_[i] == Lane::Skip) continue;
+    const Lane l = route(i);
+    if (l == Lane::Skip) continue;
     CryptoOp& op = ops[i];
     uint8_t* iv = op.esp + kEspHeaderLen;
     if (is_gcm(op.sa->cipher)) {
@@ -325,11 +324,11 @@ void ImbEngine::encrypt_burst(CryptoOp* ops, uint16_t n) {
     } else {
       std::memcpy(iv, iv_stream_ + 16 * k++, op.sa->iv_len);
     }
-    if (lane_[i] == Lane::Ossl) ossl_des_cbc(op, true);
+    if (l == Lane::Ossl) ossl_des_cbc(op, true);
 
-    IMB_MGR* mgr = lane_[i] == Lane::Wide ? wide_ : narrow_;
+    IMB_MGR* mgr = l == Lane::Wide ? wide_ : narrow_;
     IMB_JOB* job = IMB_GET_NEXT_JOB(mgr);
-    fill_job(job, op, i, false, lane_[i] == Lane::Ossl);
+    fill_job(job, op, i, false, l == Lane::Ossl);
     IMB_JOB* done = submit(mgr);
     while (done != nullptr) {
       complete(done, false);

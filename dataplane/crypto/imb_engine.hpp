@@ -83,6 +83,8 @@ class ImbEngine {
     return checked_submit_ ? IMB_SUBMIT_JOB(mgr) : IMB_SUBMIT_JOB_NOCHECK(mgr);
   }
   Lane lane_of(const SaCrypto* sa) const;
+  // Where op i goes in this burst: its SA's lane, as the burst's size routes it (plan()).
+  Lane route(uint16_t i) const { return route_[static_cast<size_t>(lane_[i])]; }
   void plan(CryptoOp* ops, uint16_t n);
   void fill_iv_stream(uint16_t blocks);
   void complete(IMB_JOB* job, bool decrypt);
@@ -109,7 +111,8 @@ class ImbEngine {
   alignas(16) uint8_t ctr_block_[16];               // nonce(4) | burst counter(8) | 0(4)
   uint64_t ctr_bursts_ = 0;
   const void* des3_keys_[kMaxBurst][3];             // IMB DES3 wants three pointers
-  Lane lane_[kMaxBurst];
+  Lane lane_[kMaxBurst];                            // what each op's SA needs (plan())
+  Lane route_[4] = {Lane::Skip, Lane::Wide, Lane::Narrow, Lane::Ossl};  // by Lane
 };
 
 }  // namespace l2tpgw::dp
