@@ -277,5 +277,32 @@ TEST(Ipv4Checksum, MatchesBytePairReference) {
   }
 }
 
+// The 20-byte fast path of ipv4_header_checksum_ok must say what the general sum says: for
+// random headers, for each with its checksum made right, and for sums whose carries fold more
+// than once (all-ones words) or not at all (all zeros, which is not a valid checksum).
+TEST(Ipv4Checksum, HeaderVerifierMatchesGeneralSum) {
+  std::mt19937 rng(791);
+  auto general = [](const std::vector<uint8_t>& h) { return fold_checksum(ones_sum(h.data(), h.size())) == 0; };
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::vector<uint8_t> h(20);
+    for (auto& v : h) v = static_cast<uint8_t>(rng());
+    ASSERT_EQ(ipv4_header_checksum_ok(h.data(), 20), general(h)) << "iter " << iter;
+    h[10] = h[11] = 0;
+    const uint16_t c = fold_checksum(ones_sum(h.data(), 20));
+    h[10] = static_cast<uint8_t>(c >> 8);
+    h[11] = static_cast<uint8_t>(c);
+    ASSERT_TRUE(ipv4_header_checksum_ok(h.data(), 20)) << "iter " << iter;
+    h[static_cast<size_t>(rng() % 20)] ^= static_cast<uint8_t>(1u << (rng() % 8));
+    ASSERT_FALSE(ipv4_header_checksum_ok(h.data(), 20)) << "iter " << iter;
+  }
+  const std::vector<uint8_t> ones(20, 0xff), zeros(20, 0);
+  EXPECT_EQ(ipv4_header_checksum_ok(ones.data(), 20), general(ones));
+  EXPECT_TRUE(ipv4_header_checksum_ok(ones.data(), 20));  // -0 everywhere sums to -0
+  EXPECT_FALSE(ipv4_header_checksum_ok(zeros.data(), 20));
+  EXPECT_TRUE(ipv4_header_checksum_ok(kUdpHeader.data(), 20));
+  EXPECT_TRUE(ipv4_header_checksum_ok(kOptionsHeader.data(), kOptionsHeader.size()));
+  EXPECT_TRUE(ipv4_header_checksum_ok(kMaxIhlHeader.data(), kMaxIhlHeader.size()));
+}
+
 }  // namespace
 }  // namespace l2tpgw::wire
