@@ -187,7 +187,8 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
   route_[static_cast<size_t>(Lane::Ossl)] = des_wide ? Lane::Wide : Lane::Ossl;
 }
 
-void ImbEngine::fill_job(IMB_JOB* job, CryptoOp& op, uint16_t i, bool decrypt,
+// Inlined into the burst loops: once per packet, and most branches fold away there.
+[[gnu::always_inline]] inline void ImbEngine::fill_job(IMB_JOB* job, CryptoOp& op, uint16_t i, bool decrypt,
                          bool hash_only) {
   const SaCrypto& sa = *op.sa;
   const uint32_t hdr_iv = kEspHeaderLen + sa.iv_len;
@@ -264,7 +265,7 @@ void ImbEngine::fill_job(IMB_JOB* job, CryptoOp& op, uint16_t i, bool decrypt,
   job->key_len_in_bytes = sa.cipher_key_len;
 }
 
-void ImbEngine::complete(IMB_JOB* job, bool decrypt) {
+[[gnu::always_inline]] inline void ImbEngine::complete(IMB_JOB* job, bool decrypt) {
   if (job->user_data == nullptr) return;
   CryptoOp& op = *static_cast<CryptoOp*>(job->user_data);
   const auto i = static_cast<uint16_t>(reinterpret_cast<uintptr_t>(job->user_data2));
