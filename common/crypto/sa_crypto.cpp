@@ -46,6 +46,17 @@ IMB_MGR* thread_mgr(IMB_ARCH* arch) {
   return t.mgr;
 }
 
+// The GHASH key layout the manager's GCM code fills (a prefetch hint, never a correctness
+// matter): the VAES code on AVX-512 with VAES and VPCLMULQDQ, the AVX2 layout on AVX2 and
+// other AVX-512, the SSE one on SSE and AVX.
+GhashLayout ghash_layout_of(const IMB_MGR* mgr, IMB_ARCH arch) {
+  constexpr uint64_t kVaes = IMB_FEATURE_VAES | IMB_FEATURE_VPCLMULQDQ;
+  if (arch == IMB_ARCH_AVX512) {
+    return (mgr->features & kVaes) == kVaes ? GhashLayout::VaesAvx512 : GhashLayout::Avx2Avx512;
+  }
+  return arch == IMB_ARCH_AVX2 ? GhashLayout::Avx2Avx512 : GhashLayout::SseAvx;
+}
+
 bool fail(std::string* error, const char* what, SaCrypto& out) {
   sa_crypto_wipe(out);
   if (error != nullptr) *error = what;
@@ -169,10 +180,12 @@ bool sa_crypto_prepare(EspCipher cipher, EspAuth auth, std::span<const uint8_t> 
       break;
     }
     case EspCipher::AesGcm128:
+      out.ghash_layout = ghash_layout_of(mgr, arch);
       IMB_AES128_GCM_PRE(mgr, key, &out.keys.gcm);
       std::memcpy(out.salt, key + 16, 4);
       break;
     case EspCipher::AesGcm256:
+      out.ghash_layout = ghash_layout_of(mgr, arch);
       IMB_AES256_GCM_PRE(mgr, key, &out.keys.gcm);
       std::memcpy(out.salt, key + 32, 4);
       break;

@@ -7,12 +7,23 @@
 #include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include <intel-ipsec-mb.h>
 
 #include "common/crypto/esp_alg.hpp"
 
 namespace l2tpgw {
+
+// Where IPsec-MB's GCM precomputation (IMB_AES*_GCM_PRE) puts the GHASH key powers in
+// gcm_key_data, after the 15 expanded-key slots: it depends on the code the manager runs
+// (the `ghash_keys` union of intel-ipsec-mb.h; the VAES order is gcm_keys_vaes_avx512.asm's).
+enum class GhashLayout : uint8_t {
+  None = 0,     // not GCM
+  SseAvx,       // HashKey^1..^8 and their Karatsuba halves: 16 slots
+  Avx2Avx512,   // HashKey^8..^1: 8 slots
+  VaesAvx512,   // HashKey^48..^1: 48 slots, so the low powers every packet uses come last
+};
 
 // Everything a worker needs to run ESP crypto for one SA, computed once by
 // sa_crypto_prepare(). Plain data without pointers: it lives in DPDK shared memory,
@@ -32,7 +43,7 @@ struct alignas(64) SaCrypto {
   uint8_t block_align;
   uint8_t cipher_key_len;  // IMB key_len_in_bytes (8, 24, 16 or 32)
   uint8_t imb_arch;        // IMB_ARCH of the manager used to prepare (GCM tables differ per arch)
-  uint8_t reserved0;
+  GhashLayout ghash_layout;  // GCM: where the precomputation put the GHASH key powers
   uint8_t salt[4];         // RFC 4106 §4: the nonce's first four octets (GCM only)
   uint8_t reserved1[52];
 
@@ -68,40 +79,70 @@ static_assert(sizeof(gcm_key_data) <= sizeof(SaCrypto::Keys));
 static_assert(std::is_trivially_copyable_v<SaCrypto> && std::is_standard_layout_v<SaCrypto>);
 
 // The cache lines of an SaCrypto that one direction's jobs read besides line 0 (the
-// descriptor): the key schedule of that direction and, with HMAC, the pad line. Workers
-// prefetch them a stage ahead of the crypto pass; with thousands of SAs they are cold.
+// descriptor): the key schedule of that direction and, with HMAC, the pad line; with GCM the
+// expanded key and the lowest GHASH key powers (HashKey^1..^16: what a packet of up to 256
+// bytes multiplies by, and the tail of every longer one; longer packets also read the rest).
+// Workers prefetch them a stage ahead
+// of the crypto pass; with thousands of SAs they are cold.
 struct SaCryptoHotLines {
   uint8_t first_key_line;  // index of the first 64-byte line of the key schedule
   uint8_t key_lines;       // how many lines from there
-  uint8_t hmac_line;       // the pad line, 0 = none (GCM)
+  uint8_t aux_line;        // HMAC: the pad line; GCM: the first line of the GHASH powers read
+  uint8_t aux_lines;       // how many lines from aux_line (0 = none)
+  uint8_t long_line;       // GCM on VAES: HashKey^48..^17, read only by packets over 256 bytes
+  uint8_t long_lines;      // how many lines from long_line (0 = none)
 };
-constexpr SaCryptoHotLines sa_crypto_hot_lines(EspCipher cipher, EspAuth auth, bool decrypt) {
-  size_t begin = offsetof(SaCrypto, keys), len = 0;
+// The ESP payload beyond which a GCM packet's GHASH reads the powers above HashKey^16.
+inline constexpr uint32_t kGcmShortPayload = 16 * 16;
+constexpr SaCryptoHotLines sa_crypto_hot_lines(EspCipher cipher, EspAuth auth, bool decrypt,
+                                               GhashLayout ghash = GhashLayout::None) {
+  constexpr size_t keys = offsetof(SaCrypto, keys);
+  auto lines = [](size_t begin, size_t len) {
+    return std::pair<uint8_t, uint8_t>{static_cast<uint8_t>(begin / 64),
+                                       static_cast<uint8_t>((begin + len - 1) / 64 - begin / 64 + 1)};
+  };
+  size_t begin = keys, len = 0;
   switch (cipher) {
     case EspCipher::AesCbc128:
-    case EspCipher::AesCbc256: {
+    case EspCipher::AesCbc256:
       // Rounds + 1 round keys of 16 bytes (FIPS 197 §5.1): 11 for AES-128, 15 for AES-256.
       if (decrypt) begin += offsetof(SaCrypto::AesCbcKeys, dec);
       len = (cipher == EspCipher::AesCbc128 ? 11 : 15) * 16;
       break;
-    }
     case EspCipher::DesCbc: len = 16 * 8; break;
     case EspCipher::TdesCbc: len = 3 * 16 * 8; break;
-    // Expanded key (up to 15 round keys) and the first GHASH key powers: what a burst
-    // of short and long packets touches in gcm_key_data.
-    case EspCipher::AesGcm128:
-    case EspCipher::AesGcm256: len = 12 * 64; break;
-    default: len = 64; break;
+    // GCM encrypts in both directions: the forward expanded key.
+    case EspCipher::AesGcm128: len = 11 * 16; break;
+    case EspCipher::AesGcm256: len = 15 * 16; break;
   }
-  const size_t first = begin / 64, last = (begin + len - 1) / 64;
-  return {static_cast<uint8_t>(first), static_cast<uint8_t>(last - first + 1),
-          static_cast<uint8_t>(auth == EspAuth::None ? 0 : offsetof(SaCrypto, hmac_ipad) / 64)};
+  const auto [first, n] = lines(begin, len);
+  if (is_gcm(cipher)) {
+    constexpr size_t powers = keys + 15 * 16;  // the GHASH keys follow 15 expanded-key slots
+    std::pair<uint8_t, uint8_t> aux{0, 0}, longer{0, 0};
+    switch (ghash) {
+      case GhashLayout::VaesAvx512:
+        aux = lines(powers + (48 - 16) * 16, 16 * 16);
+        longer = lines(powers, (48 - 16) * 16);
+        break;
+      case GhashLayout::Avx2Avx512: aux = lines(powers, 8 * 16); break;
+      case GhashLayout::SseAvx:
+      case GhashLayout::None: aux = lines(powers, 16 * 16); break;
+    }
+    return {first, n, aux.first, aux.second, longer.first, longer.second};
+  }
+  if (auth == EspAuth::None) return {first, n, 0, 0, 0, 0};
+  return {first, n, static_cast<uint8_t>(offsetof(SaCrypto, hmac_ipad) / 64), 1, 0, 0};
 }
 static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, true).first_key_line == 5);
 static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, true).key_lines == 3);
 static_assert(sa_crypto_hot_lines(EspCipher::AesCbc256, EspAuth::HmacSha256_128, true).key_lines == 4);
 static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, false).key_lines == 3);
-static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, false).hmac_line == 17);
+static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, false).aux_line == 17);
+// AES-128-GCM on the VAES code: expanded key in lines 1-3, HashKey^16..^1 in lines 12-16.
+static_assert(sa_crypto_hot_lines(EspCipher::AesGcm128, EspAuth::None, true, GhashLayout::VaesAvx512).key_lines == 3);
+static_assert(sa_crypto_hot_lines(EspCipher::AesGcm128, EspAuth::None, true, GhashLayout::VaesAvx512).aux_line == 12);
+static_assert(sa_crypto_hot_lines(EspCipher::AesGcm128, EspAuth::None, true, GhashLayout::VaesAvx512).aux_lines == 5);
+static_assert(sa_crypto_hot_lines(EspCipher::AesGcm128, EspAuth::None, true, GhashLayout::VaesAvx512).long_line == 4);
 
 // Precomputes `out` for one SA.
 //  - enc_key_material: the cipher key; for GCM the key followed by the 4-octet salt

@@ -59,7 +59,6 @@ struct alignas(64) SaRecord {
   uint16_t local_port;      // NAT-T: 4500
   uint16_t peer_port;       // NAT-T: the peer's (possibly translated) port
   SaCryptoHotLines hot;     // the lines of `crypto` this SA's jobs read (worker prefetch)
-  uint8_t reserved2;
   SaCrypto crypto;          // expanded keys, HMAC pads, algorithm parameters
 };
 

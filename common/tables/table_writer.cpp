@@ -209,7 +209,7 @@ uint32_t TableWriter::add_sa(const SaParams& p, std::string* error) {
   r.peer_addr = p.peer_addr;
   r.local_port = p.local_port;
   r.peer_port = p.peer_port;
-  r.hot = sa_crypto_hot_lines(p.cipher, p.auth, p.direction == SaDirection::Inbound);
+  r.hot = sa_crypto_hot_lines(p.cipher, p.auth, p.direction == SaDirection::Inbound, r.crypto.ghash_layout);
   tables_.sa_counters(slot) = SaCounters{};
   publish(r);
   return slot;

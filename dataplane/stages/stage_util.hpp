@@ -107,13 +107,18 @@ inline void prefetch_sa_state(const DataplaneShared& dp, uint32_t slot) {
   rte_prefetch0(&dp.sa_runtime[slot]);
 }
 
-// What the crypto jobs read (the key schedule of the SA's direction and the HMAC pads,
-// SaRecord::hot, precomputed at install) and the counters the stage adds to. Reads the
-// record, which should be in cache by then.
-inline void prefetch_sa_keys(const DataplaneShared& dp, const tables::SaRecord& sa, uint32_t slot) {
+// What the crypto jobs read (the key schedule of the SA's direction and the HMAC pads or the
+// GHASH key powers, SaRecord::hot, precomputed at install) and the counters the stage adds to.
+// `payload` is the ESP payload of the run's first packet: GCM packets over kGcmShortPayload
+// also read the higher GHASH powers. Reads the record, which should be in cache by then.
+inline void prefetch_sa_keys(const DataplaneShared& dp, const tables::SaRecord& sa, uint32_t slot,
+                             uint32_t payload) {
   const auto* c = reinterpret_cast<const char*>(&sa.crypto);
-  for (uint32_t l = 0; l < sa.hot.key_lines; ++l) rte_prefetch0(c + 64u * (sa.hot.first_key_line + l));
-  if (sa.hot.hmac_line) rte_prefetch0(c + 64u * sa.hot.hmac_line);
+  const SaCryptoHotLines& h = sa.hot;
+  for (uint32_t l = 0; l < h.key_lines; ++l) rte_prefetch0(c + 64u * (h.first_key_line + l));
+  for (uint32_t l = 0; l < h.aux_lines; ++l) rte_prefetch0(c + 64u * (h.aux_line + l));
+  if (payload > kGcmShortPayload)
+    for (uint32_t l = 0; l < h.long_lines; ++l) rte_prefetch0(c + 64u * (h.long_line + l));
   rte_prefetch0(&dp.tables.sa_counters(slot));
 }
 

@@ -132,6 +132,35 @@ TEST(SaCryptoPrepare, FillsDescriptor) {
   EXPECT_EQ(sa.cipher_key_len, 24);
 }
 
+// The GCM hot lines name what the precomputation wrote: every line prefetched holds key
+// bytes (a prefetch of an unused line would be zero here, the SaCrypto being wiped first), and
+// on the VAES layout nothing follows HashKey^1, the last line prefetched.
+TEST(SaCryptoPrepare, GcmHotLinesHoldTheKeyAndLowestGhashPowers) {
+  for (EspCipher c : {EspCipher::AesGcm128, EspCipher::AesGcm256}) {
+    SCOPED_TRACE(static_cast<int>(c));
+    SaCrypto sa;
+    sa_crypto_wipe(sa);
+    std::vector<uint8_t> km(esp_enc_keymat_len(c), 0x5c);
+    ASSERT_TRUE(sa_crypto_prepare(c, EspAuth::None, km, {}, sa));
+    EXPECT_NE(sa.ghash_layout, GhashLayout::None);
+    if (sa.imb_arch == IMB_ARCH_AVX512) {
+      EXPECT_NE(sa.ghash_layout, GhashLayout::SseAvx);
+    }
+    const SaCryptoHotLines hot = sa_crypto_hot_lines(c, EspAuth::None, true, sa.ghash_layout);
+    const auto* p = reinterpret_cast<const uint8_t*>(&sa);
+    auto line_used = [&](uint32_t l) {
+      return std::any_of(p + 64 * l, p + 64 * (l + 1), [](uint8_t b) { return b != 0; });
+    };
+    ASSERT_GT(hot.aux_lines, 0);
+    for (uint32_t l = hot.first_key_line; l < hot.first_key_line + hot.key_lines; ++l) EXPECT_TRUE(line_used(l)) << l;
+    for (uint32_t l = hot.aux_line; l < hot.aux_line + hot.aux_lines; ++l) EXPECT_TRUE(line_used(l)) << l;
+    if (sa.ghash_layout == GhashLayout::VaesAvx512) {
+      const size_t after_h1 = offsetof(SaCrypto, keys) + 15 * 16 + 48 * 16;
+      EXPECT_TRUE(std::all_of(p + after_h1, p + offsetof(SaCrypto, hmac_ipad), [](uint8_t b) { return b == 0; }));
+    }
+  }
+}
+
 TEST(SaCryptoPrepare, RejectsAndWipes) {
   const std::vector<uint8_t> k16(16, 0xab), k20(20, 0xab), k32(32, 0xab);
   struct Case {
