@@ -82,8 +82,7 @@ static_assert(std::is_trivially_copyable_v<SaCrypto> && std::is_standard_layout_
 // descriptor): the key schedule of that direction and, with HMAC, the pad line; with GCM the
 // expanded key and the lowest GHASH key powers (HashKey^1..^16: what a packet of up to 256
 // bytes multiplies by, and the tail of every longer one; longer packets also read the rest).
-// Workers prefetch them a stage ahead
-// of the crypto pass; with thousands of SAs they are cold.
+// Workers prefetch them a stage ahead of the crypto pass; with thousands of SAs they are cold.
 struct SaCryptoHotLines {
   uint8_t first_key_line;  // index of the first 64-byte line of the key schedule
   uint8_t key_lines;       // how many lines from there

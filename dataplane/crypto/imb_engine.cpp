@@ -188,8 +188,8 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
 }
 
 // Inlined into the burst loops: once per packet, and most branches fold away there.
-[[gnu::always_inline]] inline void ImbEngine::fill_job(IMB_JOB* job, CryptoOp& op, uint16_t i, bool decrypt,
-                         bool hash_only) {
+[[gnu::always_inline]] inline void ImbEngine::fill_job(IMB_JOB* job, CryptoOp& op, uint16_t i,
+                                                      bool decrypt, bool hash_only) {
   const SaCrypto& sa = *op.sa;
   const uint32_t hdr_iv = kEspHeaderLen + sa.iv_len;
   job->src = op.esp;
