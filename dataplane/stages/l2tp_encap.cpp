@@ -13,8 +13,9 @@ namespace l2tpgw::dp {
 void l2tp_encap(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
   for (uint16_t i = 0; i < b.n; ++i) {  // prefetch pass: tunnel and counters of each session
+    if (b.next[i] != Next::L2tpEncap) continue;  // other nodes' metadata is not read here
     const PktMeta& md = meta(b.pkts[i]);
-    if (b.next[i] != Next::L2tpEncap || md.flags & kMetaPrefetched) continue;
+    if (md.flags & kMetaPrefetched) continue;
     prefetch_session(dp, md.session_id, dp.tables.session(md.session_id).tunnel_id);
   }
   uint32_t sa_asked = 0;
