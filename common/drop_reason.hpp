@@ -32,7 +32,6 @@ namespace l2tpgw {
   X(EspEncryptFailed)     /* the crypto engine refused an outbound job */        \
   X(L2tpMalformed)                                                               \
   X(L2tpBadPort)          /* inner UDP not to the L2TP port */                   \
-  X(L2tpNoTunnel)                                                                \
   X(L2tpNoSession)                                                               \
   X(L2tpWrongSa)          /* session not bound to the SA that carried it */      \
   X(L2tpv3NoSession)      /* L2TPv3 Session ID names no installed pseudowire */  \

@@ -63,11 +63,13 @@ struct alignas(64) SaRecord {
 };
 
 // One L2TPv2 control connection (tunnel), indexed by our tunnel id.
-// writer: CP; readers: workers (RCU). `sa_out` is the only field written in place (a rekey
-// switches it with one atomic store: both the old and the new SA are valid meanwhile).
+// writer: CP; readers: workers (RCU). `sa_out` is the only field workers read that is written
+// in place (a rekey switches it with one atomic store: both the old and the new SA are valid
+// meanwhile). A tunnel is removed only after its sessions (TableWriter::del_tunnel), so a
+// worker holding a published session may rely on the session's tunnel being there.
 struct alignas(64) TunnelRecord {
   std::atomic<uint32_t> state;
-  uint32_t peer_index;       // must equal the inbound SA's peer_index (no cross-client injection)
+  uint32_t peer_index;       // the IPsec peering whose SAs carry it (no cross-client injection)
   std::atomic<uint32_t> sa_out;  // SA slot for downstream traffic; 0 = none (plain L2TP)
   uint16_t peer_tunnel_id;   // the id the peer assigned (we send it in data messages)
   uint16_t local_port;       // our UDP port (1701)
@@ -76,6 +78,7 @@ struct alignas(64) TunnelRecord {
   uint8_t reserved0;
   uint32_t local_addr;       // host order (plain L2TP only; IPsec uses the SA's)
   uint32_t peer_addr;
+  uint32_t sessions;         // writer's bookkeeping: published sessions that name this tunnel
 };
 
 inline constexpr uint8_t kPppTxAcfc = 0x01;  // omit FF 03 (Address-and-Control-Field-Compression)
@@ -96,6 +99,8 @@ struct alignas(64) SessionRecord {
   uint8_t l2tp_tx_flags;     // kL2tpTx*
   uint8_t reserved0;
   uint32_t installed_at;     // writer: CP; wall-clock seconds (Unix time) at install, 0 = unknown
+  uint32_t peer_index;       // its tunnel's, copied at install: upstream checks the inbound SA's
+                             // peering against it without reading the tunnel
 };
 
 // L2TPv3 Session IDs are 32 bits and 0 is reserved (RFC 3931 §4.1): ours name the pseudowire

@@ -242,6 +242,7 @@ uint16_t TableWriter::add_tunnel(const TunnelParams& p, std::string* error) {
   r.owner_worker = owner_for(p.peer_index);
   r.local_addr = p.local_addr;
   r.peer_addr = p.peer_addr;
+  r.sessions = 0;
   publish(r);
   return id;
 }
@@ -286,11 +287,14 @@ uint16_t TableWriter::add_session(const SessionParams& p, std::string* error) {
   r.client_addr = p.client_addr;
   r.mtu = p.mtu;
   r.tcp_mss = p.tcp_mss;
-  r.owner_worker = tables_.tunnel(p.tunnel_id).owner_worker;
+  TunnelRecord& t = tables_.tunnel(p.tunnel_id);
+  r.owner_worker = t.owner_worker;
+  r.peer_index = t.peer_index;
   r.ppp_tx_flags = p.ppp_tx_flags;
   r.l2tp_tx_flags = p.l2tp_tx_flags;
   r.installed_at = p.installed_at ? p.installed_at : static_cast<uint32_t>(std::time(nullptr));
   tables_.session_counters(id) = SessionCounters{};
+  ++t.sessions;
   publish(r);
   // Downstream lookups find the session only once it is complete.
   tables_.pool_entry(pool_slot).store(id, std::memory_order_release);
@@ -424,6 +428,9 @@ bool TableWriter::retire_tunnel(uint16_t id) { return unpublish_tunnel(id, true)
 
 bool TableWriter::unpublish_tunnel(uint16_t id, bool keep_id) {
   if (id == 0 || id >= tables_.header().tunnel_slots || !published(tables_.tunnel(id))) return false;
+  // Its sessions go first (the LNS ends them before it closes the tunnel): workers forward a
+  // published session's packets upstream without reading its tunnel.
+  if (tables_.tunnel(id).sessions != 0) return false;
   unpublish(tables_.tunnel(id));
   deferred_.push_back({Kind::Tunnel, id, rte_rcu_qsbr_start(tables_.rcu()), keep_id});
   return true;
@@ -441,6 +448,7 @@ bool TableWriter::unpublish_session(uint16_t id, bool keep_id) {
   if (pool_slot != UINT32_MAX && tables_.pool_entry(pool_slot).load() == id)
     tables_.pool_entry(pool_slot).store(0, std::memory_order_release);
   unpublish(r);
+  --tables_.tunnel(r.tunnel_id).sessions;
   deferred_.push_back({Kind::Session, id, rte_rcu_qsbr_start(tables_.rcu()), keep_id});
   return true;
 }

@@ -111,6 +111,7 @@ class TableWriter {
 
   // Unpublish now; the slot is reused after an RCU grace period (see reclaim()).
   bool del_sa(uint32_t slot);
+  // A tunnel is removed only after its sessions: false while one is still installed.
   bool del_tunnel(uint16_t tunnel_id);
   bool del_session(uint16_t session_id);
   // del_session, but the id stays reserved once the grace period ends: PPP's network layer

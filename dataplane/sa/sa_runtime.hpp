@@ -19,7 +19,8 @@ struct alignas(64) SaRuntime {
   uint32_t peer_addr;      // outbound: current destination (follows NAT-T moves)
   uint16_t peer_port;      // outbound: current NAT-T destination port
   uint8_t seq_exhausted;   // outbound: event raised once
-  uint8_t reserved;
+  uint8_t peer_moved;      // inbound, NAT-T: a packet came from another address or port than
+                           // the record's (l2tp_decap then compares every packet)
   ReplayWindow replay;     // inbound
 };
 static_assert(offsetof(SaRuntime, replay) == 16 && offsetof(SaRuntime, replay) + 16 + 256 / 8 <= 64,

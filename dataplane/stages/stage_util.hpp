@@ -40,6 +40,7 @@ inline SaRuntime& sa_runtime(const DataplaneShared& dp, uint32_t slot, uint32_t 
     rt.gen = gen;
     rt.seq_out = 0;
     rt.seq_exhausted = 0;
+    rt.peer_moved = 0;
     rt.peer_addr = rec.peer_addr;
     rt.peer_port = rec.peer_port;
     rt.replay.reset(rec.replay_window ? rec.replay_window : ReplayWindow::kDefaultWindow);
@@ -137,22 +138,27 @@ inline void prefetch_burst_sa_state(const DataplaneShared& dp, const Burst& b, N
   }
 }
 
-// A session's record and counters, and its tunnel's record.
-inline void prefetch_session(const DataplaneShared& dp, uint32_t session_id, uint32_t tunnel_id) {
+// A session's record and counters.
+inline void prefetch_session(const DataplaneShared& dp, uint32_t session_id) {
   if (session_id < dp.tables.session_slots()) {
     rte_prefetch0(&dp.tables.session(session_id));
     rte_prefetch0(&dp.tables.session_counters(session_id));
   }
+}
+
+// The same and its tunnel's record (downstream: the peer's tunnel id and the outbound SA).
+inline void prefetch_session(const DataplaneShared& dp, uint32_t session_id, uint32_t tunnel_id) {
+  prefetch_session(dp, session_id);
   if (tunnel_id < dp.tables.header().tunnel_slots) rte_prefetch0(&dp.tables.tunnel(tunnel_id));
 }
 
-// The session and tunnel named by the L2TPv2 data header of a UDP datagram (read without
-// validation: a prefetch hint only).
+// The session named by the L2TPv2 data header of a UDP datagram (read without validation: a
+// prefetch hint only). Upstream reads the tunnel only when a NAT-T peer moves.
 inline void prefetch_l2tp_session(const DataplaneShared& dp, const rte_mbuf* m) {
   if (m->data_len < 8 + 8) return;
   const uint8_t* l2 = rte_pktmbuf_mtod(m, const uint8_t*) + 8;
   const uint8_t* ids = l2 + ((l2[0] & 0x40) ? 4 : 2);  // the L bit (RFC 2661 §3.1)
-  prefetch_session(dp, load_be16(ids + 2), load_be16(ids));
+  prefetch_session(dp, load_be16(ids + 2));
 }
 
 // Packets are handled as one contiguous segment; chains (reassembled datagrams, jumbo

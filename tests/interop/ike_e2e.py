@@ -885,7 +885,7 @@ def case_natrebind(ctx: Ctx) -> None:
 
 ESP_L2TP_DROPS = ["Drop.EspNoSa", "Drop.EspReplay", "Drop.EspBadIcv", "Drop.EspBadLength",
                   "Drop.EspBadPadding", "Drop.EspWrongPeer", "Drop.EspNoOutboundSa",
-                  "Drop.L2tpNoTunnel", "Drop.L2tpNoSession", "Drop.L2tpWrongSa"]
+                  "Drop.L2tpNoSession", "Drop.L2tpWrongSa"]
 
 
 def ping_losses(log: str) -> tuple[int, int, list[int]]:

@@ -206,12 +206,21 @@ TEST_F(TablesTest, AddSessionRefusals) {
     const uint16_t sid = w.add_session(session(tid, addr), &err);
     ASSERT_NE(sid, 0) << err;
     EXPECT_EQ(tables_.session_for_address(addr), sid);
+    EXPECT_EQ(tables_.session(sid).peer_index, 1u) << "its tunnel's peering";
     err.clear();
     EXPECT_EQ(w.add_session(session(tid, addr), &err), 0);
     EXPECT_FALSE(err.empty());
     EXPECT_EQ(tables_.session_for_address(addr), sid);
   }
   EXPECT_EQ(w.installed_sessions().size(), 4u);
+  // A tunnel goes only after its sessions: workers rely on a published session's tunnel.
+  const std::vector<uint16_t> sids = w.installed_sessions();
+  for (size_t n = 0; n < sids.size(); ++n) {
+    EXPECT_FALSE(w.del_tunnel(tid)) << sids.size() - n << " sessions left";
+    EXPECT_FALSE(w.retire_tunnel(tid));
+    EXPECT_TRUE(published(tables_.tunnel(tid)));
+    ASSERT_TRUE(n % 2 ? w.del_session(sids[n]) : w.retire_session(sids[n]));
+  }
   // A deleted tunnel is a missing tunnel.
   ASSERT_TRUE(w.del_tunnel(tid));
   EXPECT_EQ(w.add_session(session(tid, kPoolA + 2), &err), 0);
