@@ -29,8 +29,14 @@ struct RawCryptoFigures {
 //
 // `nocheck` submits with IMB_SUBMIT_JOB_NOCHECK, without the library's per-job argument
 // validation, as the fastpath's release build does (ImbEngine::set_checked_submit).
+//
+// `n_keys` > 1 gives every job of a burst its own SA (key schedule and HMAC pads or GHASH
+// powers), visited in the fastpath bench's stride order, with the SAs on transparent huge
+// pages: the crypto's own cost of thousands of clients. The lines each job reads are
+// prefetched at the start of its burst, as the fastpath's crypto stages prefetch them in
+// their first pass.
 RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
                                  uint32_t cipher_len, uint32_t burst, double seconds,
-                                 uint32_t esp_offset = 0, bool nocheck = false);
+                                 uint32_t esp_offset = 0, bool nocheck = false, uint32_t n_keys = 1);
 
 }  // namespace l2tpgw::bench
