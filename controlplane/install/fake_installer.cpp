@@ -2,6 +2,8 @@
 // FakeInstaller: maps instead of shared memory, the same refusals as TableWriter.
 #include "controlplane/install/fake_installer.hpp"
 
+#include <algorithm>
+
 namespace l2tpgw::cp {
 
 bool FakeInstaller::take_failure(Op op, std::string* why) {
@@ -185,10 +187,15 @@ bool FakeInstaller::update_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot) {
   return ok;
 }
 
+bool FakeInstaller::tunnel_has_sessions(uint16_t tunnel_id) const {
+  return std::any_of(sessions_.begin(), sessions_.end(),
+                     [&](const auto& s) { return s.second.tunnel_id == tunnel_id; });
+}
+
 bool FakeInstaller::del_tunnel(uint16_t tunnel_id) {
   std::string why;
   if (take_failure(Op::DelTunnel, &why)) return false;
-  const bool ok = tunnels_.erase(tunnel_id) != 0;
+  const bool ok = !tunnel_has_sessions(tunnel_id) && tunnels_.erase(tunnel_id) != 0;
   calls_.push_back({Op::DelTunnel, ok ? tunnel_id : 0u});
   return ok;
 }
@@ -196,7 +203,7 @@ bool FakeInstaller::del_tunnel(uint16_t tunnel_id) {
 bool FakeInstaller::retire_tunnel(uint16_t tunnel_id) {
   std::string why;
   if (take_failure(Op::RetireTunnel, &why)) return false;
-  const bool ok = tunnels_.erase(tunnel_id) != 0;
+  const bool ok = !tunnel_has_sessions(tunnel_id) && tunnels_.erase(tunnel_id) != 0;
   if (ok) reserved_tunnels_.insert(tunnel_id);
   calls_.push_back({Op::RetireTunnel, ok ? tunnel_id : 0u});
   return ok;

@@ -80,6 +80,7 @@ class FakeInstaller final : public Installer {
 
  private:
   bool take_failure(Op op, std::string* why);
+  bool tunnel_has_sessions(uint16_t tunnel_id) const;  // TableWriter refuses del_tunnel then
   uint32_t free_id(const std::set<uint32_t>& used) const;
 
   uint32_t capacity_;

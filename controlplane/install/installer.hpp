@@ -114,6 +114,8 @@ class Installer {
   virtual Outcome<uint16_t> add_tunnel(const tables::TunnelParams& p) = 0;
   // update_sa for a rekey (make-before-break): the tunnel's downstream moves to `sa_slot`.
   virtual bool update_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot) = 0;
+  // False while a session of the tunnel is still installed: sessions go first (workers
+  // forward a session's packets upstream without reading its tunnel).
   virtual bool del_tunnel(uint16_t tunnel_id) = 0;
   // del_tunnel keeping the id reserved (TableWriter::retire_tunnel): the control connection
   // closed and lingers (RFC 2661 §5.7); release_tunnel_id gives the id back afterwards.

@@ -81,6 +81,10 @@ TEST(FakeInstaller, ReservedL2tpIdsAsTheTableWriter) {
   ASSERT_TRUE(s) << s.error;
   EXPECT_EQ(s.value, sid.value);
   EXPECT_FALSE(f.release_session_id(sid.value));
+  // As the TableWriter: a tunnel goes only after its sessions.
+  EXPECT_FALSE(f.del_tunnel(t.value));
+  EXPECT_FALSE(f.retire_tunnel(t.value));
+  EXPECT_EQ(f.tunnels().size(), 2u);
   auto spare = f.reserve_session_id();
   ASSERT_TRUE(spare);
   EXPECT_TRUE(f.release_session_id(spare.value));
