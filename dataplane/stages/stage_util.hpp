@@ -114,12 +114,7 @@ inline void prefetch_sa_state(const DataplaneShared& dp, uint32_t slot) {
 // also read the higher GHASH powers. Reads the record, which should be in cache by then.
 inline void prefetch_sa_keys(const DataplaneShared& dp, const tables::SaRecord& sa, uint32_t slot,
                              uint32_t payload) {
-  const auto* c = reinterpret_cast<const char*>(&sa.crypto);
-  const SaCryptoHotLines& h = sa.hot;
-  for (uint32_t l = 0; l < h.key_lines; ++l) rte_prefetch0(c + 64u * (h.first_key_line + l));
-  for (uint32_t l = 0; l < h.aux_lines; ++l) rte_prefetch0(c + 64u * (h.aux_line + l));
-  if (payload > kGcmShortPayload)
-    for (uint32_t l = 0; l < h.long_lines; ++l) rte_prefetch0(c + 64u * (h.long_line + l));
+  prefetch_sa_crypto(sa.crypto, sa.hot, payload);
   rte_prefetch0(&dp.tables.sa_counters(slot));
 }
 
@@ -133,7 +128,7 @@ inline void prefetch_burst_sa_state(const DataplaneShared& dp, const Burst& b, N
     const PktMeta& md = meta(b.pkts[i]);
     if (md.flags & kMetaPrefetched || md.sa_slot == last || md.sa_slot >= dp.tables.sa_slots()) continue;
     last = md.sa_slot;
-    rte_prefetch0(&dp.tables.sa(last));
+    prefetch_sa_record(dp, last);
     prefetch_sa_state(dp, last);
   }
 }

@@ -84,12 +84,8 @@ RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
       for (uint32_t i = 0; i < burst; ++i) {
         const SaCrypto* sa = &sas[(next_job++ * 7919) % n_keys];
         job_sa[i] = sa;
-        const auto* c = reinterpret_cast<const char*>(sa);
-        _mm_prefetch(c, _MM_HINT_T0);  // lengths, salt
-        for (uint32_t l = 0; l < hot.key_lines; ++l) _mm_prefetch(c + 64 * (hot.first_key_line + l), _MM_HINT_T0);
-        for (uint32_t l = 0; l < hot.aux_lines; ++l) _mm_prefetch(c + 64 * (hot.aux_line + l), _MM_HINT_T0);
-        if (hdr_iv + cipher_len + first.icv_len > kGcmShortPayload)
-          for (uint32_t l = 0; l < hot.long_lines; ++l) _mm_prefetch(c + 64 * (hot.long_line + l), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(sa), _MM_HINT_T0);  // lengths, salt
+        prefetch_sa_crypto(*sa, hot, hdr_iv + cipher_len + first.icv_len);
       }
     }
     for (uint32_t i = 0; i < burst; ++i) {
