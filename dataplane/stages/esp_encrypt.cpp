@@ -112,6 +112,7 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
   uint16_t outer = 0;
   uint32_t next_hop = 0, fixed_sum = 0;
   SaCountRun counts(dp);
+  EtherOutputRun wan(w, true);
   for (uint16_t j = 0; j < k; ++j) {
     const uint16_t i = idx[j];
     rte_mbuf* m = b.pkts[i];
@@ -156,7 +157,7 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
     // of ours with DF clear; the peer reassembles it before decrypting (RFC 4303 §3.4.1).
     if (total > cfg.wan_mtu && !ip4_mtu_exceeded(w, b, i, cfg.wan_mtu, Egress::Wan, next_hop))
       continue;
-    finish_ether_output(b, i, ether_output(w, m, next_hop, true), Next::TxWan);
+    finish_ether_output(b, i, wan.output(m, next_hop), Next::TxWan);
   }
   counts.flush();
   w.count(Counter::EspEncrypted, k);

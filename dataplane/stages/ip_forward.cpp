@@ -13,6 +13,7 @@ namespace l2tpgw::dp {
 void ip4_forward(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
   const DataplaneConfig& cfg = *dp.cfg;
+  EtherOutputRun lan(w, false);
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::Ip4Forward) continue;
     rte_mbuf* m = b.pkts[i];
@@ -66,7 +67,7 @@ void ip4_forward(WorkerCtx& w, Burst& b) {
     if (ip->total_length > cfg.lan_mtu &&
         !ip4_mtu_exceeded(w, b, i, cfg.lan_mtu, Egress::Lan, next_hop))
       continue;
-    finish_ether_output(b, i, ether_output(w, m, next_hop, false), Next::TxLan);
+    finish_ether_output(b, i, lan.output(m, next_hop), Next::TxLan);
   }
 }
 

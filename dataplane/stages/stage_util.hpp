@@ -184,6 +184,37 @@ enum class EtherOutput : uint8_t { Ready, Held, Failed };
 // router queues packets for an incomplete neighbor. Failed: hold queue full or no headroom.
 EtherOutput ether_output(WorkerCtx& w, rte_mbuf* m, uint32_t next_hop, bool wan);
 
+// ether_output for a stage's run of packets: the Ethernet header of the last next hop is
+// kept, so a burst's packets to one next hop (the WAN gateway, a LAN host) read the neighbor
+// table once. A MAC learnt meanwhile reaches the next burst.
+class EtherOutputRun {
+ public:
+  EtherOutputRun(WorkerCtx& w, bool wan) : w_(w), wan_(wan) {}
+  EtherOutput output(rte_mbuf* m, uint32_t next_hop) {
+    if (next_hop != hop_ || hop_ == 0) {
+      const EtherOutput r = ether_output(w_, m, next_hop, wan_);
+      if (r == EtherOutput::Ready) {
+        hop_ = next_hop;
+        std::memcpy(&hdr_, rte_pktmbuf_mtod(m, const void*), sizeof(hdr_));
+      }
+      return r;
+    }
+    // rte_pktmbuf_prepend without its checks but the headroom's.
+    if (m->data_off < sizeof(hdr_)) return EtherOutput::Failed;
+    m->data_off = static_cast<uint16_t>(m->data_off - sizeof(hdr_));
+    m->data_len = static_cast<uint16_t>(m->data_len + sizeof(hdr_));
+    m->pkt_len += sizeof(hdr_);
+    std::memcpy(rte_pktmbuf_mtod(m, void*), &hdr_, sizeof(hdr_));
+    return EtherOutput::Ready;
+  }
+
+ private:
+  WorkerCtx& w_;
+  const bool wan_;
+  uint32_t hop_ = 0;
+  rte_ether_hdr hdr_;
+};
+
 // Applies ether_output's result to packet i of the burst, with `ok` its next node.
 inline void finish_ether_output(Burst& b, uint16_t i, EtherOutput r, Next ok) {
   switch (r) {

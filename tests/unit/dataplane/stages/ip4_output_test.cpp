@@ -344,6 +344,41 @@ TEST_F(Ip4OutputTest, SequenceNumbersRaiseSoftThenExhaustedEventsOnce) {
   EXPECT_EQ(drops(DropReason::EspSeqExhausted), 2u);
 }
 
+TEST_F(Ip4OutputTest, UpstreamNextHopsOfOneBurstEachGetTheirOwnMac) {
+  // ip4_forward keeps the last next hop's Ethernet header for the burst (EtherOutputRun): a
+  // packet to another hop between two to the same one, and one whose hop is unresolved, must
+  // not take it.
+  constexpr uint32_t kOtherHost = kLanHost + 1;
+  constexpr uint32_t kUnknownHost = kLanHost + 2;
+  const rte_ether_addr other_mac{{0x02, 0, 0, 0, 1, 0x0b}};
+  lan_neigh_->learn(kOtherHost, other_mac);
+  Burst b;
+  for (uint32_t dst : {kLanHost, kLanHost, kOtherHost, kUnknownHost, kLanHost, kOtherHost})
+    add(b, client_packet(ipv4(kClient, dst, 100, 0), sid_), Next::Ip4Forward);
+  ip4_forward(*w_, b);
+  const rte_ether_addr* want[] = {&kHostMac, &kHostMac, &other_mac, nullptr, &kHostMac, &other_mac};
+  for (uint16_t i = 0; i < b.n; ++i) {
+    SCOPED_TRACE(i);
+    if (want[i] == nullptr) {
+      EXPECT_EQ(b.next[i], Next::Consumed);  // held until ARP answers
+      continue;
+    }
+    ASSERT_EQ(b.next[i], Next::TxLan);
+    const uint8_t* e = rte_pktmbuf_mtod(b.pkts[i], const uint8_t*);
+    EXPECT_EQ(0, std::memcmp(e, want[i]->addr_bytes, 6));
+    EXPECT_EQ(0, std::memcmp(e + 6, kLanMac.addr_bytes, 6));
+    EXPECT_EQ(be16(e + 12), 0x0800);
+    EXPECT_EQ(b.pkts[i]->data_len, 14 + 100);
+    EXPECT_EQ(b.pkts[i]->pkt_len, 14u + 100);
+  }
+  rte_mbuf* held = nullptr;
+  ASSERT_EQ(rte_ring_dequeue(shared_.arp_hold, reinterpret_cast<void**>(&held)), 0);
+  EXPECT_EQ(meta(held).next_hop, kUnknownHost);
+  rte_pktmbuf_free(held);
+  dispatch(*w_, b);
+  EXPECT_EQ(w_->bench_tx_lan, 5u);
+}
+
 TEST_F(Ip4OutputTest, UpstreamOverLanMtu) {
   // DF: frag-needed (MTU 1500) back into the client's own session; no DF: two LAN frames.
   Burst b;
