@@ -49,7 +49,7 @@ bool ether_ipv4_input(Burst& b, uint16_t i, wire::Ipv4Header* out) {
   if (ether_type != RTE_ETHER_TYPE_IPV4) { b.drop(i, DropReason::EthUnknownType); return false; }
   auto ip = wire::decode_ipv4(ByteReader(data + RTE_ETHER_HDR_LEN, len - RTE_ETHER_HDR_LEN));
   if (!ip) { b.drop(i, ipv4_drop(ip.error())); return false; }
-  rte_pktmbuf_trim(m, static_cast<uint16_t>(len - RTE_ETHER_HDR_LEN - ip->total_length));
+  keep_bytes(m, 0, RTE_ETHER_HDR_LEN + ip->total_length);  // decode_ipv4 checked the length
   *out = *ip;
   return true;
 }
@@ -121,8 +121,7 @@ void wan_classify(WorkerCtx& w, Burst& b) {
         // L2TP in the clear: L2TPv3 (`tunnel encapsulation l2tpv3-raw`); l2tp_decap refuses
         // L2TPv2 that no SA carried. Its data starts at the UDP header, as after ESP.
         md.sa_slot = 0;
-        rte_pktmbuf_adj(m, l4);
-        rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - udp->length));
+        keep_bytes(m, l4, udp->length);
         b.next[i] = Next::L2tpDecap;
         continue;
       }
@@ -139,7 +138,7 @@ void wan_classify(WorkerCtx& w, Burst& b) {
       md.natt = 1;
       md.esp_off = static_cast<uint16_t>(l4 + 8);
       // The ESP packet ends where the UDP datagram does.
-      rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - (l4 + udp->length)));
+      keep_bytes(m, 0, l4 + udp->length);
       w.count(Counter::NatTEspRx);
     } else if (ip->protocol == wire::kIpProtoEsp) {
       md.esp_off = l4;

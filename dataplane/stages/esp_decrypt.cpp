@@ -87,13 +87,10 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
     // Transport mode for L2TP (RFC 3193): the protected payload is the UDP datagram.
     if (t->next_header != wire::kIpProtoUdp) { b.drop(i, DropReason::EspBadNextHeader); continue; }
     counts.add(last, t->payload_length);
-    // What rte_pktmbuf_adj and _trim do, without their checks: the packet is one segment
-    // (classify made it contiguous) and pass 1 checked that the ESP packet holds
+    // Classify made the packet one segment, and pass 1 checked that the ESP packet holds
     // strip + payload_length bytes.
     rte_mbuf* m = b.pkts[i];
-    m->data_off = static_cast<uint16_t>(m->data_off + strip_of[j]);
-    m->data_len = static_cast<uint16_t>(t->payload_length);
-    m->pkt_len = t->payload_length;
+    keep_bytes(m, strip_of[j], t->payload_length);
     if (last != session_asked) {  // for l2tp_decap, once per run (stage_util.hpp)
       prefetch_l2tp_session(dp, m);
       session_asked = last;

@@ -26,7 +26,7 @@ void ip4_forward(WorkerCtx& w, Burst& b) {
     tables::SessionCounters& sc = dp.tables.session_counters(md.session_id);
     sc.rx_packets++;
     sc.rx_octets += ip->total_length;
-    rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - ip->total_length));
+    keep_bytes(m, 0, ip->total_length);
 
     if (ip->dst == cfg.lan.addr || ip->dst == cfg.wan.addr) {
       md.punt_kind = PuntKind::ToSelfTunnel;

@@ -56,8 +56,7 @@ void l2tpv3_input(WorkerCtx& w, Burst& b, uint16_t i, uint16_t udp_len) {
     return;
   }
   const uint32_t frame_len = udp_len - hdr;
-  rte_pktmbuf_adj(m, static_cast<uint16_t>(hdr));
-  rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - frame_len));
+  keep_bytes(m, hdr, frame_len);
   tables::SessionCounters& pc = dp.tables.pw_counters(slot);
   pc.rx_packets++;
   pc.rx_octets += frame_len;
@@ -162,8 +161,7 @@ void l2tp_decap(WorkerCtx& w, Burst& b) {
     }
     const uint32_t ip_off = 8u + l2->header_len + ppp->header_len;
     const uint32_t ip_len = l2->payload_len - ppp->header_len;
-    rte_pktmbuf_adj(m, static_cast<uint16_t>(ip_off));
-    rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - ip_len));
+    keep_bytes(m, ip_off, ip_len);
     w.count(Counter::L2tpDataRx);
     b.next[i] = Next::Ip4Forward;
   }

@@ -162,6 +162,15 @@ inline bool make_contiguous(rte_mbuf* m) {
   return m->nb_segs == 1 || rte_pktmbuf_linearize(m) == 0;
 }
 
+// A one-segment packet becomes its bytes [from, from + len): what rte_pktmbuf_adj and _trim
+// do, without their checks and without _trim's walk to the last segment (which reads the
+// mbuf's second line). The caller has checked that from + len <= data_len.
+inline void keep_bytes(rte_mbuf* m, uint32_t from, uint32_t len) {
+  m->data_off = static_cast<uint16_t>(m->data_off + from);
+  m->data_len = static_cast<uint16_t>(len);
+  m->pkt_len = len;
+}
+
 // A router's TTL step (RFC 1812 §5.3.1) on a validated IPv4 header, with the checksum fixed
 // incrementally (RFC 1624). False when the packet must not be forwarded (TTL <= 1).
 inline bool ipv4_decrement_ttl(uint8_t* ip) {
