@@ -35,7 +35,7 @@ rte_mbuf* reassemble(WorkerCtx& w, rte_mbuf* m, uint16_t ihl) {
 // The first steps for a frame from either port: one segment, Ethernet, ARP to the slowpath,
 // then the IPv4 header decoded and the frame trimmed to its total length. Returns false when
 // the packet already has its next node (slowpath or drop).
-bool ether_ipv4_input(Burst& b, uint16_t i, wire::Ipv4Header* out) {
+[[gnu::always_inline]] inline bool ether_ipv4_input(Burst& b, uint16_t i, wire::Ipv4Header* out) {
   rte_mbuf* m = b.pkts[i];
   if (!make_contiguous(m)) { b.drop(i, DropReason::NoHeadroom); return false; }
   const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
