@@ -17,7 +17,5 @@ using l2tpgw::PuntKind;
 inline constexpr uint8_t kMetaSpawned = 0x01;      // made by a stage (ICMP error, fragment): never
                                                    // fragmented again nor the cause of an ICMP error
 inline constexpr uint8_t kMetaL2Multicast = 0x02;  // arrived in an Ethernet broadcast/multicast frame
-inline constexpr uint8_t kMetaPrefetched = 0x04;   // this worker asked for the lines the next
-                                                   // stage reads (stage_util.hpp; a hint only)
 
 }  // namespace l2tpgw::dp

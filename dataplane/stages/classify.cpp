@@ -172,7 +172,7 @@ void wan_classify(WorkerCtx& w, Burst& b) {
       prefetch_sa_state(dp, slot);
       state_asked = slot;
     }
-    md.flags |= kMetaPrefetched;
+    b.mark_prefetched(i);
     b.next[i] = Next::EspDecrypt;
   }
 }
@@ -243,7 +243,7 @@ void lan_classify(WorkerCtx& w, Burst& b) {
       continue;
     }
     prefetch_session(dp, sid, s.tunnel_id);  // for l2tp_encap (stage_util.hpp)
-    md.flags |= kMetaPrefetched;
+    b.mark_prefetched(i);
     b.next[i] = Next::L2tpEncap;
   }
 }

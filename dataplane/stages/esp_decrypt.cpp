@@ -95,7 +95,7 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
       prefetch_l2tp_session(dp, m);
       session_asked = last;
     }
-    meta(m).flags |= kMetaPrefetched;
+    b.mark_prefetched(i);
     b.next[i] = Next::L2tpDecap;
   }
   counts.flush();

@@ -48,7 +48,7 @@ void ip4_forward(WorkerCtx& w, Burst& b) {
     const uint16_t peer_sid = dp.tables.session_for_address(ip->dst);
     if (peer_sid != 0) {
       md.session_id = peer_sid;
-      md.flags &= static_cast<uint8_t>(~kMetaPrefetched);  // nothing asked for its lines yet
+      b.clear_prefetched(i);  // nothing asked for its lines yet
       w.count(Counter::Hairpin);
       const uint8_t owner = dp.tables.session(peer_sid).owner_worker;
       if (owner != w.id) {

@@ -63,6 +63,7 @@ void l2tpv3_input(WorkerCtx& w, Burst& b, uint16_t i, uint16_t udp_len) {
   w.count(Counter::L2tpv3DataRx);
   md.pw_slot = static_cast<uint16_t>(slot);
   md.flags = 0;
+  b.clear_prefetched(i);
   b.next[i] = Next::Bridge;
 }
 
@@ -93,9 +94,10 @@ void follow_nat_mapping(WorkerCtx& w, const tables::SaRecord& sa_in, uint32_t in
 
 void l2tp_decap(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
-  for (uint16_t i = 0; i < b.n; ++i)  // prefetch pass: the session of each packet (stage_util.hpp)
-    if (b.next[i] == Next::L2tpDecap && !(meta(b.pkts[i]).flags & kMetaPrefetched))
-      prefetch_l2tp_session(dp, b.pkts[i]);
+  for (uint64_t todo = b.not_prefetched(); todo; todo &= todo - 1) {  // prefetch pass: the session
+    const auto i = static_cast<uint16_t>(__builtin_ctzll(todo));     // of each packet (stage_util.hpp)
+    if (b.next[i] == Next::L2tpDecap) prefetch_l2tp_session(dp, b.pkts[i]);
+  }
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::L2tpDecap) continue;
     rte_mbuf* m = b.pkts[i];

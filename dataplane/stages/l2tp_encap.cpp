@@ -12,10 +12,10 @@ namespace l2tpgw::dp {
 
 void l2tp_encap(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
-  for (uint16_t i = 0; i < b.n; ++i) {  // prefetch pass: tunnel and counters of each session
+  for (uint64_t todo = b.not_prefetched(); todo; todo &= todo - 1) {  // prefetch pass: tunnel and
+    const auto i = static_cast<uint16_t>(__builtin_ctzll(todo));     // counters of each session
     if (b.next[i] != Next::L2tpEncap) continue;  // other nodes' metadata is not read here
     const PktMeta& md = meta(b.pkts[i]);
-    if (md.flags & kMetaPrefetched) continue;
     prefetch_session(dp, md.session_id, dp.tables.session(md.session_id).tunnel_id);
   }
   uint32_t sa_asked = 0;
@@ -80,14 +80,14 @@ void l2tp_encap(WorkerCtx& w, Burst& b) {
     *q = static_cast<uint8_t>(wire::kPppIpv4);
     md.tunnel_id = s.tunnel_id;
     md.sa_slot = sa_out;
-    md.flags &= static_cast<uint8_t>(~kMetaPrefetched);
+    b.clear_prefetched(i);
     if (sa_out < dp.tables.sa_slots()) {  // for esp_encrypt's first pass, once per run
       if (sa_out != sa_asked) {
         prefetch_sa_record(dp, sa_out);
         prefetch_sa_state(dp, sa_out);
         sa_asked = sa_out;
       }
-      md.flags |= kMetaPrefetched;
+      b.mark_prefetched(i);
     }
     w.count(Counter::L2tpDataTx);
     b.next[i] = Next::EspEncrypt;

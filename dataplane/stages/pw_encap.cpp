@@ -56,6 +56,7 @@ void pw_encap(WorkerCtx& w, Burst& b) {
       if (sa_out == 0) { b.drop(i, DropReason::EspNoOutboundSa); continue; }
       md.sa_slot = sa_out;
       prefetch_sa_record(dp, sa_out);
+      b.clear_prefetched(i);  // esp_encrypt's own pass asks for the rest of its state
       b.next[i] = Next::EspEncrypt;
       continue;
     }

@@ -88,8 +88,8 @@ class SaCountRun {
 //   3. key schedule, HMAC pads and counters (prefetch_sa_keys): in the crypto stage's first
 //      pass, once the record says which lines; IPsec-MB reads them a few jobs later;
 //   4. the L2TP session of a decrypted packet: in esp_decrypt's second pass.
-// A stage that asked for the next stage's lines marks the packet kMetaPrefetched; the next
-// stage's own prefetch pass covers the others (packets handed over from another worker,
+// A stage that asked for the next stage's lines marks the packet in Burst::prefetched; the
+// next stage's own prefetch pass covers the others (packets handed over from another worker,
 // control packets the controlplane injects). Measured with scripts/bench.sh at 1,000 and
 // 10,000 sessions; with one session the lines are in L1 and this costs a few cycles per
 // packet.
@@ -123,10 +123,11 @@ inline void prefetch_sa_keys(const DataplaneShared& dp, const tables::SaRecord& 
 // control packets injected by the controlplane), once per run of packets of one SA.
 inline void prefetch_burst_sa_state(const DataplaneShared& dp, const Burst& b, Next node) {
   uint32_t last = 0;
-  for (uint16_t i = 0; i < b.n; ++i) {
+  for (uint64_t todo = b.not_prefetched(); todo; todo &= todo - 1) {
+    const auto i = static_cast<uint16_t>(__builtin_ctzll(todo));
     if (b.next[i] != node) continue;
     const PktMeta& md = meta(b.pkts[i]);
-    if (md.flags & kMetaPrefetched || md.sa_slot == last || md.sa_slot >= dp.tables.sa_slots()) continue;
+    if (md.sa_slot == last || md.sa_slot >= dp.tables.sa_slots()) continue;
     last = md.sa_slot;
     prefetch_sa_record(dp, last);
     prefetch_sa_state(dp, last);

@@ -46,6 +46,18 @@ struct Burst {
   std::array<DropReason, kMaxBurst> why;
   std::array<uint8_t, kMaxBurst> target;  // Handoff: the owner worker
   uint16_t n = 0;
+  // Bit i: this worker has asked for the lines packet i's next stage reads (stage_util.hpp;
+  // a hint only). The next stage's own prefetch pass visits only the packets without it, so
+  // with every packet marked it costs nothing. Cleared with the burst (dispatch).
+  uint64_t prefetched = 0;
+  static_assert(kMaxBurst <= 64, "one bit of `prefetched` per packet");
+
+  void mark_prefetched(uint16_t i) { prefetched |= uint64_t{1} << i; }
+  void clear_prefetched(uint16_t i) { prefetched &= ~(uint64_t{1} << i); }
+  // The packets whose next stage's lines nobody has asked for, as a bit set.
+  uint64_t not_prefetched() const {
+    return ~prefetched & (n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1);
+  }
 
   void drop(uint16_t i, DropReason r) {
     next[i] = Next::Drop;

@@ -170,6 +170,7 @@ void dispatch(WorkerCtx& w, Burst& b) {
     for (uint16_t i = q; i < ns; ++i) drop_one(w, slow[i], DropReason::PuntFull);
   }
   b.n = 0;
+  b.prefetched = 0;
 }
 
 namespace {
