@@ -121,8 +121,25 @@ Counter punt_counter(PuntKind k) {
 
 }  // namespace
 
+// True when every packet of `b` goes to `node` (one vector compare over next[]).
+bool all_to(const Burst& b, Next node) {
+  bool same = true;
+  for (uint16_t i = 0; i < b.n; ++i) same &= b.next[i] == node;
+  return same;
+}
+
 void dispatch(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
+  // A whole burst through to one port, as forwarding in one direction mostly is, goes
+  // without being sorted.
+  for (const bool wan : {false, true}) {
+    if (b.n != 0 && all_to(b, wan ? Next::TxWan : Next::TxLan)) {
+      transmit(w, b.pkts.data(), b.n, wan);
+      b.n = 0;
+      b.prefetched = 0;
+      return;
+    }
+  }
   rte_mbuf* wan[kMaxBurst];
   rte_mbuf* lan[kMaxBurst];
   rte_mbuf* punt[kMaxBurst];
