@@ -379,6 +379,27 @@ TEST_F(Ip4OutputTest, UpstreamNextHopsOfOneBurstEachGetTheirOwnMac) {
   EXPECT_EQ(w_->bench_tx_lan, 5u);
 }
 
+TEST_F(Ip4OutputTest, DispatchSendsAWholeBurstToOnePortAndSortsAMixedOne) {
+  Burst b;
+  for (int k = 0; k < 3; ++k)
+    add(b, client_packet(ipv4(kClient, kLanHost, 100, 0), sid_), Next::Ip4Forward);
+  ip4_forward(*w_, b);
+  b.mark_prefetched(1);
+  dispatch(*w_, b);  // every packet to the LAN port: sent as the burst is
+  EXPECT_EQ(w_->bench_tx_lan, 3u);
+  EXPECT_EQ(w_->bench_tx_wan, 0u);
+  EXPECT_EQ(b.n, 0);
+  EXPECT_EQ(b.prefetched, 0u);  // the next burst starts with nothing asked for
+  add(b, client_packet(ipv4(kClient, kLanHost, 100, 0), sid_), Next::TxLan);
+  add(b, client_packet(ipv4(kClient, kLanHost, 100, 0), sid_), Next::TxWan);
+  add(b, client_packet(ipv4(kClient, kLanHost, 100, 0), sid_), Next::Drop);
+  b.why[2] = DropReason::Ipv4Spoofed;
+  dispatch(*w_, b);
+  EXPECT_EQ(w_->bench_tx_lan, 4u);
+  EXPECT_EQ(w_->bench_tx_wan, 1u);
+  EXPECT_EQ(drops(DropReason::Ipv4Spoofed), 1u);
+}
+
 TEST_F(Ip4OutputTest, UpstreamOverLanMtu) {
   // DF: frag-needed (MTU 1500) back into the client's own session; no DF: two LAN frames.
   Burst b;
