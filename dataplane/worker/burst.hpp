@@ -52,6 +52,11 @@ struct Burst {
   uint64_t prefetched = 0;
   static_assert(kMaxBurst <= 64, "one bit of `prefetched` per packet");
 
+  // Empty, for the next packets (dispatch, once every packet has gone its way).
+  void clear() {
+    n = 0;
+    prefetched = 0;
+  }
   void mark_prefetched(uint16_t i) { prefetched |= uint64_t{1} << i; }
   void clear_prefetched(uint16_t i) { prefetched &= ~(uint64_t{1} << i); }
   // The packets whose next stage's lines nobody has asked for, as a bit set.

@@ -119,14 +119,14 @@ Counter punt_counter(PuntKind k) {
   }
 }
 
-}  // namespace
-
-// True when every packet of `b` goes to `node` (one vector compare over next[]).
+// True when every packet of `b` goes to `node` (a loop without branches over next[]).
 bool all_to(const Burst& b, Next node) {
   bool same = true;
   for (uint16_t i = 0; i < b.n; ++i) same &= b.next[i] == node;
   return same;
 }
+
+}  // namespace
 
 void dispatch(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
@@ -135,8 +135,7 @@ void dispatch(WorkerCtx& w, Burst& b) {
   for (const bool wan : {false, true}) {
     if (b.n != 0 && all_to(b, wan ? Next::TxWan : Next::TxLan)) {
       transmit(w, b.pkts.data(), b.n, wan);
-      b.n = 0;
-      b.prefetched = 0;
+      b.clear();
       return;
     }
   }
@@ -186,8 +185,7 @@ void dispatch(WorkerCtx& w, Burst& b) {
     const unsigned q = rte_ring_mp_enqueue_burst(dp.slowpath, reinterpret_cast<void**>(slow), ns, nullptr);
     for (uint16_t i = q; i < ns; ++i) drop_one(w, slow[i], DropReason::PuntFull);
   }
-  b.n = 0;
-  b.prefetched = 0;
+  b.clear();
 }
 
 namespace {
