@@ -94,10 +94,8 @@ void follow_nat_mapping(WorkerCtx& w, const tables::SaRecord& sa_in, uint32_t in
 
 void l2tp_decap(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
-  for (uint64_t todo = b.not_prefetched(); todo; todo &= todo - 1) {  // prefetch pass: the session
-    const auto i = static_cast<uint16_t>(__builtin_ctzll(todo));     // of each packet (stage_util.hpp)
-    if (b.next[i] == Next::L2tpDecap) prefetch_l2tp_session(dp, b.pkts[i]);
-  }
+  // Prefetch pass: the session of each packet (stage_util.hpp).
+  b.for_each_unprefetched(Next::L2tpDecap, [&](uint16_t i) { prefetch_l2tp_session(dp, b.pkts[i]); });
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::L2tpDecap) continue;
     rte_mbuf* m = b.pkts[i];

@@ -12,12 +12,11 @@ namespace l2tpgw::dp {
 
 void l2tp_encap(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
-  for (uint64_t todo = b.not_prefetched(); todo; todo &= todo - 1) {  // prefetch pass: tunnel and
-    const auto i = static_cast<uint16_t>(__builtin_ctzll(todo));     // counters of each session
-    if (b.next[i] != Next::L2tpEncap) continue;  // other nodes' metadata is not read here
+  // Prefetch pass: tunnel and counters of each session (other nodes' metadata is not read).
+  b.for_each_unprefetched(Next::L2tpEncap, [&](uint16_t i) {
     const PktMeta& md = meta(b.pkts[i]);
     prefetch_session(dp, md.session_id, dp.tables.session(md.session_id).tunnel_id);
-  }
+  });
   uint32_t sa_asked = 0;
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::L2tpEncap) continue;

@@ -123,15 +123,13 @@ inline void prefetch_sa_keys(const DataplaneShared& dp, const tables::SaRecord& 
 // control packets injected by the controlplane), once per run of packets of one SA.
 inline void prefetch_burst_sa_state(const DataplaneShared& dp, const Burst& b, Next node) {
   uint32_t last = 0;
-  for (uint64_t todo = b.not_prefetched(); todo; todo &= todo - 1) {
-    const auto i = static_cast<uint16_t>(__builtin_ctzll(todo));
-    if (b.next[i] != node) continue;
+  b.for_each_unprefetched(node, [&](uint16_t i) {
     const PktMeta& md = meta(b.pkts[i]);
-    if (md.sa_slot == last || md.sa_slot >= dp.tables.sa_slots()) continue;
+    if (md.sa_slot == last || md.sa_slot >= dp.tables.sa_slots()) return;
     last = md.sa_slot;
     prefetch_sa_record(dp, last);
     prefetch_sa_state(dp, last);
-  }
+  });
 }
 
 // A session's record and counters.

@@ -59,9 +59,15 @@ struct Burst {
   }
   void mark_prefetched(uint16_t i) { prefetched |= uint64_t{1} << i; }
   void clear_prefetched(uint16_t i) { prefetched &= ~(uint64_t{1} << i); }
-  // The packets whose next stage's lines nobody has asked for, as a bit set.
-  uint64_t not_prefetched() const {
-    return ~prefetched & (n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1);
+  // A stage's prefetch pass: f(i) for each packet bound for `node` whose lines nobody has
+  // asked for, visiting only the unmarked packets.
+  template <class F>
+  void for_each_unprefetched(Next node, F&& f) const {
+    for (uint64_t todo = ~prefetched & (n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1); todo;
+         todo &= todo - 1) {
+      const auto i = static_cast<uint16_t>(__builtin_ctzll(todo));
+      if (next[i] == node) f(i);
+    }
   }
 
   void drop(uint16_t i, DropReason r) {
