@@ -132,12 +132,11 @@ void dispatch(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
   // A whole burst through to one port, as forwarding in one direction mostly is, goes
   // without being sorted.
-  for (const bool wan : {false, true}) {
-    if (b.n != 0 && all_to(b, wan ? Next::TxWan : Next::TxLan)) {
-      transmit(w, b.pkts.data(), b.n, wan);
-      b.clear();
-      return;
-    }
+  const Next first = b.n ? b.next[0] : Next::Drop;
+  if ((first == Next::TxWan || first == Next::TxLan) && all_to(b, first)) {
+    transmit(w, b.pkts.data(), b.n, first == Next::TxWan);
+    b.clear();
+    return;
   }
   rte_mbuf* wan[kMaxBurst];
   rte_mbuf* lan[kMaxBurst];
