@@ -7,7 +7,8 @@
 // then publishes it with a release store; readers (dataplane workers) load `state` with acquire
 // and ignore unpublished slots. A slot is reused only after an RCU grace period
 // (rte_rcu_qsbr) following its unpublication, so a reader never sees it rewritten under it.
-// Per-packet mutable state lives elsewhere (SaRuntime, TunnelRuntime, the stats area).
+// Per-packet mutable state lives elsewhere (SaRuntime, the stats area), but for a session's
+// counters: they share the session's line, which every packet of the session reads anyway.
 #pragma once
 
 #include <atomic>
@@ -16,6 +17,7 @@
 
 #include "common/crypto/esp_alg.hpp"
 #include "common/crypto/sa_crypto.hpp"
+#include "common/tables/stats.hpp"
 
 namespace l2tpgw::tables {
 
@@ -86,7 +88,10 @@ inline constexpr uint8_t kPppTxPfc = 0x02;   // one-byte protocol (Protocol-Fiel
 inline constexpr uint8_t kL2tpTxLength = 0x01;  // send the Length field in data messages
 
 // One L2TPv2 session carrying one PPP link, indexed by our session id.
-// writer: CP; readers: workers (RCU).
+// writer: CP; readers: workers (RCU). `counters` alone is written after publication, by the
+// owner worker: with thousands of clients each packet's session line is a cache miss, and
+// counters on a line of their own were a second one (about 4 cycles a packet at 10,000
+// sessions, scripts/bench.sh). The writer zeroes them before it publishes the record.
 struct alignas(64) SessionRecord {
   std::atomic<uint32_t> state;
   uint16_t tunnel_id;        // our tunnel id (the TunnelRecord slot)
@@ -101,6 +106,7 @@ struct alignas(64) SessionRecord {
   uint32_t installed_at;     // writer: CP; wall-clock seconds (Unix time) at install, 0 = unknown
   uint32_t peer_index;       // its tunnel's, copied at install: upstream checks the inbound SA's
                              // peering against it without reading the tunnel
+  SessionCounters counters;  // writer: the owner worker (plain stores); readers: CP, tools
 };
 
 // L2TPv3 Session IDs are 32 bits and 0 is reserved (RFC 3931 §4.1): ours name the pseudowire
@@ -165,7 +171,7 @@ struct PoolRange {
 };
 
 static_assert(sizeof(TunnelRecord) == 64);
-static_assert(sizeof(SessionRecord) == 64);
+static_assert(sizeof(SessionRecord) == 64 && offsetof(SessionRecord, counters) == 32);
 static_assert(sizeof(PseudowireRecord) == 64);
 static_assert(offsetof(SaRecord, crypto) % 64 == 0);
 static_assert(std::atomic<uint32_t>::is_always_lock_free);

@@ -16,7 +16,7 @@ constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a
 
 struct Layout {
   uint64_t off_sa, off_tunnel, off_session, off_pool_index;
-  uint64_t off_worker_stats, off_session_counters, off_sa_counters, off_rcu, total;
+  uint64_t off_worker_stats, off_sa_counters, off_rcu, total;
   uint64_t off_pw, off_pw_counters;
 };
 
@@ -34,7 +34,6 @@ Layout compute_layout(const TableSizes& s) {
   l.off_session = place(sizeof(SessionRecord) * sessions);
   l.off_pool_index = place(sizeof(uint16_t) * (s.pool_addresses() + 1));
   l.off_worker_stats = place(sizeof(WorkerStats) * kMaxWorkers);
-  l.off_session_counters = place(sizeof(SessionCounters) * sessions);
   l.off_sa_counters = place(sizeof(SaCounters) * s.sa_slots());
   l.off_rcu = place(rte_rcu_qsbr_get_memsize(kMaxWorkers));
   l.off_pw = place(sizeof(PseudowireRecord) * (uint64_t{s.max_pseudowires} + 1));
@@ -49,9 +48,9 @@ uint64_t SharedTables::total_bytes(const TableSizes& sizes) { return compute_lay
 
 uint64_t SharedTables::bytes_per_session(const TableSizes&) {
   // Per session: its share of SA slots (in, out, and a pair for make-before-break rekeys),
-  // a tunnel, a session, a pool index entry and their counters.
+  // a tunnel, a session (its counters included), a pool index entry and the SAs' counters.
   return (sizeof(SaRecord) + sizeof(SaCounters)) * 4 + sizeof(TunnelRecord) +
-         sizeof(SessionRecord) + sizeof(SessionCounters) + sizeof(uint16_t);
+         sizeof(SessionRecord) + sizeof(uint16_t);
 }
 
 void SharedTables::bind(void* base) {
@@ -62,7 +61,6 @@ void SharedTables::bind(void* base) {
   session_ = reinterpret_cast<SessionRecord*>(b + hdr_->off_session);
   pool_index_ = reinterpret_cast<std::atomic<uint16_t>*>(b + hdr_->off_pool_index);
   worker_stats_ = reinterpret_cast<WorkerStats*>(b + hdr_->off_worker_stats);
-  session_counters_ = reinterpret_cast<SessionCounters*>(b + hdr_->off_session_counters);
   sa_counters_ = reinterpret_cast<SaCounters*>(b + hdr_->off_sa_counters);
   rcu_ = reinterpret_cast<rte_rcu_qsbr*>(b + hdr_->off_rcu);
   pw_ = reinterpret_cast<PseudowireRecord*>(b + hdr_->off_pw);
@@ -128,7 +126,6 @@ bool SharedTables::create(const TableSizes& sizes, SharedTables& out, std::strin
   hdr->off_session = l.off_session;
   hdr->off_pool_index = l.off_pool_index;
   hdr->off_worker_stats = l.off_worker_stats;
-  hdr->off_session_counters = l.off_session_counters;
   hdr->off_sa_counters = l.off_sa_counters;
   hdr->off_rcu = l.off_rcu;
   hdr->off_pw = l.off_pw;

@@ -132,12 +132,9 @@ inline void prefetch_burst_sa_state(const DataplaneShared& dp, const Burst& b, N
   });
 }
 
-// A session's record and counters.
+// A session's record (its counters are on the same line).
 inline void prefetch_session(const DataplaneShared& dp, uint32_t session_id) {
-  if (session_id < dp.tables.session_slots()) {
-    rte_prefetch0(&dp.tables.session(session_id));
-    rte_prefetch0(&dp.tables.session_counters(session_id));
-  }
+  if (session_id < dp.tables.session_slots()) rte_prefetch0(&dp.tables.session(session_id));
 }
 
 // The same and its tunnel's record (downstream: the peer's tunnel id and the outbound SA).

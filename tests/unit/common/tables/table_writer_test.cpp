@@ -433,7 +433,7 @@ TEST(SharedTablesSize, BytesPerSessionIsWhatTheRecordsCost) {
   TableSizes s = sizes(1024);
   const uint64_t per = SharedTables::bytes_per_session(s);
   EXPECT_EQ(per, 4 * (sizeof(SaRecord) + sizeof(SaCounters)) + sizeof(TunnelRecord) +
-                     sizeof(SessionRecord) + sizeof(SessionCounters) + sizeof(uint16_t));
+                     sizeof(SessionRecord) + sizeof(uint16_t));
   // Growing the tables by N sessions (with a pool of N more addresses) costs N * per, up to
   // the 64-byte alignment of each of the 8 areas.
   TableSizes small = s, big = s;
