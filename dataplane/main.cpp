@@ -274,15 +274,11 @@ parse:
   std::string err;
   if (!tables::SharedTables::create(cfg.sizes, shared.tables, &err)) die(err);
   shared.n_workers = n_workers;
-  shared.sa_runtime = static_cast<SaRuntime*>(
-      rte_zmalloc("l2tpgw_sa_runtime", sizeof(SaRuntime) * shared.tables.sa_slots(), 64));
-  if (!shared.sa_runtime) die("cannot allocate SA runtime state");
+  shared.sa_runtime = sa_runtimes(shared.tables);
   const uint64_t table_bytes = tables::SharedTables::total_bytes(cfg.sizes);
-  const uint64_t per_session = tables::SharedTables::bytes_per_session(cfg.sizes) + 4 * sizeof(SaRuntime);
-  std::printf("l2tpgw-dataplane: tables for %u sessions: %.1f MiB shared + %.1f MiB SA runtime; %llu bytes per session\n",
-              max_sessions, table_bytes / 1048576.0,
-              sizeof(SaRuntime) * shared.tables.sa_slots() / 1048576.0,
-              static_cast<unsigned long long>(per_session));
+  const uint64_t per_session = tables::SharedTables::bytes_per_session(cfg.sizes);
+  std::printf("l2tpgw-dataplane: tables for %u sessions: %.1f MiB shared; %llu bytes per session\n",
+              max_sessions, table_bytes / 1048576.0, static_cast<unsigned long long>(per_session));
 
   auto make_ring = [&](const std::string& name, unsigned size, unsigned flags, unsigned esize) {
     rte_ring* r = rte_ring_create_elem(name.c_str(), esize, size, rte_socket_id(), flags);

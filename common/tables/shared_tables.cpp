@@ -16,7 +16,7 @@ constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a
 
 struct Layout {
   uint64_t off_sa, off_tunnel, off_session, off_pool_index;
-  uint64_t off_worker_stats, off_sa_counters, off_rcu, total;
+  uint64_t off_worker_stats, off_sa_owner, off_rcu, total;
   uint64_t off_pw, off_pw_counters;
 };
 
@@ -34,7 +34,7 @@ Layout compute_layout(const TableSizes& s) {
   l.off_session = place(sizeof(SessionRecord) * sessions);
   l.off_pool_index = place(sizeof(uint16_t) * (s.pool_addresses() + 1));
   l.off_worker_stats = place(sizeof(WorkerStats) * kMaxWorkers);
-  l.off_sa_counters = place(sizeof(SaCounters) * s.sa_slots());
+  l.off_sa_owner = place(sizeof(SaOwnerArea) * s.sa_slots());
   l.off_rcu = place(rte_rcu_qsbr_get_memsize(kMaxWorkers));
   l.off_pw = place(sizeof(PseudowireRecord) * (uint64_t{s.max_pseudowires} + 1));
   l.off_pw_counters = place(sizeof(SessionCounters) * (uint64_t{s.max_pseudowires} + 1));
@@ -48,8 +48,9 @@ uint64_t SharedTables::total_bytes(const TableSizes& sizes) { return compute_lay
 
 uint64_t SharedTables::bytes_per_session(const TableSizes&) {
   // Per session: its share of SA slots (in, out, and a pair for make-before-break rekeys),
-  // a tunnel, a session (its counters included), a pool index entry and the SAs' counters.
-  return (sizeof(SaRecord) + sizeof(SaCounters)) * 4 + sizeof(TunnelRecord) +
+  // each with its owner's area (counters, sequence number, replay window), a tunnel, a session
+  // (its counters included) and a pool index entry.
+  return (sizeof(SaRecord) + sizeof(SaOwnerArea)) * 4 + sizeof(TunnelRecord) +
          sizeof(SessionRecord) + sizeof(uint16_t);
 }
 
@@ -61,7 +62,7 @@ void SharedTables::bind(void* base) {
   session_ = reinterpret_cast<SessionRecord*>(b + hdr_->off_session);
   pool_index_ = reinterpret_cast<std::atomic<uint16_t>*>(b + hdr_->off_pool_index);
   worker_stats_ = reinterpret_cast<WorkerStats*>(b + hdr_->off_worker_stats);
-  sa_counters_ = reinterpret_cast<SaCounters*>(b + hdr_->off_sa_counters);
+  sa_owner_ = reinterpret_cast<SaOwnerArea*>(b + hdr_->off_sa_owner);
   rcu_ = reinterpret_cast<rte_rcu_qsbr*>(b + hdr_->off_rcu);
   pw_ = reinterpret_cast<PseudowireRecord*>(b + hdr_->off_pw);
   pw_counters_ = reinterpret_cast<SessionCounters*>(b + hdr_->off_pw_counters);
@@ -126,7 +127,7 @@ bool SharedTables::create(const TableSizes& sizes, SharedTables& out, std::strin
   hdr->off_session = l.off_session;
   hdr->off_pool_index = l.off_pool_index;
   hdr->off_worker_stats = l.off_worker_stats;
-  hdr->off_sa_counters = l.off_sa_counters;
+  hdr->off_sa_owner = l.off_sa_owner;
   hdr->off_rcu = l.off_rcu;
   hdr->off_pw = l.off_pw;
   hdr->off_pw_counters = l.off_pw_counters;

@@ -16,13 +16,14 @@ namespace l2tpgw::tables {
 inline constexpr uint64_t kShmMagic = 0x6c3274706777ULL;  // "l2tpgw"
 // Bump whenever a record, the header or the area order changes: a controlplane built
 // against another layout refuses to attach instead of misreading the tables.
-inline constexpr uint32_t kLayoutVersion = 12;  // 2: SaRecord::hot; 3: WorkerStats::idle_sleeps;
+inline constexpr uint32_t kLayoutVersion = 13;  // 2: SaRecord::hot; 3: WorkerStats::idle_sleeps;
                                                  // 4: SessionRecord::installed_at; 5: ICMP error and fragment counters;
                                                  // 6: the pseudowire table; 7: bridge 1's members; 8: link states;
                                                  // 9: AES decryption keys on a line of their own;
                                                  // 10: SaCrypto::ghash_layout, SaCryptoHotLines::aux_lines;
                                                  // 11: SessionRecord::peer_index, TunnelRecord::sessions;
-                                                 // 12: session counters in SessionRecord
+                                                 // 12: session counters in SessionRecord;
+                                                 // 13: SaOwnerArea (SA counters and runtime)
 inline constexpr const char* kShmZoneName = "l2tpgw_tables";
 inline constexpr const char* kPuntRingName = "l2tpgw_punt";
 inline constexpr const char* kEventRingName = "l2tpgw_events";
@@ -64,7 +65,7 @@ struct alignas(64) ShmHeader {
   uint32_t n_pools;
   PoolRange pools[kMaxPools];
   uint64_t off_sa, off_tunnel, off_session, off_pool_index;
-  uint64_t off_worker_stats, off_sa_counters, off_rcu;
+  uint64_t off_worker_stats, off_sa_owner, off_rcu;
   uint64_t off_pw, off_pw_counters;
   uint64_t total_size;
   uint32_t wan_addr;         // host order; the dataplane's own addresses, for writers' defaults
@@ -99,7 +100,10 @@ class SharedTables {
   PseudowireRecord& pseudowire(uint32_t slot) const { return pw_[slot]; }
   // Per pseudowire: Ethernet frames and octets from the peer (rx) and to it (tx).
   SessionCounters& pw_counters(uint32_t slot) const { return pw_counters_[slot]; }
-  SaCounters& sa_counters(uint32_t slot) const { return sa_counters_[slot]; }
+  // The owner worker's area of SA `slot`, and the counters at its start. The dataplane
+  // writes both through dp::SaRuntime (dataplane/sa/sa_runtime.hpp).
+  SaOwnerArea& sa_owner(uint32_t slot) const { return sa_owner_[slot]; }
+  SaCounters& sa_counters(uint32_t slot) const { return sa_owner_[slot].counters; }
   rte_rcu_qsbr* rcu() const { return rcu_; }
 
   uint32_t sa_slots() const { return hdr_->sa_slots; }
@@ -134,7 +138,7 @@ class SharedTables {
   SessionRecord* session_ = nullptr;
   std::atomic<uint16_t>* pool_index_ = nullptr;
   WorkerStats* worker_stats_ = nullptr;
-  SaCounters* sa_counters_ = nullptr;
+  SaOwnerArea* sa_owner_ = nullptr;
   PseudowireRecord* pw_ = nullptr;
   SessionCounters* pw_counters_ = nullptr;
   rte_rcu_qsbr* rcu_ = nullptr;

@@ -18,9 +18,9 @@ namespace l2tpgw::dp {
 // two that holds the window and at least one 64-bit word: sequence number s lives at bit
 // (s mod span()). Positions of numbers left of the window are stale but never consulted,
 // because the age test comes first; they are cleared when the right edge moves over them.
-// A window of up to 256 packets stays within the storage's first 32 bytes, so with the
-// owner's other per-SA state it is one cache line (SaRuntime): with thousands of clients
-// that line is cold for every packet.
+// A window of up to 128 packets stays within the storage's first 16 bytes, so with the
+// owner's other per-SA state and the SA's counters it is one cache line (SaRuntime): with
+// thousands of clients that line is cold for every packet.
 //
 // Two steps, as RFC 4303 §3.4.3 orders them: check() before the ICV is verified (cheap
 // rejection of replays), update() only after the ICV verified, so that forged packets

@@ -64,7 +64,7 @@ class SaCountRun {
   }
   void flush() {
     if (packets_ == 0) return;
-    tables::SaCounters& sc = dp_.tables.sa_counters(slot_);
+    tables::SaCounters& sc = dp_.sa_runtime[slot_].counters;  // on the runtime's first line
     sc.packets += packets_;
     sc.octets += octets_;
     packets_ = octets_ = 0;
@@ -85,7 +85,7 @@ class SaCountRun {
 //   1. the SA record: wan_classify's first pass (from the SPI), l2tp_encap (sa_out);
 //   2. the crypto descriptor and the owner's runtime (prefetch_sa_state), and for downstream
 //      the session's counters and tunnel: where the SA or session is chosen;
-//   3. key schedule, HMAC pads and counters (prefetch_sa_keys): in the crypto stage's first
+//   3. key schedule and HMAC pads (prefetch_sa_keys): in the crypto stage's first
 //      pass, once the record says which lines; IPsec-MB reads them a few jobs later;
 //   4. the L2TP session of a decrypted packet: in esp_decrypt's second pass.
 // A stage that asked for the next stage's lines marks the packet in Burst::prefetched; the
@@ -101,21 +101,20 @@ inline void prefetch_sa_record(const DataplaneShared& dp, uint32_t slot) {
 }
 
 // What the first pass of a crypto stage reads besides the record: the crypto descriptor
-// (lengths) and the owner's runtime (replay window or sequence number out). Their addresses
+// (lengths) and the owner's runtime (replay window or sequence number out, and on the same
+// line the counters the stage adds to). Their addresses
 // follow from the slot alone. `slot` must be valid; call it on the SA's owner worker.
 inline void prefetch_sa_state(const DataplaneShared& dp, uint32_t slot) {
   rte_prefetch0(&dp.tables.sa(slot).crypto);
   rte_prefetch0(&dp.sa_runtime[slot]);
 }
 
-// What the crypto jobs read (the key schedule of the SA's direction and the HMAC pads or the
-// GHASH key powers, SaRecord::hot, precomputed at install) and the counters the stage adds to.
+// What the crypto jobs read: the key schedule of the SA's direction and the HMAC pads or the
+// GHASH key powers (SaRecord::hot, precomputed at install).
 // `payload` is the ESP payload of the run's first packet: GCM packets over kGcmShortPayload
 // also read the higher GHASH powers. Reads the record, which should be in cache by then.
-inline void prefetch_sa_keys(const DataplaneShared& dp, const tables::SaRecord& sa, uint32_t slot,
-                             uint32_t payload) {
+inline void prefetch_sa_keys(const tables::SaRecord& sa, uint32_t payload) {
   prefetch_sa_crypto(sa.crypto, sa.hot, payload);
-  rte_prefetch0(&dp.tables.sa_counters(slot));
 }
 
 // The first pass of a crypto stage: the record and state of every packet bound for `node`

@@ -25,7 +25,7 @@ namespace l2tpgw::dp {
 struct DataplaneShared {
   const DataplaneConfig* cfg = nullptr;
   tables::SharedTables tables;
-  SaRuntime* sa_runtime = nullptr;           // [sa_slots], entries owned per SA owner
+  SaRuntime* sa_runtime = nullptr;           // [sa_slots] (sa_runtimes(tables)), owned per SA owner
   const NeighborTable* wan_neigh = nullptr;
   const NeighborTable* lan_neigh = nullptr;
   rte_ether_addr wan_mac{}, lan_mac{};

@@ -118,8 +118,7 @@ bool Harness::make(const DataplaneConfig& c, uint32_t n_peers, std::string* err)
   }
   if (!tables::SharedTables::create(cfg.sizes, shared.tables, err)) return false;
   shared.cfg = &cfg;
-  shared.sa_runtime = static_cast<SaRuntime*>(
-      rte_zmalloc("bench_sa_rt", sizeof(SaRuntime) * shared.tables.sa_slots(), 64));
+  shared.sa_runtime = sa_runtimes(shared.tables);
   shared.punt = rte_ring_create("bench_punt", 1024, 0, 0);
   shared.slowpath = rte_ring_create("bench_slow", 1024, 0, 0);
   shared.arp_hold = rte_ring_create("bench_hold", 1024, 0, 0);

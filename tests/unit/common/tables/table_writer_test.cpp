@@ -432,7 +432,7 @@ TEST_F(TablesTest, SetTunnelSaOutChecksTheSa) {
 TEST(SharedTablesSize, BytesPerSessionIsWhatTheRecordsCost) {
   TableSizes s = sizes(1024);
   const uint64_t per = SharedTables::bytes_per_session(s);
-  EXPECT_EQ(per, 4 * (sizeof(SaRecord) + sizeof(SaCounters)) + sizeof(TunnelRecord) +
+  EXPECT_EQ(per, 4 * (sizeof(SaRecord) + sizeof(SaOwnerArea)) + sizeof(TunnelRecord) +
                      sizeof(SessionRecord) + sizeof(uint16_t));
   // Growing the tables by N sessions (with a pool of N more addresses) costs N * per, up to
   // the 64-byte alignment of each of the 8 areas.

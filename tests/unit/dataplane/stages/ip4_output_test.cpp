@@ -102,8 +102,7 @@ class Ip4OutputTest : public testing::Test {
     std::string err;
     ASSERT_TRUE(tables::SharedTables::create(cfg_.sizes, shared_.tables, &err)) << err;
     shared_.cfg = &cfg_;
-    shared_.sa_runtime = static_cast<SaRuntime*>(
-        rte_zmalloc("ip4out_sa_rt", sizeof(SaRuntime) * shared_.tables.sa_slots(), 64));
+    shared_.sa_runtime = sa_runtimes(shared_.tables);
     shared_.punt = rte_ring_create("ip4out_punt", 1024, 0, 0);
     shared_.slowpath = rte_ring_create("ip4out_slow", 1024, 0, 0);
     shared_.arp_hold = rte_ring_create("ip4out_hold", 1024, 0, 0);
@@ -142,7 +141,6 @@ class Ip4OutputTest : public testing::Test {
     while (rte_ring_dequeue(shared_.handoff[0][1], reinterpret_cast<void**>(&handed)) == 0)
       rte_pktmbuf_free(handed);
     rte_ring_free(shared_.handoff[0][1]);
-    rte_free(shared_.sa_runtime);
     if (const rte_memzone* mz = rte_memzone_lookup(tables::kShmZoneName)) rte_memzone_free(mz);
     // Every mbuf came back: nothing leaked, nothing freed twice.
     EXPECT_EQ(rte_mempool_avail_count(pool_), 4095u);
@@ -301,6 +299,11 @@ TEST_F(Ip4OutputTest, DownstreamWithoutDfIsFragmentedAndEachFragmentEncrypted) {
   EXPECT_EQ(counter(Counter::Ipv4Fragmented), 1u);
   EXPECT_EQ(counter(Counter::Ipv4FragmentsCreated), 2u);
   EXPECT_EQ(shared_.tables.session_counters(sid_).tx_packets, 2u);
+  // The SA's counters, as the controlplane reads them for lifetimes (tables::SaOwnerArea):
+  // both fragments, each its whole ESP payload (inner packet, PPP, L2TP, UDP, padding).
+  const uint32_t sa_out = shared_.tables.tunnel(shared_.tables.session(sid_).tunnel_id).sa_out;
+  EXPECT_EQ(shared_.tables.sa_counters(sa_out).packets, 2u);
+  EXPECT_GT(shared_.tables.sa_counters(sa_out).octets, 1400u);
   for (size_t r = 1; r < kDropReasonCount; ++r) EXPECT_EQ(w_->stats->drops[r], 0u) << r;
 }
 
