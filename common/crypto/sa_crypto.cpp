@@ -15,7 +15,7 @@
 namespace l2tpgw {
 
 static_assert(sizeof(DES_key_schedule) == 128);
-static_assert(sizeof(SaCrypto::DesKeys::ossl[0]) == sizeof(DES_key_schedule));
+static_assert(sizeof(SaCryptoKeys::DesKeys::ossl[0]) == sizeof(DES_key_schedule));
 
 namespace {
 
@@ -57,8 +57,8 @@ GhashLayout ghash_layout_of(const IMB_MGR* mgr, IMB_ARCH arch) {
   return arch == IMB_ARCH_AVX2 ? GhashLayout::Avx2Avx512 : GhashLayout::SseAvx;
 }
 
-bool fail(std::string* error, const char* what, SaCrypto& out) {
-  sa_crypto_wipe(out);
+bool fail(std::string* error, const char* what, SaCryptoParams& params, SaCryptoKeys& keys) {
+  sa_crypto_wipe(params, keys);
   if (error != nullptr) *error = what;
   return false;
 }
@@ -74,6 +74,11 @@ const EVP_MD* evp_for(EspAuth auth) {
 }
 
 }  // namespace
+
+void sa_crypto_wipe(SaCryptoParams& params, SaCryptoKeys& keys) {
+  OPENSSL_cleanse(&params, sizeof(params));
+  OPENSSL_cleanse(&keys, sizeof(keys));
+}
 
 void sa_crypto_wipe(SaCrypto& sa) { OPENSSL_cleanse(&sa, sizeof(sa)); }
 
@@ -128,39 +133,40 @@ bool hmac_precompute_pads(EspAuth auth, std::span<const uint8_t> key, uint8_t* i
 }
 
 bool sa_crypto_prepare(EspCipher cipher, EspAuth auth, std::span<const uint8_t> enc_key_material,
-                       std::span<const uint8_t> auth_key, SaCrypto& out, std::string* error) {
-  sa_crypto_wipe(out);
+                       std::span<const uint8_t> auth_key, SaCryptoParams& params,
+                       SaCryptoKeys& keys, std::string* error) {
+  sa_crypto_wipe(params, keys);
   if (!esp_pair_allowed(cipher, auth)) {
     return fail(error, "cipher/integrity pair not allowed (GCM needs none, CBC needs an HMAC)",
-                out);
+                params, keys);
   }
   const EspCipherInfo& ci = info(cipher);
   if (enc_key_material.size() != esp_enc_keymat_len(cipher)) {
-    return fail(error, "encryption key material has the wrong length", out);
+    return fail(error, "encryption key material has the wrong length", params, keys);
   }
   const size_t want_auth = auth == EspAuth::None ? 0 : info(auth).key_len;
   if (auth_key.size() != want_auth) {
-    return fail(error, "integrity key has the wrong length", out);
+    return fail(error, "integrity key has the wrong length", params, keys);
   }
   IMB_ARCH arch;
   IMB_MGR* mgr = thread_mgr(&arch);
-  if (mgr == nullptr) return fail(error, "cannot initialise an Intel IPsec-MB manager", out);
+  if (mgr == nullptr) return fail(error, "cannot initialise an Intel IPsec-MB manager", params, keys);
 
-  out.cipher = cipher;
-  out.auth = auth;
-  out.iv_len = ci.iv_len;
-  out.icv_len = esp_icv_len(cipher, auth);
-  out.block_align = ci.block_align;
-  out.cipher_key_len = ci.key_len;
-  out.imb_arch = static_cast<uint8_t>(arch);
+  params.cipher = cipher;
+  params.auth = auth;
+  params.iv_len = ci.iv_len;
+  params.icv_len = esp_icv_len(cipher, auth);
+  params.block_align = ci.block_align;
+  params.cipher_key_len = ci.key_len;
+  params.imb_arch = static_cast<uint8_t>(arch);
 
   const uint8_t* key = enc_key_material.data();
   switch (cipher) {
     case EspCipher::AesCbc128:
-      IMB_AES_KEYEXP_128(mgr, key, out.keys.aes.enc, out.keys.aes.dec);
+      IMB_AES_KEYEXP_128(mgr, key, keys.keys.aes.enc, keys.keys.aes.dec);
       break;
     case EspCipher::AesCbc256:
-      IMB_AES_KEYEXP_256(mgr, key, out.keys.aes.enc, out.keys.aes.dec);
+      IMB_AES_KEYEXP_256(mgr, key, keys.keys.aes.enc, keys.keys.aes.dec);
       break;
     case EspCipher::DesCbc:
     case EspCipher::TdesCbc: {
@@ -168,33 +174,33 @@ bool sa_crypto_prepare(EspCipher cipher, EspAuth auth, std::span<const uint8_t> 
       // here (IKE key derivation makes them practically impossible).
       const int n = cipher == EspCipher::DesCbc ? 1 : 3;
       for (int i = 0; i < n; ++i) {
-        IMB_DES_KEYSCHED(mgr, out.keys.des.imb[i], key + 8 * i);
+        IMB_DES_KEYSCHED(mgr, keys.keys.des.imb[i], key + 8 * i);
         DES_cblock block;
         std::memcpy(block, key + 8 * i, 8);
         DES_key_schedule ks;
         DES_set_key_unchecked(&block, &ks);
-        std::memcpy(out.keys.des.ossl[i], &ks, sizeof(ks));
+        std::memcpy(keys.keys.des.ossl[i], &ks, sizeof(ks));
         OPENSSL_cleanse(&ks, sizeof(ks));
         OPENSSL_cleanse(block, sizeof(block));
       }
       break;
     }
     case EspCipher::AesGcm128:
-      out.ghash_layout = ghash_layout_of(mgr, arch);
-      IMB_AES128_GCM_PRE(mgr, key, &out.keys.gcm);
-      std::memcpy(out.salt, key + 16, 4);
+      params.ghash_layout = ghash_layout_of(mgr, arch);
+      IMB_AES128_GCM_PRE(mgr, key, &keys.keys.gcm);
+      std::memcpy(params.salt, key + 16, 4);
       break;
     case EspCipher::AesGcm256:
-      out.ghash_layout = ghash_layout_of(mgr, arch);
-      IMB_AES256_GCM_PRE(mgr, key, &out.keys.gcm);
-      std::memcpy(out.salt, key + 32, 4);
+      params.ghash_layout = ghash_layout_of(mgr, arch);
+      IMB_AES256_GCM_PRE(mgr, key, &keys.keys.gcm);
+      std::memcpy(params.salt, key + 32, 4);
       break;
   }
-  if (imb_get_errno(mgr) != 0) return fail(error, "Intel IPsec-MB key expansion failed", out);
+  if (imb_get_errno(mgr) != 0) return fail(error, "Intel IPsec-MB key expansion failed", params, keys);
 
   if (auth != EspAuth::None &&
-      !hmac_precompute_pads(auth, auth_key, out.hmac_ipad, out.hmac_opad)) {
-    return fail(error, "HMAC key precomputation failed", out);
+      !hmac_precompute_pads(auth, auth_key, keys.hmac_ipad, keys.hmac_opad)) {
+    return fail(error, "HMAC key precomputation failed", params, keys);
   }
   return true;
 }

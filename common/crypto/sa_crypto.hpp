@@ -26,16 +26,12 @@ enum class GhashLayout : uint8_t {
 };
 
 // Everything a worker needs to run ESP crypto for one SA, computed once by
-// sa_crypto_prepare(). Plain data without pointers: it lives in DPDK shared memory,
-// which the control plane and the dataplane map at different addresses.
+// sa_crypto_prepare(), in two parts: the parameters (algorithms, lengths), which every packet
+// reads first and which an SaRecord keeps on its first line beside the SPI, and the keys.
+// Plain data without pointers: they live in DPDK shared memory, which the control plane and
+// the dataplane map at different addresses.
 // writer: CP (install, before publish); readers: workers (RCU), read-only.
-//
-// Layout (1152 bytes, 18 cache lines):
-//   line 0        descriptor (algorithms, lengths, salt, IMB arch)
-//   lines 1-16    key material; a union, one variant per cipher family
-//   line 17       HMAC inner/outer pad digest states
-struct alignas(64) SaCrypto {
-  // --- line 0: descriptor ---
+struct SaCryptoParams {
   EspCipher cipher;
   EspAuth auth;
   uint8_t iv_len;
@@ -45,9 +41,13 @@ struct alignas(64) SaCrypto {
   uint8_t imb_arch;        // IMB_ARCH of the manager used to prepare (GCM tables differ per arch)
   GhashLayout ghash_layout;  // GCM: where the precomputation put the GHASH key powers
   uint8_t salt[4];         // RFC 4106 §4: the nonce's first four octets (GCM only)
-  uint8_t reserved1[52];
+};
 
-  // --- lines 1-16: key schedules, by cipher family ---
+// Layout (1088 bytes, 17 cache lines):
+//   lines 0-15    key material; a union, one variant per cipher family
+//   line 16       HMAC inner/outer pad digest states
+struct alignas(64) SaCryptoKeys {
+  // --- lines 0-15: key schedules, by cipher family ---
   // Each schedule starts a line: an SA is one direction, so one schedule is read per
   // packet, in ceil(176 / 64) = 3 lines for AES-128 (4 for AES-256), not one more.
   struct AesCbcKeys {
@@ -65,21 +65,28 @@ struct alignas(64) SaCrypto {
   };
   alignas(64) Keys keys;
 
-  // --- line 17: HMAC pad states (RFC 2104 §2) ---
+  // --- line 16: HMAC pad states (RFC 2104 §2) ---
   // The digest state after one compression of (K ^ ipad) and (K ^ opad), as IPsec-MB's
   // HMAC jobs expect in _hashed_auth_key_xor_ipad/_opad.
   alignas(64) uint8_t hmac_ipad[32];
   alignas(16) uint8_t hmac_opad[32];
 };
 
-static_assert(sizeof(SaCrypto) == 1152, "SaCrypto layout changed: update the comment above");
-static_assert(offsetof(SaCrypto, keys) == 64);
-static_assert(offsetof(SaCrypto, hmac_ipad) == 1088);
-static_assert(sizeof(gcm_key_data) <= sizeof(SaCrypto::Keys));
-static_assert(std::is_trivially_copyable_v<SaCrypto> && std::is_standard_layout_v<SaCrypto>);
+static_assert(sizeof(SaCryptoParams) == 12);
+static_assert(sizeof(SaCryptoKeys) == 1088, "SaCryptoKeys layout changed: update the comment above");
+static_assert(offsetof(SaCryptoKeys, hmac_ipad) == 1024);
+static_assert(sizeof(gcm_key_data) <= sizeof(SaCryptoKeys::Keys));
+static_assert(std::is_trivially_copyable_v<SaCryptoKeys> && std::is_standard_layout_v<SaCryptoKeys>);
 
-// The cache lines of an SaCrypto that one direction's jobs read besides line 0 (the
-// descriptor): the key schedule of that direction and, with HMAC, the pad line; with GCM the
+// One SA's parameters and keys side by side: an SA outside the shared tables (the benchmarks'
+// client side and raw reference, tests).
+struct SaCrypto {
+  SaCryptoParams params;
+  SaCryptoKeys keys;
+};
+
+// The cache lines of an SaCryptoKeys that one direction's jobs read: the key schedule of
+// that direction and, with HMAC, the pad line; with GCM the
 // expanded key and the lowest GHASH key powers (HashKey^1..^16: what a packet of up to 256
 // bytes multiplies by, and the tail of every longer one; longer packets also read the rest).
 // Workers prefetch them a stage ahead of the crypto pass; with thousands of SAs they are cold.
@@ -95,7 +102,7 @@ struct SaCryptoHotLines {
 inline constexpr uint32_t kGcmShortPayload = 16 * 16;
 constexpr SaCryptoHotLines sa_crypto_hot_lines(EspCipher cipher, EspAuth auth, bool decrypt,
                                                GhashLayout ghash = GhashLayout::None) {
-  constexpr size_t keys = offsetof(SaCrypto, keys);
+  constexpr size_t keys = offsetof(SaCryptoKeys, keys);
   auto lines = [](size_t begin, size_t len) {
     return std::pair<uint8_t, uint8_t>{static_cast<uint8_t>(begin / 64),
                                        static_cast<uint8_t>((begin + len - 1) / 64 - begin / 64 + 1)};
@@ -105,7 +112,7 @@ constexpr SaCryptoHotLines sa_crypto_hot_lines(EspCipher cipher, EspAuth auth, b
     case EspCipher::AesCbc128:
     case EspCipher::AesCbc256:
       // Rounds + 1 round keys of 16 bytes (FIPS 197 §5.1): 11 for AES-128, 15 for AES-256.
-      if (decrypt) begin += offsetof(SaCrypto::AesCbcKeys, dec);
+      if (decrypt) begin += offsetof(SaCryptoKeys::AesCbcKeys, dec);
       len = (cipher == EspCipher::AesCbc128 ? 11 : 15) * 16;
       break;
     case EspCipher::DesCbc: len = 16 * 8; break;
@@ -130,25 +137,25 @@ constexpr SaCryptoHotLines sa_crypto_hot_lines(EspCipher cipher, EspAuth auth, b
     return {first, n, aux.first, aux.second, longer.first, longer.second};
   }
   if (auth == EspAuth::None) return {first, n, 0, 0, 0, 0};
-  return {first, n, static_cast<uint8_t>(offsetof(SaCrypto, hmac_ipad) / 64), 1, 0, 0};
+  return {first, n, static_cast<uint8_t>(offsetof(SaCryptoKeys, hmac_ipad) / 64), 1, 0, 0};
 }
-static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, true).first_key_line == 5);
+static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, true).first_key_line == 4);
 static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, true).key_lines == 3);
 static_assert(sa_crypto_hot_lines(EspCipher::AesCbc256, EspAuth::HmacSha256_128, true).key_lines == 4);
 static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, false).key_lines == 3);
-static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, false).aux_line == 17);
-// AES-128-GCM on the VAES code: expanded key in lines 1-3, HashKey^16..^1 in lines 12-16.
+static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, false).aux_line == 16);
+// AES-128-GCM on the VAES code: expanded key in lines 0-2, HashKey^16..^1 in lines 11-15.
 static_assert(sa_crypto_hot_lines(EspCipher::AesGcm128, EspAuth::None, true, GhashLayout::VaesAvx512).key_lines == 3);
-static_assert(sa_crypto_hot_lines(EspCipher::AesGcm128, EspAuth::None, true, GhashLayout::VaesAvx512).aux_line == 12);
+static_assert(sa_crypto_hot_lines(EspCipher::AesGcm128, EspAuth::None, true, GhashLayout::VaesAvx512).aux_line == 11);
 static_assert(sa_crypto_hot_lines(EspCipher::AesGcm128, EspAuth::None, true, GhashLayout::VaesAvx512).aux_lines == 5);
-static_assert(sa_crypto_hot_lines(EspCipher::AesGcm128, EspAuth::None, true, GhashLayout::VaesAvx512).long_line == 4);
+static_assert(sa_crypto_hot_lines(EspCipher::AesGcm128, EspAuth::None, true, GhashLayout::VaesAvx512).long_line == 3);
 
 // Asks for the lines of `c` that one direction's jobs read (`hot`: sa_crypto_hot_lines for
 // that direction). `esp_len` is the ESP packet's length: GCM packets over kGcmShortPayload
 // also read the higher GHASH powers. A hint only: prefetcht0 as a volatile asm, as DPDK's
 // rte_prefetch0 (GCC dropped __builtin_prefetch from these loops once they were inlined into
 // esp_decrypt, and 10,000 sessions went from ~415 to ~650 cycles a packet).
-inline void prefetch_sa_crypto(const SaCrypto& c, const SaCryptoHotLines& hot, uint32_t esp_len) {
+inline void prefetch_sa_crypto(const SaCryptoKeys& c, const SaCryptoHotLines& hot, uint32_t esp_len) {
   const auto line = [p = reinterpret_cast<const volatile char*>(&c)](uint32_t l) {
     asm volatile("prefetcht0 %0" : : "m"(p[64u * l]));
   };
@@ -158,7 +165,7 @@ inline void prefetch_sa_crypto(const SaCrypto& c, const SaCryptoHotLines& hot, u
     for (uint32_t l = 0; l < hot.long_lines; ++l) line(hot.long_line + l);
 }
 
-// Precomputes `out` for one SA.
+// Precomputes `params` and `keys` for one SA.
 //  - enc_key_material: the cipher key; for GCM the key followed by the 4-octet salt
 //    (RFC 4106 §8.1). Its length must be esp_enc_keymat_len(cipher).
 //  - auth_key: length info(auth).key_len, empty for GCM.
@@ -166,10 +173,16 @@ inline void prefetch_sa_crypto(const SaCrypto& c, const SaCryptoHotLines& hot, u
 // architecture the dataplane engine uses, and records it in out.imb_arch.
 // Thread context: any thread; allocates a manager once per thread. Never throws.
 // Returns false (with a message free of key bytes in *error) on a bad pair, bad lengths
-// or a library failure; then `out` is wiped to zeros.
+// or a library failure; then both are wiped to zeros.
 bool sa_crypto_prepare(EspCipher cipher, EspAuth auth, std::span<const uint8_t> enc_key_material,
-                       std::span<const uint8_t> auth_key, SaCrypto& out,
-                       std::string* error = nullptr);
+                       std::span<const uint8_t> auth_key, SaCryptoParams& params,
+                       SaCryptoKeys& keys, std::string* error = nullptr);
+inline bool sa_crypto_prepare(EspCipher cipher, EspAuth auth,
+                              std::span<const uint8_t> enc_key_material,
+                              std::span<const uint8_t> auth_key, SaCrypto& out,
+                              std::string* error = nullptr) {
+  return sa_crypto_prepare(cipher, auth, enc_key_material, auth_key, out.params, out.keys, error);
+}
 
 // RFC 2104 §2 pad states for any key length (keys longer than the 64-byte block are
 // hashed first). ipad_state/opad_state receive info(auth).digest_len bytes. ESP SAs
@@ -192,7 +205,8 @@ constexpr IMB_HASH_ALG imb_hash_alg(EspAuth a) {
   return IMB_AUTH_NULL;
 }
 
-// Overwrites `sa` with zeros in a way the compiler may not elide.
-void sa_crypto_wipe(SaCrypto& sa);
+// Overwrites an SA's parameters and keys with zeros in a way the compiler may not elide.
+void sa_crypto_wipe(SaCryptoParams& params, SaCryptoKeys& keys);
+void sa_crypto_wipe(SaCrypto& sa);  // padding included
 
 }  // namespace l2tpgw

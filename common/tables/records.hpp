@@ -45,7 +45,8 @@ inline constexpr uint8_t kNoWorker = 0xff;
 enum class SaDirection : uint8_t { Inbound = 1, Outbound = 2 };
 
 // One ESP SA (RFC 4303), one direction, transport mode.
-// writer: CP (TableWriter); readers: workers (RCU).
+// writer: CP (TableWriter); readers: workers (RCU). The first line holds everything a packet
+// reads before the key schedule: with thousands of clients each line is a cache miss.
 struct alignas(64) SaRecord {
   std::atomic<uint32_t> state;
   uint32_t spi;             // inbound: ours (slot-encoded); outbound: the peer's
@@ -60,8 +61,9 @@ struct alignas(64) SaRecord {
   uint32_t peer_addr;       // host order; inbound: expected source; outbound: destination
   uint16_t local_port;      // NAT-T: 4500
   uint16_t peer_port;       // NAT-T: the peer's (possibly translated) port
-  SaCryptoHotLines hot;     // the lines of `crypto` this SA's jobs read (worker prefetch)
-  SaCrypto crypto;          // expanded keys, HMAC pads, algorithm parameters
+  SaCryptoHotLines hot;     // the lines of `keys` this SA's jobs read (worker prefetch)
+  SaCryptoParams crypto;    // algorithms, lengths, GCM salt
+  SaCryptoKeys keys;        // expanded keys, HMAC pads (from the second line)
 };
 
 // One L2TPv2 control connection (tunnel), indexed by our tunnel id.
@@ -173,7 +175,7 @@ struct PoolRange {
 static_assert(sizeof(TunnelRecord) == 64);
 static_assert(sizeof(SessionRecord) == 64 && offsetof(SessionRecord, counters) == 32);
 static_assert(sizeof(PseudowireRecord) == 64);
-static_assert(offsetof(SaRecord, crypto) % 64 == 0);
+static_assert(offsetof(SaRecord, crypto) + sizeof(SaCryptoParams) <= 64 && offsetof(SaRecord, keys) == 64);
 static_assert(std::atomic<uint32_t>::is_always_lock_free);
 
 }  // namespace l2tpgw::tables

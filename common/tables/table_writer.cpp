@@ -196,7 +196,7 @@ uint32_t TableWriter::add_sa(const SaParams& p, std::string* error) {
   }
   SaRecord& r = tables_.sa(slot);
   // The slot is unpublished and past its grace period: no reader looks at these bytes.
-  if (!sa_crypto_prepare(p.cipher, p.auth, p.enc_key, p.auth_key, r.crypto, error)) return 0;
+  if (!sa_crypto_prepare(p.cipher, p.auth, p.enc_key, p.auth_key, r.crypto, r.keys, error)) return 0;
   if (reserved) reserved_spis_.erase(reservation);
   else free_sa_.pop_front();
   r.spi = p.direction == SaDirection::Inbound ? (reserved ? p.spi : make_spi(next_tag(), slot)) : p.spi;
@@ -460,7 +460,7 @@ void TableWriter::reclaim(bool wait) {
     switch (d.kind) {
       case Kind::Sa:
         // Keys are wiped as soon as no reader can hold them.
-        std::memset(&tables_.sa(d.slot).crypto, 0, sizeof(SaCrypto));
+        sa_crypto_wipe(tables_.sa(d.slot).crypto, tables_.sa(d.slot).keys);
         free_sa_.push_back(d.slot);
         break;
       case Kind::Tunnel:

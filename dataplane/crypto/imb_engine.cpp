@@ -53,7 +53,7 @@ constexpr uint16_t kDesWideMinBurst = 5;
 
 // OpenSSL DES/3DES-CBC in place over the op's ciphertext (RFC 2405, RFC 2451).
 void ossl_des_cbc(const CryptoOp& op, bool encrypt) {
-  const SaCrypto& sa = *op.sa;
+  const SaCryptoKeys& keys = *op.keys;
   DES_cblock iv;
   std::memcpy(iv, op.esp + kEspHeaderLen, 8);
   uint8_t* p = op.esp + kEspHeaderLen + 8;
@@ -61,8 +61,8 @@ void ossl_des_cbc(const CryptoOp& op, bool encrypt) {
   // Copies keep the shared-memory bytes free of type punning; 128-384 bytes per packet
   // is noise next to DES itself.
   DES_key_schedule ks[3];
-  const int nkeys = sa.cipher == EspCipher::DesCbc ? 1 : 3;
-  for (int k = 0; k < nkeys; ++k) std::memcpy(&ks[k], sa.keys.des.ossl[k], sizeof(ks[k]));
+  const int nkeys = op.sa->cipher == EspCipher::DesCbc ? 1 : 3;
+  for (int k = 0; k < nkeys; ++k) std::memcpy(&ks[k], keys.keys.des.ossl[k], sizeof(ks[k]));
   if (nkeys == 1) {
     DES_ncbc_encrypt(p, p, op.payload_len, &ks[0], &iv, enc);
   } else {
@@ -147,7 +147,7 @@ void ImbEngine::fill_iv_stream(uint16_t blocks) {
 }
 
 // What an SA's ops need, before the burst's size picks the managers.
-ImbEngine::Lane ImbEngine::lane_of(const SaCrypto* sa) const {
+ImbEngine::Lane ImbEngine::lane_of(const SaCryptoParams* sa) const {
   // A pair sa_crypto_prepare() would not have made never reaches a manager (the jobs are
   // submitted without the library's argument checks, set_checked_submit()).
   if (sa == nullptr || sa->imb_arch != wide_arch_ || !esp_pair_allowed(sa->cipher, sa->auth)) {
@@ -161,7 +161,7 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
   uint32_t n_aes = 0, n_des = 0;
   // Consecutive ops of one SA (one client's packets) share its lane: the SA is classified
   // once per run.
-  const SaCrypto* run_sa = nullptr;
+  const SaCryptoParams* run_sa = nullptr;
   Lane run_lane = Lane::Skip;
   for (uint16_t i = 0; i < n; ++i) {
     CryptoOp& op = ops[i];
@@ -170,7 +170,7 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
       run_sa = op.sa;
       run_lane = lane_of(run_sa);
     }
-    const bool len_ok = run_lane != Lane::Skip && op.payload_len != 0 &&
+    const bool len_ok = run_lane != Lane::Skip && op.keys != nullptr && op.payload_len != 0 &&
                         (op.payload_len & (run_sa->block_align - 1u)) == 0;
     const Lane l = len_ok ? run_lane : Lane::Skip;
     lane_[i] = l;
@@ -190,7 +190,8 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
 // Inlined into the burst loops: once per packet, and most branches fold away there.
 [[gnu::always_inline]] inline void ImbEngine::fill_job(IMB_JOB* job, CryptoOp& op, uint16_t i,
                                                       bool decrypt, bool hash_only) {
-  const SaCrypto& sa = *op.sa;
+  const SaCryptoParams& sa = *op.sa;
+  const SaCryptoKeys& keys = *op.keys;
   const uint32_t hdr_iv = kEspHeaderLen + sa.iv_len;
   job->src = op.esp;
   job->dst = op.esp + hdr_iv;
@@ -212,8 +213,8 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
     std::memcpy(nonce_[i] + 4, op.esp + kEspHeaderLen, 8);
     job->cipher_mode = IMB_CIPHER_GCM;
     job->hash_alg = IMB_AUTH_AES_GMAC;
-    job->enc_keys = &sa.keys.gcm;
-    job->dec_keys = &sa.keys.gcm;
+    job->enc_keys = &keys.keys.gcm;
+    job->dec_keys = &keys.keys.gcm;
     job->key_len_in_bytes = sa.cipher_key_len;
     job->iv = nonce_[i];
     job->iv_len_in_bytes = 12;
@@ -228,8 +229,8 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
   job->hash_alg = imb_hash_alg(sa.auth);
   job->hash_start_src_offset_in_bytes = 0;
   job->msg_len_to_hash_in_bytes = hdr_iv + op.payload_len;
-  job->u.HMAC._hashed_auth_key_xor_ipad = sa.hmac_ipad;
-  job->u.HMAC._hashed_auth_key_xor_opad = sa.hmac_opad;
+  job->u.HMAC._hashed_auth_key_xor_ipad = keys.hmac_ipad;
+  job->u.HMAC._hashed_auth_key_xor_opad = keys.hmac_opad;
   if (hash_only) {
     job->cipher_mode = IMB_CIPHER_NULL;
     job->enc_keys = nullptr;
@@ -242,18 +243,18 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
     case EspCipher::AesCbc128:
     case EspCipher::AesCbc256:
       job->cipher_mode = IMB_CIPHER_CBC;
-      job->enc_keys = sa.keys.aes.enc;
-      job->dec_keys = sa.keys.aes.dec;
+      job->enc_keys = keys.keys.aes.enc;
+      job->dec_keys = keys.keys.aes.dec;
       break;
     case EspCipher::DesCbc:
       job->cipher_mode = IMB_CIPHER_DES;
-      job->enc_keys = sa.keys.des.imb[0];
-      job->dec_keys = sa.keys.des.imb[0];
+      job->enc_keys = keys.keys.des.imb[0];
+      job->dec_keys = keys.keys.des.imb[0];
       break;
     case EspCipher::TdesCbc:
-      des3_keys_[i][0] = sa.keys.des.imb[0];
-      des3_keys_[i][1] = sa.keys.des.imb[1];
-      des3_keys_[i][2] = sa.keys.des.imb[2];
+      des3_keys_[i][0] = keys.keys.des.imb[0];
+      des3_keys_[i][1] = keys.keys.des.imb[1];
+      des3_keys_[i][2] = keys.keys.des.imb[2];
       job->cipher_mode = IMB_CIPHER_DES3;
       job->enc_keys = des3_keys_[i];
       job->dec_keys = des3_keys_[i];

@@ -17,7 +17,8 @@ namespace l2tpgw::dp {
 //
 // The ICV covers SPI..ciphertext (RFC 4303 §3.3.2 for HMAC, RFC 4106 §5 AAD for GCM).
 struct CryptoOp {
-  const SaCrypto* sa;
+  const SaCryptoParams* sa;  // algorithms and lengths
+  const SaCryptoKeys* keys;  // the same SA's keys
   uint8_t* esp;          // ESP header (SPI, seq); IV at esp+8; ciphertext at esp+8+iv_len
   uint32_t payload_len;  // ciphertext bytes (already padded; multiple of block_align)
   uint8_t* icv;          // ICV location (normally esp+8+iv_len+payload_len)
@@ -82,7 +83,7 @@ class ImbEngine {
   IMB_JOB* submit(IMB_MGR* mgr) {
     return checked_submit_ ? IMB_SUBMIT_JOB(mgr) : IMB_SUBMIT_JOB_NOCHECK(mgr);
   }
-  Lane lane_of(const SaCrypto* sa) const;
+  Lane lane_of(const SaCryptoParams* sa) const;
   // Where op i goes in this burst: its SA's lane, as the burst's size routes it (plan()).
   Lane route(uint16_t i) const { return route_[static_cast<size_t>(lane_[i])]; }
   void plan(CryptoOp* ops, uint16_t n);

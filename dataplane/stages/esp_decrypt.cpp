@@ -44,7 +44,7 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
     if (!usable) { b.drop(i, DropReason::EspNoSa); continue; }
     uint8_t* esp = rte_pktmbuf_mtod_offset(m, uint8_t*, md.esp_off);
     const uint32_t total = m->data_len - md.esp_off;
-    const SaCrypto& c = sa->crypto;
+    const SaCryptoParams& c = sa->crypto;
     const uint32_t hdr_iv = wire::kEspHeaderLen + c.iv_len;
     const uint32_t overhead = hdr_iv + c.icv_len;
     if (load_be32(esp) != sa->spi) { b.drop(i, DropReason::EspNoSa); continue; }  // slot reused
@@ -55,7 +55,7 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
       b.drop(i, DropReason::EspReplay);
       continue;
     }
-    ops[k] = CryptoOp{&c, esp, ct_len, esp + hdr_iv + ct_len, false};
+    ops[k] = CryptoOp{&c, &sa->keys, esp, ct_len, esp + hdr_iv + ct_len, false};
     slot_of[k] = last;
     strip_of[k] = static_cast<uint16_t>(md.esp_off + hdr_iv);
     idx[k++] = i;

@@ -76,7 +76,7 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
       b.drop(i, DropReason::EspSeqExhausted);
       continue;
     }
-    const SaCrypto& c = sa->crypto;
+    const SaCryptoParams& c = sa->crypto;
     const uint32_t payload_len = m->data_len;
     const uint32_t pad = wire::esp_pad_length(payload_len, c.block_align);
     uint8_t* tail = reinterpret_cast<uint8_t*>(
@@ -95,7 +95,7 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
       rte_ring_mp_enqueue_elem(dp.events, &ev, sizeof(ev));
     }
     const uint32_t ct_len = payload_len + pad + wire::kEspTrailerLen;
-    ops[k] = CryptoOp{&c, esp, ct_len, esp + wire::kEspHeaderLen + c.iv_len + ct_len, false};
+    ops[k] = CryptoOp{&c, &sa->keys, esp, ct_len, esp + wire::kEspHeaderLen + c.iv_len + ct_len, false};
     slot_of[k] = slot;
     payload_of[k] = static_cast<uint16_t>(payload_len);
     idx[k++] = i;

@@ -82,8 +82,9 @@ class SaCountRun {
 // loop (and, inside IPsec-MB, each job's key schedule stalls the cipher). The lines are asked
 // for in the order the stages need them, each as soon as its address is known, so that the
 // misses overlap with work instead of queueing at one stage's start:
-//   1. the SA record: wan_classify's first pass (from the SPI), l2tp_encap (sa_out);
-//   2. the crypto descriptor and the owner's runtime (prefetch_sa_state), and for downstream
+//   1. the SA record's first line (with the crypto parameters): wan_classify's first pass
+//      (from the SPI), l2tp_encap (sa_out);
+//   2. the owner's runtime (prefetch_sa_state), and for downstream
 //      the session's counters and tunnel: where the SA or session is chosen;
 //   3. key schedule and HMAC pads (prefetch_sa_keys): in the crypto stage's first
 //      pass, once the record says which lines; IPsec-MB reads them a few jobs later;
@@ -95,17 +96,16 @@ class SaCountRun {
 // packet.
 // ---------------------------------------------------------------------------------------
 
-// The record line of SA `slot` (wan_classify reads spi, direction, owner from it).
+// The first line of SA `slot`: what wan_classify reads (spi, direction, owner) and the crypto
+// parameters (lengths) the crypto stage's first pass reads.
 inline void prefetch_sa_record(const DataplaneShared& dp, uint32_t slot) {
   if (slot < dp.tables.sa_slots()) rte_prefetch0(&dp.tables.sa(slot));
 }
 
-// What the first pass of a crypto stage reads besides the record: the crypto descriptor
-// (lengths) and the owner's runtime (replay window or sequence number out, and on the same
-// line the counters the stage adds to). Their addresses
-// follow from the slot alone. `slot` must be valid; call it on the SA's owner worker.
+// What the first pass of a crypto stage reads besides the record: the owner's runtime (replay
+// window or sequence number out, and on the same line the counters the stage adds to). Its
+// address follows from the slot alone. `slot` must be valid; call it on the SA's owner worker.
 inline void prefetch_sa_state(const DataplaneShared& dp, uint32_t slot) {
-  rte_prefetch0(&dp.tables.sa(slot).crypto);
   rte_prefetch0(&dp.sa_runtime[slot]);
 }
 
@@ -114,7 +114,7 @@ inline void prefetch_sa_state(const DataplaneShared& dp, uint32_t slot) {
 // `payload` is the ESP payload of the run's first packet: GCM packets over kGcmShortPayload
 // also read the higher GHASH powers. Reads the record, which should be in cache by then.
 inline void prefetch_sa_keys(const tables::SaRecord& sa, uint32_t payload) {
-  prefetch_sa_crypto(sa.crypto, sa.hot, payload);
+  prefetch_sa_crypto(sa.keys, sa.hot, payload);
 }
 
 // The first pass of a crypto stage: the record and state of every packet bound for `node`

@@ -51,7 +51,7 @@ rte_ether_addr peer_mac(uint32_t i) { return {{0x02, 0, 0, 0, 0, static_cast<uin
 uint16_t esp_seal(ImbEngine& client, const tables::SaRecord& sa, uint32_t seq, uint32_t src,
                   const rte_ether_addr& src_mac, const rte_ether_addr& dst_mac, uint32_t udp_len,
                   uint8_t* frame) {
-  const SaCrypto& c = sa.crypto;
+  const SaCryptoParams& c = sa.crypto;
   const uint32_t pad = wire::esp_pad_length(udp_len, c.block_align);
   const uint32_t ct = udp_len + pad + 2;
   const uint16_t esp_len = static_cast<uint16_t>(8 + c.iv_len + ct + c.icv_len);
@@ -65,7 +65,7 @@ uint16_t esp_seal(ImbEngine& client, const tables::SaRecord& sa, uint32_t seq, u
   for (uint32_t p = 0; p < pad; ++p) u[udp_len + p] = static_cast<uint8_t>(p + 1);  // RFC 4303 §2.4
   u[udp_len + pad] = static_cast<uint8_t>(pad);
   u[udp_len + pad + 1] = wire::kIpProtoUdp;
-  CryptoOp op{&c, esp, ct, esp + 8 + c.iv_len + ct, false};
+  CryptoOp op{&c, &sa.keys, esp, ct, esp + 8 + c.iv_len + ct, false};
   client.encrypt_burst(&op, 1);
   return static_cast<uint16_t>(RTE_ETHER_HDR_LEN + 20 + esp_len);
 }

@@ -19,13 +19,13 @@ namespace {
 // ns per packet for bursts of n; decrypt restores the ciphertext before each burst
 // (a memcpy, included in the figure) so that every ICV verifies.
 double measure(ImbEngine& eng, const SaCrypto& sa, bool encrypt, uint32_t len, uint16_t n) {
-  const uint32_t stride = (8 + sa.iv_len + len + sa.icv_len + 63) & ~63u;
+  const uint32_t stride = (8 + sa.params.iv_len + len + sa.params.icv_len + 63) & ~63u;
   std::vector<uint8_t> buf(size_t{stride} * n, 0x11), saved;
   std::vector<CryptoOp> ops(n);
   auto reset_ops = [&]() {
     for (uint16_t i = 0; i < n; ++i) {
       uint8_t* esp = buf.data() + size_t{stride} * i;
-      ops[i] = CryptoOp{&sa, esp, len, esp + 8 + sa.iv_len + len, false};
+      ops[i] = CryptoOp{&sa.params, &sa.keys, esp, len, esp + 8 + sa.params.iv_len + len, false};
     }
   };
   reset_ops();

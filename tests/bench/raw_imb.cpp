@@ -61,14 +61,14 @@ RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
       return {0, 0};
     }
   }
-  const SaCryptoHotLines hot = sa_crypto_hot_lines(cipher, auth, !encrypt, sas[0].ghash_layout);
+  const SaCryptoHotLines hot = sa_crypto_hot_lines(cipher, auth, !encrypt, sas[0].params.ghash_layout);
   IMB_MGR* mgr = alloc_mb_mgr(0);
   IMB_ARCH arch;
   init_mb_mgr_auto(mgr, &arch);
 
   const SaCrypto& first = sas[0];  // the lengths every SA shares
-  const uint32_t hdr_iv = kEspHeaderLen + first.iv_len;
-  const uint32_t stride = (esp_offset + hdr_iv + cipher_len + first.icv_len + 63) & ~63u;
+  const uint32_t hdr_iv = kEspHeaderLen + first.params.iv_len;
+  const uint32_t stride = (esp_offset + hdr_iv + cipher_len + first.params.icv_len + 63) & ~63u;
   std::vector<uint8_t> bufs(size_t{stride} * burst + 64);
   uint8_t* base = bufs.data() + (64 - reinterpret_cast<uintptr_t>(bufs.data()) % 64) % 64;
   for (size_t i = 0; i < size_t{stride} * burst; ++i) base[i] = static_cast<uint8_t>(rng());
@@ -85,7 +85,7 @@ RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
         const SaCrypto* sa = &sas[(next_job++ * 7919) % n_keys];
         job_sa[i] = sa;
         _mm_prefetch(reinterpret_cast<const char*>(sa), _MM_HINT_T0);  // lengths, salt
-        prefetch_sa_crypto(*sa, hot, hdr_iv + cipher_len + first.icv_len);
+        prefetch_sa_crypto(sa->keys, hot, hdr_iv + cipher_len + first.params.icv_len);
       }
     }
     for (uint32_t i = 0; i < burst; ++i) {
@@ -99,15 +99,15 @@ RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
       job->cipher_direction = encrypt ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
       job->chain_order = encrypt ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
       job->auth_tag_output = encrypt ? esp + hdr_iv + cipher_len : &tags[16 * i];
-      job->auth_tag_output_len_in_bytes = sa->icv_len;
-      job->key_len_in_bytes = sa->cipher_key_len;
+      job->auth_tag_output_len_in_bytes = sa->params.icv_len;
+      job->key_len_in_bytes = sa->params.cipher_key_len;
       if (is_gcm(cipher)) {
         uint8_t* n = &nonces[16 * i];
-        std::memcpy(n, sa->salt, 4);
+        std::memcpy(n, sa->params.salt, 4);
         std::memcpy(n + 4, esp + 8, 8);
         job->cipher_mode = IMB_CIPHER_GCM;
         job->hash_alg = IMB_AUTH_AES_GMAC;
-        job->enc_keys = job->dec_keys = &sa->keys.gcm;
+        job->enc_keys = job->dec_keys = &sa->keys.keys.gcm;
         job->iv = n;
         job->iv_len_in_bytes = 12;
         job->hash_start_src_offset_in_bytes = hdr_iv;
@@ -116,23 +116,23 @@ RawCryptoFigures measure_raw_imb(EspCipher cipher, EspAuth auth, bool encrypt,
         job->u.GCM.aad_len_in_bytes = 8;
       } else {
         job->iv = esp + 8;
-        job->iv_len_in_bytes = sa->iv_len;
+        job->iv_len_in_bytes = sa->params.iv_len;
         job->hash_alg = imb_hash_alg(auth);
         job->hash_start_src_offset_in_bytes = 0;
         job->msg_len_to_hash_in_bytes = hdr_iv + cipher_len;
-        job->u.HMAC._hashed_auth_key_xor_ipad = sa->hmac_ipad;
-        job->u.HMAC._hashed_auth_key_xor_opad = sa->hmac_opad;
+        job->u.HMAC._hashed_auth_key_xor_ipad = sa->keys.hmac_ipad;
+        job->u.HMAC._hashed_auth_key_xor_opad = sa->keys.hmac_opad;
         if (cipher == EspCipher::DesCbc) {
           job->cipher_mode = IMB_CIPHER_DES;
-          job->enc_keys = job->dec_keys = sa->keys.des.imb[0];
+          job->enc_keys = job->dec_keys = sa->keys.keys.des.imb[0];
         } else if (cipher == EspCipher::TdesCbc) {
-          des3[i] = {sa->keys.des.imb[0], sa->keys.des.imb[1], sa->keys.des.imb[2]};
+          des3[i] = {sa->keys.keys.des.imb[0], sa->keys.keys.des.imb[1], sa->keys.keys.des.imb[2]};
           job->cipher_mode = IMB_CIPHER_DES3;
           job->enc_keys = job->dec_keys = des3[i].data();
         } else {
           job->cipher_mode = IMB_CIPHER_CBC;
-          job->enc_keys = sa->keys.aes.enc;
-          job->dec_keys = sa->keys.aes.dec;
+          job->enc_keys = sa->keys.keys.aes.enc;
+          job->dec_keys = sa->keys.keys.aes.dec;
         }
       }
       IMB_JOB* done = nocheck ? IMB_SUBMIT_JOB_NOCHECK(mgr) : IMB_SUBMIT_JOB(mgr);

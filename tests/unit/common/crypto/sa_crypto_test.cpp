@@ -88,8 +88,8 @@ TEST_P(HmacVectors, PrepareAcceptsEspLengthKeysAndMatches) {
     std::vector<uint8_t> aes(16, 0x42);
     std::string err;
     ASSERT_TRUE(sa_crypto_prepare(EspCipher::AesCbc128, f.auth, aes, key, sa, &err)) << err;
-    const size_t icv = sa.icv_len;
-    EXPECT_EQ(imb_hmac(f.auth, sa.hmac_ipad, sa.hmac_opad, from_hex(r.at("data")), icv),
+    const size_t icv = sa.params.icv_len;
+    EXPECT_EQ(imb_hmac(f.auth, sa.keys.hmac_ipad, sa.keys.hmac_opad, from_hex(r.at("data")), icv),
               r.at("digest").substr(0, 2 * icv))
         << f.file << " case " << r.at("case");
     ++used;
@@ -106,9 +106,13 @@ INSTANTIATE_TEST_SUITE_P(
                       HmacFile{"rfc2202/hmac_sha1.txt", EspAuth::HmacSha1_96},
                       HmacFile{"rfc4231/hmac_sha256.txt", EspAuth::HmacSha256_128}));
 
+// The parameters and the keys (not the padding between them in an SaCrypto).
 bool all_zero(const SaCrypto& sa) {
-  const auto* p = reinterpret_cast<const uint8_t*>(&sa);
-  return std::all_of(p, p + sizeof(sa), [](uint8_t b) { return b == 0; });
+  auto zero = [](const auto& v) {
+    const auto* p = reinterpret_cast<const uint8_t*>(&v);
+    return std::all_of(p, p + sizeof(v), [](uint8_t b) { return b == 0; });
+  };
+  return zero(sa.params) && zero(sa.keys);
 }
 
 TEST(SaCryptoPrepare, FillsDescriptor) {
@@ -116,24 +120,24 @@ TEST(SaCryptoPrepare, FillsDescriptor) {
   std::vector<uint8_t> km(20, 0x11);
   km[16] = 0xde, km[17] = 0xad, km[18] = 0xbe, km[19] = 0xef;
   ASSERT_TRUE(sa_crypto_prepare(EspCipher::AesGcm128, EspAuth::None, km, {}, sa));
-  EXPECT_EQ(sa.cipher, EspCipher::AesGcm128);
-  EXPECT_EQ(sa.iv_len, 8);
-  EXPECT_EQ(sa.icv_len, 16);
-  EXPECT_EQ(sa.block_align, 4);
-  EXPECT_EQ(sa.cipher_key_len, 16);
-  EXPECT_EQ(to_hex(sa.salt, 4), "deadbeef");
-  EXPECT_EQ(sa.imb_arch, sa_crypto_imb_arch());
-  EXPECT_NE(sa.imb_arch, IMB_ARCH_NONE);
+  EXPECT_EQ(sa.params.cipher, EspCipher::AesGcm128);
+  EXPECT_EQ(sa.params.iv_len, 8);
+  EXPECT_EQ(sa.params.icv_len, 16);
+  EXPECT_EQ(sa.params.block_align, 4);
+  EXPECT_EQ(sa.params.cipher_key_len, 16);
+  EXPECT_EQ(to_hex(sa.params.salt, 4), "deadbeef");
+  EXPECT_EQ(sa.params.imb_arch, sa_crypto_imb_arch());
+  EXPECT_NE(sa.params.imb_arch, IMB_ARCH_NONE);
 
   std::vector<uint8_t> k3(24, 0x01), a(20, 0x02);
   ASSERT_TRUE(sa_crypto_prepare(EspCipher::TdesCbc, EspAuth::HmacSha1_96, k3, a, sa));
-  EXPECT_EQ(sa.block_align, 8);
-  EXPECT_EQ(sa.icv_len, 12);
-  EXPECT_EQ(sa.cipher_key_len, 24);
+  EXPECT_EQ(sa.params.block_align, 8);
+  EXPECT_EQ(sa.params.icv_len, 12);
+  EXPECT_EQ(sa.params.cipher_key_len, 24);
 }
 
 // The GCM hot lines name what the precomputation wrote: every line prefetched holds key
-// bytes (a prefetch of an unused line would be zero here, the SaCrypto being wiped first), and
+// bytes (a prefetch of an unused line would be zero here, the keys being wiped first), and
 // on the VAES layout nothing follows HashKey^1, the last line prefetched.
 TEST(SaCryptoPrepare, GcmHotLinesHoldTheKeyAndLowestGhashPowers) {
   for (EspCipher c : {EspCipher::AesGcm128, EspCipher::AesGcm256}) {
@@ -142,21 +146,21 @@ TEST(SaCryptoPrepare, GcmHotLinesHoldTheKeyAndLowestGhashPowers) {
     sa_crypto_wipe(sa);
     std::vector<uint8_t> km(esp_enc_keymat_len(c), 0x5c);
     ASSERT_TRUE(sa_crypto_prepare(c, EspAuth::None, km, {}, sa));
-    EXPECT_NE(sa.ghash_layout, GhashLayout::None);
-    if (sa.imb_arch == IMB_ARCH_AVX512) {
-      EXPECT_NE(sa.ghash_layout, GhashLayout::SseAvx);
+    EXPECT_NE(sa.params.ghash_layout, GhashLayout::None);
+    if (sa.params.imb_arch == IMB_ARCH_AVX512) {
+      EXPECT_NE(sa.params.ghash_layout, GhashLayout::SseAvx);
     }
-    const SaCryptoHotLines hot = sa_crypto_hot_lines(c, EspAuth::None, true, sa.ghash_layout);
-    const auto* p = reinterpret_cast<const uint8_t*>(&sa);
+    const SaCryptoHotLines hot = sa_crypto_hot_lines(c, EspAuth::None, true, sa.params.ghash_layout);
+    const auto* p = reinterpret_cast<const uint8_t*>(&sa.keys);
     auto line_used = [&](uint32_t l) {
       return std::any_of(p + 64 * l, p + 64 * (l + 1), [](uint8_t b) { return b != 0; });
     };
     ASSERT_GT(hot.aux_lines, 0);
     for (uint32_t l = hot.first_key_line; l < hot.first_key_line + hot.key_lines; ++l) EXPECT_TRUE(line_used(l)) << l;
     for (uint32_t l = hot.aux_line; l < hot.aux_line + hot.aux_lines; ++l) EXPECT_TRUE(line_used(l)) << l;
-    if (sa.ghash_layout == GhashLayout::VaesAvx512) {
-      const size_t after_h1 = offsetof(SaCrypto, keys) + 15 * 16 + 48 * 16;
-      EXPECT_TRUE(std::all_of(p + after_h1, p + offsetof(SaCrypto, hmac_ipad), [](uint8_t b) { return b == 0; }));
+    if (sa.params.ghash_layout == GhashLayout::VaesAvx512) {
+      const size_t after_h1 = offsetof(SaCryptoKeys, keys) + 15 * 16 + 48 * 16;
+      EXPECT_TRUE(std::all_of(p + after_h1, p + offsetof(SaCryptoKeys, hmac_ipad), [](uint8_t b) { return b == 0; }));
     }
   }
 }

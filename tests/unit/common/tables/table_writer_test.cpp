@@ -290,9 +290,13 @@ TEST_F(TablesTest, SlotIsNotReusedBeforeReadersPassAQuiescentState) {
   rte_rcu_qsbr_quiescent(rcu, 0);
   w.reclaim(false);
   EXPECT_EQ(w.pending_reclaims(), 0u);
-  // Reclaimed keys are wiped.
-  const auto* p = reinterpret_cast<const uint8_t*>(&tables_.sa(slot).crypto);
-  EXPECT_TRUE(std::all_of(p, p + sizeof(SaCrypto), [](uint8_t b) { return b == 0; }));
+  // Reclaimed keys are wiped, and the parameters with them.
+  auto all_zero = [](const auto& v) {
+    const auto* p = reinterpret_cast<const uint8_t*>(&v);
+    return std::all_of(p, p + sizeof(v), [](uint8_t b) { return b == 0; });
+  };
+  EXPECT_TRUE(all_zero(tables_.sa(slot).keys));
+  EXPECT_TRUE(all_zero(tables_.sa(slot).crypto));
   rte_rcu_qsbr_thread_offline(rcu, 0);
   rte_rcu_qsbr_thread_unregister(rcu, 0);
 }

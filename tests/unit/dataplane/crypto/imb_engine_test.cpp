@@ -50,14 +50,14 @@ struct Packet {
   uint8_t* esp() { return buf.data() + 16; }
   uint8_t* payload() { return esp() + 8 + iv_len; }
   uint8_t* icv() { return payload() + payload_len; }
-  CryptoOp op(const SaCrypto* sa) { return CryptoOp{sa, esp(), payload_len, icv(), false}; }
+  CryptoOp op(const SaCrypto* sa) { return CryptoOp{&sa->params, &sa->keys, esp(), payload_len, icv(), false}; }
 };
 
 Packet make_packet(const SaCrypto& sa, uint32_t payload_len) {
   Packet p;
-  p.iv_len = sa.iv_len;
+  p.iv_len = sa.params.iv_len;
   p.payload_len = payload_len;
-  p.icv_len = sa.icv_len;
+  p.icv_len = sa.params.icv_len;
   p.buf.assign(16 + 8 + p.iv_len + payload_len + p.icv_len + 16, 0xee);
   return p;
 }
@@ -210,15 +210,15 @@ TEST_F(ImbEngineTest, DesVectorsDecrypt) {
 
 // Independent decryption of an engine-encrypted packet (OpenSSL), checks ICV and text.
 void ossl_verify(const SaCrypto& sa, const Keys& k, Packet& p, const std::vector<uint8_t>& pt) {
-  const uint32_t hdr_iv = 8 + sa.iv_len;
+  const uint32_t hdr_iv = 8 + sa.params.iv_len;
   std::vector<uint8_t> out(p.payload_len + 32);
   int len = 0, fin = 0;
-  if (is_gcm(sa.cipher)) {
+  if (is_gcm(sa.params.cipher)) {
     EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
     uint8_t nonce[12];
     std::memcpy(nonce, k.enc.data() + k.enc.size() - 4, 4);
     std::memcpy(nonce + 4, p.esp() + 8, 8);
-    EVP_DecryptInit_ex(ctx, sa.cipher == EspCipher::AesGcm128 ? EVP_aes_128_gcm() : EVP_aes_256_gcm(),
+    EVP_DecryptInit_ex(ctx, sa.params.cipher == EspCipher::AesGcm128 ? EVP_aes_128_gcm() : EVP_aes_256_gcm(),
                        nullptr, k.enc.data(), nonce);
     EVP_DecryptUpdate(ctx, nullptr, &len, p.esp(), 8);
     EVP_DecryptUpdate(ctx, out.data(), &len, p.payload(), static_cast<int>(p.payload_len));
@@ -229,9 +229,9 @@ void ossl_verify(const SaCrypto& sa, const Keys& k, Packet& p, const std::vector
     EXPECT_EQ(to_hex(p.esp() + 8, 4), "00000000");
     EXPECT_EQ(to_hex(p.esp() + 12, 4), to_hex(p.esp() + 4, 4));
   } else {
-    const auto icv = ossl_icv(sa.auth, k.auth, p.esp(), hdr_iv + p.payload_len);
+    const auto icv = ossl_icv(sa.params.auth, k.auth, p.esp(), hdr_iv + p.payload_len);
     EXPECT_EQ(to_hex(p.icv(), icv.size()), to_hex(icv.data(), icv.size())) << "ICV";
-    if (is_des(sa.cipher)) {
+    if (is_des(sa.params.cipher)) {
       DES_key_schedule ks[3];
       for (size_t i = 0; i < k.enc.size() / 8; ++i) {
         DES_cblock b;
@@ -240,7 +240,7 @@ void ossl_verify(const SaCrypto& sa, const Keys& k, Packet& p, const std::vector
       }
       DES_cblock iv;
       std::memcpy(iv, p.esp() + 8, 8);
-      if (sa.cipher == EspCipher::DesCbc) {
+      if (sa.params.cipher == EspCipher::DesCbc) {
         DES_ncbc_encrypt(p.payload(), out.data(), p.payload_len, &ks[0], &iv, DES_DECRYPT);
       } else {
         DES_ede3_cbc_encrypt(p.payload(), out.data(), p.payload_len, &ks[0], &ks[1], &ks[2],
@@ -248,7 +248,7 @@ void ossl_verify(const SaCrypto& sa, const Keys& k, Packet& p, const std::vector
       }
     } else {
       EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-      EVP_DecryptInit_ex(ctx, sa.cipher == EspCipher::AesCbc128 ? EVP_aes_128_cbc() : EVP_aes_256_cbc(),
+      EVP_DecryptInit_ex(ctx, sa.params.cipher == EspCipher::AesCbc128 ? EVP_aes_128_cbc() : EVP_aes_256_cbc(),
                          nullptr, k.enc.data(), p.esp() + 8);
       EVP_CIPHER_CTX_set_padding(ctx, 0);
       EVP_DecryptUpdate(ctx, out.data(), &len, p.payload(), static_cast<int>(p.payload_len));
@@ -365,7 +365,8 @@ TEST_F(ImbEngineTest, DamagedPacketsFailOthersUnaffected) {
       pkts[3].icv()[pkts[3].icv_len - 1] ^= 0x80;
       pkts[5].payload()[10] ^= 0x04;
       pkts[7].payload()[63] ^= 0x01;
-      ops[9].sa = &sa_wrong;
+      ops[9].sa = &sa_wrong.params;
+      ops[9].keys = &sa_wrong.keys;
       pkts[11].esp()[0] ^= 0x40;   // SPI
       pkts[13].esp()[8] ^= 0x01;   // IV (in the ICV/nonce)
       ops[15].payload_len = 63;    // not a multiple of the block alignment
@@ -406,8 +407,8 @@ TEST_F(ImbEngineTest, RefusesSaPreparedForAnotherArch) {
   std::mt19937 rng(1);
   const Keys k = random_keys(EspCipher::AesGcm128, EspAuth::None, rng);
   SaCrypto sa = prepare(EspCipher::AesGcm128, EspAuth::None, k.enc, k.auth);
-  EXPECT_EQ(sa.imb_arch, engine_.arch());
-  sa.imb_arch = IMB_ARCH_SSE == engine_.arch() ? IMB_ARCH_AVX512 : IMB_ARCH_SSE;
+  EXPECT_EQ(sa.params.imb_arch, engine_.arch());
+  sa.params.imb_arch = IMB_ARCH_SSE == engine_.arch() ? IMB_ARCH_AVX512 : IMB_ARCH_SSE;
   Packet p = make_packet(sa, 32);
   CryptoOp op = p.op(&sa);
   engine_.encrypt_burst(&op, 1);
