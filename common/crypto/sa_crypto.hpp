@@ -170,7 +170,7 @@ inline void prefetch_sa_crypto(const SaCryptoKeys& c, const SaCryptoHotLines& ho
 //    (RFC 4106 §8.1). Its length must be esp_enc_keymat_len(cipher).
 //  - auth_key: length info(auth).key_len, empty for GCM.
 // Uses an Intel IPsec-MB manager initialised with init_mb_mgr_auto(), i.e. the same
-// architecture the dataplane engine uses, and records it in out.imb_arch.
+// architecture the dataplane engine uses, and records it in params.imb_arch.
 // Thread context: any thread; allocates a manager once per thread. Never throws.
 // Returns false (with a message free of key bytes in *error) on a bad pair, bad lengths
 // or a library failure; then both are wiped to zeros.
