@@ -37,7 +37,7 @@ void esp_decrypt(WorkerCtx& w, Burst& b) {
       uint32_t gen;
       usable = tables::published(*sa, &gen) && sa->owner_worker == w.id;
       if (usable) {
-        prefetch_sa_keys(*sa, m->data_len - md.esp_off);  // read by the crypto jobs
+        prefetch_sa_crypto(sa->keys, sa->hot, m->data_len - md.esp_off);  // for the crypto jobs
         rt = &sa_runtime(dp, last, gen);
       }
     }

@@ -61,7 +61,7 @@ void esp_encrypt(WorkerCtx& w, Burst& b) {
       usable = tables::published(*sa, &gen) && sa->direction == tables::SaDirection::Outbound &&
                sa->owner_worker == w.id;
       if (usable) {
-        prefetch_sa_keys(*sa, m->data_len);  // read by the crypto jobs
+        prefetch_sa_crypto(sa->keys, sa->hot, m->data_len);  // for the crypto jobs
         rt = &sa_runtime(dp, slot, gen);
       }
     }

@@ -12,7 +12,8 @@ namespace l2tpgw::dp {
 
 void l2tp_encap(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
-  // Prefetch pass: tunnel and counters of each session (other nodes' metadata is not read).
+  // Prefetch pass: each session (its counters on the same line) and its tunnel (other nodes'
+  // metadata is not read).
   b.for_each_unprefetched(Next::L2tpEncap, [&](uint16_t i) {
     const PktMeta& md = meta(b.pkts[i]);
     prefetch_session(dp, md.session_id, dp.tables.session(md.session_id).tunnel_id);

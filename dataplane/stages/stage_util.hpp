@@ -84,10 +84,11 @@ class SaCountRun {
 // misses overlap with work instead of queueing at one stage's start:
 //   1. the SA record's first line (with the crypto parameters): wan_classify's first pass
 //      (from the SPI), l2tp_encap (sa_out);
-//   2. the owner's runtime (prefetch_sa_state), and for downstream
-//      the session's counters and tunnel: where the SA or session is chosen;
-//   3. key schedule and HMAC pads (prefetch_sa_keys): in the crypto stage's first
-//      pass, once the record says which lines; IPsec-MB reads them a few jobs later;
+//   2. the owner's runtime (prefetch_sa_state), and for downstream the session (its counters
+//      on the same line) and tunnel: where the SA or session is chosen;
+//   3. key schedule and HMAC pads (prefetch_sa_crypto with SaRecord::hot, computed at
+//      install): in the crypto stage's first pass, once the record is in; IPsec-MB reads
+//      them a few jobs later;
 //   4. the L2TP session of a decrypted packet: in esp_decrypt's second pass.
 // A stage that asked for the next stage's lines marks the packet in Burst::prefetched; the
 // next stage's own prefetch pass covers the others (packets handed over from another worker,
@@ -107,14 +108,6 @@ inline void prefetch_sa_record(const DataplaneShared& dp, uint32_t slot) {
 // address follows from the slot alone. `slot` must be valid; call it on the SA's owner worker.
 inline void prefetch_sa_state(const DataplaneShared& dp, uint32_t slot) {
   rte_prefetch0(&dp.sa_runtime[slot]);
-}
-
-// What the crypto jobs read: the key schedule of the SA's direction and the HMAC pads or the
-// GHASH key powers (SaRecord::hot, precomputed at install).
-// `payload` is the ESP payload of the run's first packet: GCM packets over kGcmShortPayload
-// also read the higher GHASH powers. Reads the record, which should be in cache by then.
-inline void prefetch_sa_keys(const tables::SaRecord& sa, uint32_t payload) {
-  prefetch_sa_crypto(sa.keys, sa.hot, payload);
 }
 
 // The first pass of a crypto stage: the record and state of every packet bound for `node`
