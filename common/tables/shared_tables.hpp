@@ -16,7 +16,7 @@ namespace l2tpgw::tables {
 inline constexpr uint64_t kShmMagic = 0x6c3274706777ULL;  // "l2tpgw"
 // Bump whenever a record, the header or the area order changes: a controlplane built
 // against another layout refuses to attach instead of misreading the tables.
-inline constexpr uint32_t kLayoutVersion = 14;  // 2: SaRecord::hot; 3: WorkerStats::idle_sleeps;
+inline constexpr uint32_t kLayoutVersion = 15;  // 2: SaRecord::hot; 3: WorkerStats::idle_sleeps;
                                                  // 4: SessionRecord::installed_at; 5: ICMP error and fragment counters;
                                                  // 6: the pseudowire table; 7: bridge 1's members; 8: link states;
                                                  // 9: AES decryption keys on a line of their own;
@@ -24,7 +24,8 @@ inline constexpr uint32_t kLayoutVersion = 14;  // 2: SaRecord::hot; 3: WorkerSt
                                                  // 11: SessionRecord::peer_index, TunnelRecord::sessions;
                                                  // 12: session counters in SessionRecord;
                                                  // 13: SaOwnerArea (SA counters and runtime);
-                                                 // 14: SaCryptoParams on SaRecord's first line
+                                                 // 14: SaCryptoParams on SaRecord's first line;
+                                                 // 15: SaCryptoHotLines as a list of lines
 inline constexpr const char* kShmZoneName = "l2tpgw_tables";
 inline constexpr const char* kPuntRingName = "l2tpgw_punt";
 inline constexpr const char* kEventRingName = "l2tpgw_events";
