@@ -152,7 +152,7 @@ constexpr SaCryptoHotLines sa_crypto_hot_lines(EspCipher cipher, EspAuth auth, b
   } else if (auth != EspAuth::None) {
     add(offsetof(SaCryptoKeys, hmac_ipad), 64);
   }
-  hot.count = static_cast<uint8_t>(n);
+  hot.count = static_cast<uint8_t>(n < kHotLines ? n : kHotLines);  // the static_asserts below: none has more
   for (size_t i = n; i < kHotFixed; ++i) hot.fixed[i] = hot.fixed[0];
   return hot;
 }
@@ -186,6 +186,7 @@ static_assert(sa_crypto_hot_lines(EspCipher::AesCbc128, EspAuth::HmacSha1_96, tr
 inline void prefetch_sa_crypto(const SaCryptoKeys& c, const SaCryptoHotLines& hot, uint32_t esp_len) {
   const auto* p = reinterpret_cast<const volatile char*>(&c);
   const auto at = [](const volatile char* a) { asm volatile("prefetcht0 %0" : : "m"(*a)); };
+  static_assert(kHotFixed == 5, "the unroll count below");
 #pragma GCC unroll 5
   for (size_t i = 0; i < kHotFixed; ++i) at(p + hot.fixed[i]);
   if (hot.count > kHotFixed) [[unlikely]]
