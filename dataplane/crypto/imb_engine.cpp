@@ -41,6 +41,19 @@ namespace l2tpgw::dp {
 // bursts of fewer than 5 packets use OpenSSL (break-even at 4). GCM always runs on the
 // wide manager: its GHASH tables are arch-specific, and IPsec-MB runs a GCM job when it
 // is submitted (no lanes to fill), so small bursts do not wait for a flush.
+//
+// Submission order. A multi-buffer manager runs its lanes in lockstep: each step advances
+// every busy lane by the shortest one's remaining length and completes that job, whose lane
+// the next submission refills. Submitted in arrival order, a mixed burst leaves its longest
+// jobs to the final flush, which runs the 16-lane code for the few lanes still busy. Longest
+// first (as a scheduler packs long tasks first), the short jobs fill the lanes around the
+// long ones and the flush is left a few short jobs. Bursts whose lengths fall in more than
+// one 128-byte class are submitted that way (a counting sort on length / 128); others in
+// arrival order. IMIX (7:4:1 of 64/576/1400-byte packets), AES-128-CBC+SHA1, both orders
+// alternated round by round in one process, best rounds in cycles a packet: one session
+// upstream 442-491 against 500-632, downstream 537-624 against 595-687; 10,000 sessions
+// upstream 506-507 against 567-572, downstream 590-594 against 644-648 (AES-256-CBC+
+// SHA256: 599 against 716 and 742 against 821). Bursts of one size: within 2 cycles.
 // ---------------------------------------------------------------------------------------
 namespace {
 
@@ -185,6 +198,30 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
       (path_ == ImbPath::Wide || (path_ == ImbPath::Auto && n_des >= kDesWideMinBurst));
   route_[static_cast<size_t>(Lane::Narrow)] = aes_wide ? Lane::Wide : Lane::Narrow;
   route_[static_cast<size_t>(Lane::Ossl)] = des_wide ? Lane::Wide : Lane::Ossl;
+  // GCM jobs run when submitted: their order does not matter.
+  by_length_ = false;
+  if (n_aes + n_des > 1) order_longest_first(ops, n);
+}
+
+// order_[] = the ops by payload length / 128, longest first, arrival order within a class
+// (a stable counting sort); by_length_ = true unless every op is in one class.
+void ImbEngine::order_longest_first(const CryptoOp* ops, uint16_t n) {
+  constexpr uint32_t kClasses = 16;  // 128-byte classes; 1,920 bytes and over share the top one
+  auto class_of = [](const CryptoOp& op) {
+    const uint32_t c = op.payload_len >> 7;
+    return kClasses - 1 - (c < kClasses ? c : kClasses - 1);  // 0 = longest
+  };
+  uint16_t start[kClasses + 1] = {};
+  uint32_t seen = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    const uint32_t c = class_of(ops[i]);
+    seen |= 1u << c;
+    ++start[c + 1];
+  }
+  by_length_ = (seen & (seen - 1)) != 0;
+  if (!by_length_) return;
+  for (uint32_t c = 1; c <= kClasses; ++c) start[c] = static_cast<uint16_t>(start[c] + start[c - 1]);
+  for (uint16_t i = 0; i < n; ++i) order_[start[class_of(ops[i])]++] = i;
 }
 
 // Inlined into the burst loops: once per packet, and most branches fold away there.
@@ -287,7 +324,8 @@ void ImbEngine::flush_all(bool decrypt) {
 void ImbEngine::decrypt_burst(CryptoOp* ops, uint16_t n) {
   if (n > kMaxBurst) n = kMaxBurst;
   plan(ops, n);
-  for (uint16_t i = 0; i < n; ++i) {
+  for (uint16_t j = 0; j < n; ++j) {
+    const uint16_t i = op_at(j);
     const Lane l = route(i);
     if (l == Lane::Skip) continue;
     IMB_MGR* mgr = l == Lane::Wide ? wide_ : narrow_;
@@ -313,7 +351,8 @@ void ImbEngine::encrypt_burst(CryptoOp* ops, uint16_t n) {
   if (n_cbc != 0) fill_iv_stream(n_cbc);
 
   uint16_t k = 0;
-  for (uint16_t i = 0; i < n; ++i) {
+  for (uint16_t j = 0; j < n; ++j) {
+    const uint16_t i = op_at(j);
     const Lane l = route(i);
     if (l == Lane::Skip) continue;
     CryptoOp& op = ops[i];

@@ -87,6 +87,9 @@ class ImbEngine {
   // Where op i goes in this burst: its SA's lane, as the burst's size routes it (plan()).
   Lane route(uint16_t i) const { return route_[static_cast<size_t>(lane_[i])]; }
   void plan(CryptoOp* ops, uint16_t n);
+  // The op submitted j-th: longest first when the burst's lengths differ (plan()).
+  uint16_t op_at(uint16_t j) const { return by_length_ ? order_[j] : j; }
+  void order_longest_first(const CryptoOp* ops, uint16_t n);
   void fill_iv_stream(uint16_t blocks);
   void complete(IMB_JOB* job, bool decrypt);
   void flush_all(bool decrypt);
@@ -113,6 +116,8 @@ class ImbEngine {
   uint64_t ctr_bursts_ = 0;
   const void* des3_keys_[kMaxBurst][3];             // IMB DES3 wants three pointers
   Lane lane_[kMaxBurst];                            // what each op's SA needs (plan())
+  uint16_t order_[kMaxBurst];                       // submission order when by_length_
+  bool by_length_ = false;
   Lane route_[4] = {Lane::Skip, Lane::Wide, Lane::Narrow, Lane::Ossl};  // by Lane
 };
 

@@ -333,7 +333,9 @@ TEST_F(ImbEngineTest, RoundTripAllSuitesSizesBursts) {
 }
 
 // In one burst: intact, flipped ICV bit, flipped ciphertext bit, wrong key, a flipped
-// SPI bit (covered by the ICV) -- only the damaged ones fail, the rest decrypt.
+// SPI bit (covered by the ICV) -- only the damaged ones fail, the rest decrypt. The lengths
+// differ, so CBC+HMAC bursts are submitted longest first: each result must still reach its
+// own op.
 TEST_F(ImbEngineTest, DamagedPacketsFailOthersUnaffected) {
   std::mt19937 rng(2404);
   for (const Suite& s : all_suites()) {
@@ -347,13 +349,15 @@ TEST_F(ImbEngineTest, DamagedPacketsFailOthersUnaffected) {
       std::vector<Packet> pkts(kN);
       std::vector<std::vector<uint8_t>> pts(kN);
       std::vector<CryptoOp> ops(kN);
+      const uint32_t lens[] = {64, 1392, 576, 96, 208};
       for (uint16_t i = 0; i < kN; ++i) {
-        pkts[i] = make_packet(sa, 64);
-        pts[i].resize(64);
+        const uint32_t len = lens[i % 5];
+        pkts[i] = make_packet(sa, len);
+        pts[i].resize(len);
         for (auto& b : pts[i]) b = static_cast<uint8_t>(rng());
         std::memset(pkts[i].esp(), 0, 8);
         pkts[i].esp()[7] = static_cast<uint8_t>(i + 1);
-        std::memcpy(pkts[i].payload(), pts[i].data(), 64);
+        std::memcpy(pkts[i].payload(), pts[i].data(), len);
         ops[i] = pkts[i].op(&sa);
       }
       engine_.encrypt_burst(ops.data(), kN);
@@ -376,7 +380,7 @@ TEST_F(ImbEngineTest, DamagedPacketsFailOthersUnaffected) {
                              i == 13 || i == 15;
         EXPECT_EQ(ops[i].ok, !damaged) << format(s.c) << "/" << format(s.a) << " i=" << i;
         if (!damaged) {
-          EXPECT_EQ(std::memcmp(pkts[i].payload(), pts[i].data(), 64), 0);
+          EXPECT_EQ(std::memcmp(pkts[i].payload(), pts[i].data(), pts[i].size()), 0) << " i=" << i;
         }
       }
     }
