@@ -419,5 +419,30 @@ TEST_F(ImbEngineTest, RefusesSaPreparedForAnotherArch) {
   EXPECT_FALSE(op.ok);
 }
 
+// In one burst, SAs of one algorithm pair prepared for this arch and for another, and an op
+// without an SA: the engine classifies ops by the SA's algorithms and arch, so only the
+// foreign and the missing ones fail, wherever they sit.
+TEST_F(ImbEngineTest, ForeignArchAndMissingSaFailInAMixedBurst) {
+  std::mt19937 rng(2);
+  for (const Suite& s : {Suite{EspCipher::AesGcm128, EspAuth::None},
+                         Suite{EspCipher::AesCbc128, EspAuth::HmacSha1_96}}) {
+    const Keys k = random_keys(s.c, s.a, rng);
+    const SaCrypto good = prepare(s.c, s.a, k.enc, k.auth);
+    SaCrypto foreign = good;
+    foreign.params.imb_arch = IMB_ARCH_SSE == engine_.arch() ? IMB_ARCH_AVX512 : IMB_ARCH_SSE;
+    constexpr uint16_t kN = 12;
+    std::vector<Packet> pkts(kN);
+    std::vector<CryptoOp> ops(kN);
+    for (uint16_t i = 0; i < kN; ++i) {
+      pkts[i] = make_packet(good, 64);
+      ops[i] = pkts[i].op(i % 3 == 1 ? &foreign : &good);
+    }
+    ops[9].sa = nullptr;
+    engine_.encrypt_burst(ops.data(), kN);
+    for (uint16_t i = 0; i < kN; ++i)
+      EXPECT_EQ(ops[i].ok, i % 3 != 1 && i != 9) << format(s.c) << " i=" << i;
+  }
+}
+
 }  // namespace
 }  // namespace l2tpgw::dp
