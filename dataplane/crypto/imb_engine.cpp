@@ -217,13 +217,12 @@ void ImbEngine::plan(CryptoOp* ops, uint16_t n) {
   route_[static_cast<size_t>(Lane::Narrow)] = aes_wide ? Lane::Wide : Lane::Narrow;
   route_[static_cast<size_t>(Lane::Ossl)] = des_wide ? Lane::Wide : Lane::Ossl;
   // GCM jobs run when submitted: their order does not matter.
-  by_length_ = false;
-  if (n_aes + n_des > 1) order_longest_first(ops, n);
+  by_length_ = n_aes + n_des > 1 && order_longest_first(ops, n);
 }
 
 // order_[] = the ops by payload length / 128, longest first, arrival order within a class
-// (a stable counting sort); by_length_ = true unless every op is in one class.
-void ImbEngine::order_longest_first(const CryptoOp* ops, uint16_t n) {
+// (a stable counting sort). False, with order_ untouched, when every op is in one class.
+bool ImbEngine::order_longest_first(const CryptoOp* ops, uint16_t n) {
   constexpr uint32_t kClasses = 16;  // 128-byte classes; 1,920 bytes and over share the top one
   auto class_of = [](const CryptoOp& op) {
     const uint32_t c = op.payload_len >> 7;
@@ -236,10 +235,10 @@ void ImbEngine::order_longest_first(const CryptoOp* ops, uint16_t n) {
     seen |= 1u << c;
     ++start[c + 1];
   }
-  by_length_ = (seen & (seen - 1)) != 0;
-  if (!by_length_) return;
+  if ((seen & (seen - 1)) == 0) return false;
   for (uint32_t c = 1; c <= kClasses; ++c) start[c] = static_cast<uint16_t>(start[c] + start[c - 1]);
   for (uint16_t i = 0; i < n; ++i) order_[start[class_of(ops[i])]++] = i;
+  return true;
 }
 
 // Inlined into the burst loops: once per packet, and most branches fold away there.

@@ -89,7 +89,7 @@ class ImbEngine {
   void plan(CryptoOp* ops, uint16_t n);
   // The op submitted j-th: longest first when the burst's lengths differ (plan()).
   uint16_t op_at(uint16_t j) const { return by_length_ ? order_[j] : j; }
-  void order_longest_first(const CryptoOp* ops, uint16_t n);
+  bool order_longest_first(const CryptoOp* ops, uint16_t n);
   void fill_iv_stream(uint16_t blocks);
   void complete(IMB_JOB* job, bool decrypt);
   void flush_all(bool decrypt);
