@@ -67,10 +67,11 @@ struct alignas(64) SaRecord {
 };
 
 // One L2TPv2 control connection (tunnel), indexed by our tunnel id.
-// writer: CP; readers: workers (RCU). `sa_out` is the only field workers read that is written
-// in place (a rekey switches it with one atomic store: both the old and the new SA are valid
-// meanwhile). A tunnel is removed only after its sessions (TableWriter::del_tunnel), so a
-// worker holding a published session may rely on the session's tunnel being there.
+// writer: CP; readers: the CP, tools. Workers read what they need of it from its sessions'
+// records, where the writer copies it. `sa_out` is written in place (a rekey switches it, and
+// its sessions' copies, with atomic stores: both the old and the new SA are valid meanwhile).
+// A tunnel is removed only after its sessions (TableWriter::del_tunnel), so a worker holding
+// a published session may rely on the session's tunnel being there.
 struct alignas(64) TunnelRecord {
   std::atomic<uint32_t> state;
   uint32_t peer_index;       // the IPsec peering whose SAs carry it (no cross-client injection)
@@ -90,10 +91,15 @@ inline constexpr uint8_t kPppTxPfc = 0x02;   // one-byte protocol (Protocol-Fiel
 inline constexpr uint8_t kL2tpTxLength = 0x01;  // send the Length field in data messages
 
 // One L2TPv2 session carrying one PPP link, indexed by our session id.
-// writer: CP; readers: workers (RCU). `counters` alone is written after publication, by the
-// owner worker: with thousands of clients each packet's session line is a cache miss, and
-// counters on a line of their own were a second one (about 4 cycles a packet at 10,000
-// sessions, scripts/bench.sh). The writer zeroes them before it publishes the record.
+// writer: CP; readers: workers (RCU). With thousands of clients each packet's session line is
+// a cache miss, so the line holds all a packet of the session reads, in both directions:
+// - `counters`, written after publication by the owner worker alone (on a line of their own
+//   they were a second miss, about 4 cycles a packet at 10,000 sessions, scripts/bench.sh);
+//   the writer zeroes them before it publishes the record;
+// - what downstream would otherwise read from the tunnel (its peer's id and port and its
+//   outbound SA), copied at install; `sa_out` is switched with the tunnel's on a rekey
+//   (TableWriter::set_tunnel_sa_out), the other two never change.
+// What only the controlplane reads (the install time) is in SharedTables::session_installed_at.
 struct alignas(64) SessionRecord {
   std::atomic<uint32_t> state;
   uint16_t tunnel_id;        // our tunnel id (the TunnelRecord slot)
@@ -105,9 +111,11 @@ struct alignas(64) SessionRecord {
   uint8_t ppp_tx_flags;      // kPppTx*
   uint8_t l2tp_tx_flags;     // kL2tpTx*
   uint8_t reserved0;
-  uint32_t installed_at;     // writer: CP; wall-clock seconds (Unix time) at install, 0 = unknown
+  std::atomic<uint32_t> sa_out;  // its tunnel's outbound SA slot (0 = none), switched with it
   uint32_t peer_index;       // its tunnel's, copied at install: upstream checks the inbound SA's
                              // peering against it without reading the tunnel
+  uint16_t peer_tunnel_id;   // its tunnel's: the id downstream data messages carry
+  uint16_t peer_port;        // its tunnel's: the peer's L2TP UDP port
   SessionCounters counters;  // writer: the owner worker (plain stores); readers: CP, tools
 };
 

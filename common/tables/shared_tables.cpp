@@ -17,7 +17,7 @@ constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a
 struct Layout {
   uint64_t off_sa, off_tunnel, off_session, off_pool_index;
   uint64_t off_worker_stats, off_sa_owner, off_rcu, total;
-  uint64_t off_pw, off_pw_counters;
+  uint64_t off_pw, off_pw_counters, off_session_installed_at;
 };
 
 Layout compute_layout(const TableSizes& s) {
@@ -38,6 +38,7 @@ Layout compute_layout(const TableSizes& s) {
   l.off_rcu = place(rte_rcu_qsbr_get_memsize(kMaxWorkers));
   l.off_pw = place(sizeof(PseudowireRecord) * (uint64_t{s.max_pseudowires} + 1));
   l.off_pw_counters = place(sizeof(SessionCounters) * (uint64_t{s.max_pseudowires} + 1));
+  l.off_session_installed_at = place(sizeof(uint32_t) * sessions);
   l.total = off;
   return l;
 }
@@ -49,9 +50,9 @@ uint64_t SharedTables::total_bytes(const TableSizes& sizes) { return compute_lay
 uint64_t SharedTables::bytes_per_session(const TableSizes&) {
   // Per session: its share of SA slots (in, out, and a pair for make-before-break rekeys),
   // each with its owner's area (counters, sequence number, replay window), a tunnel, a session
-  // (its counters included) and a pool index entry.
+  // (its counters included), a pool index entry and its install time.
   return (sizeof(SaRecord) + sizeof(SaOwnerArea)) * 4 + sizeof(TunnelRecord) +
-         sizeof(SessionRecord) + sizeof(uint16_t);
+         sizeof(SessionRecord) + sizeof(uint16_t) + sizeof(uint32_t);
 }
 
 void SharedTables::bind(void* base) {
@@ -66,6 +67,7 @@ void SharedTables::bind(void* base) {
   rcu_ = reinterpret_cast<rte_rcu_qsbr*>(b + hdr_->off_rcu);
   pw_ = reinterpret_cast<PseudowireRecord*>(b + hdr_->off_pw);
   pw_counters_ = reinterpret_cast<SessionCounters*>(b + hdr_->off_pw_counters);
+  session_installed_at_ = reinterpret_cast<uint32_t*>(b + hdr_->off_session_installed_at);
 }
 
 bool SharedTables::create(const TableSizes& sizes, SharedTables& out, std::string* error) {
@@ -131,6 +133,7 @@ bool SharedTables::create(const TableSizes& sizes, SharedTables& out, std::strin
   hdr->off_rcu = l.off_rcu;
   hdr->off_pw = l.off_pw;
   hdr->off_pw_counters = l.off_pw_counters;
+  hdr->off_session_installed_at = l.off_session_installed_at;
   hdr->total_size = l.total;
   out.bind(mz->addr);
   if (rte_rcu_qsbr_init(out.rcu_, kMaxWorkers) != 0) {

@@ -16,7 +16,7 @@ namespace l2tpgw::tables {
 inline constexpr uint64_t kShmMagic = 0x6c3274706777ULL;  // "l2tpgw"
 // Bump whenever a record, the header or the area order changes: a controlplane built
 // against another layout refuses to attach instead of misreading the tables.
-inline constexpr uint32_t kLayoutVersion = 15;  // 2: SaRecord::hot; 3: WorkerStats::idle_sleeps;
+inline constexpr uint32_t kLayoutVersion = 16;  // 2: SaRecord::hot; 3: WorkerStats::idle_sleeps;
                                                  // 4: SessionRecord::installed_at; 5: ICMP error and fragment counters;
                                                  // 6: the pseudowire table; 7: bridge 1's members; 8: link states;
                                                  // 9: AES decryption keys on a line of their own;
@@ -25,7 +25,9 @@ inline constexpr uint32_t kLayoutVersion = 15;  // 2: SaRecord::hot; 3: WorkerSt
                                                  // 12: session counters in SessionRecord;
                                                  // 13: SaOwnerArea (SA counters and runtime);
                                                  // 14: SaCryptoParams on SaRecord's first line;
-                                                 // 15: SaCryptoHotLines as a list of lines
+                                                 // 15: SaCryptoHotLines as a list of lines;
+                                                 // 16: the tunnel's sa_out, peer id and port in
+                                                 //     SessionRecord, install times beside it
 inline constexpr const char* kShmZoneName = "l2tpgw_tables";
 inline constexpr const char* kPuntRingName = "l2tpgw_punt";
 inline constexpr const char* kEventRingName = "l2tpgw_events";
@@ -69,6 +71,7 @@ struct alignas(64) ShmHeader {
   uint64_t off_sa, off_tunnel, off_session, off_pool_index;
   uint64_t off_worker_stats, off_sa_owner, off_rcu;
   uint64_t off_pw, off_pw_counters;
+  uint64_t off_session_installed_at;
   uint64_t total_size;
   uint32_t wan_addr;         // host order; the dataplane's own addresses, for writers' defaults
   uint32_t lan_addr;
@@ -106,6 +109,9 @@ class SharedTables {
   // writes both through dp::SaRuntime (dataplane/sa/sa_runtime.hpp).
   SaOwnerArea& sa_owner(uint32_t slot) const { return sa_owner_[slot]; }
   SaCounters& sa_counters(uint32_t slot) const { return sa_owner_[slot].counters; }
+  // Wall-clock seconds (Unix time) at which session `id` was installed, 0 = unknown. writer:
+  // CP; readers: CP (`show`): workers never read it, so it is not on the session's line.
+  uint32_t& session_installed_at(uint32_t id) const { return session_installed_at_[id]; }
   rte_rcu_qsbr* rcu() const { return rcu_; }
 
   uint32_t sa_slots() const { return hdr_->sa_slots; }
@@ -143,6 +149,7 @@ class SharedTables {
   SaOwnerArea* sa_owner_ = nullptr;
   PseudowireRecord* pw_ = nullptr;
   SessionCounters* pw_counters_ = nullptr;
+  uint32_t* session_installed_at_ = nullptr;
   rte_rcu_qsbr* rcu_ = nullptr;
 };
 

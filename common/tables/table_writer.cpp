@@ -292,7 +292,11 @@ uint16_t TableWriter::add_session(const SessionParams& p, std::string* error) {
   r.peer_index = t.peer_index;
   r.ppp_tx_flags = p.ppp_tx_flags;
   r.l2tp_tx_flags = p.l2tp_tx_flags;
-  r.installed_at = p.installed_at ? p.installed_at : static_cast<uint32_t>(std::time(nullptr));
+  // Downstream reads these from the session's line instead of the tunnel's.
+  r.sa_out.store(t.sa_out.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  r.peer_tunnel_id = t.peer_tunnel_id;
+  r.peer_port = t.peer_port;
+  tables_.session_installed_at(id) = p.installed_at ? p.installed_at : static_cast<uint32_t>(std::time(nullptr));
   tables_.session_counters(id) = SessionCounters{};
   ++t.sessions;
   publish(r);
@@ -412,6 +416,16 @@ bool TableWriter::set_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot) {
   TunnelRecord& t = tables_.tunnel(tunnel_id);
   if (!published(t) || !is_outbound_sa_of(sa_slot, t.peer_index)) return false;
   t.sa_out.store(sa_slot, std::memory_order_release);
+  // And its sessions' copies, which downstream reads. Both SAs stay installed until the old
+  // one's delete, so a packet sent through either meanwhile is good. (Remote access has one
+  // session a tunnel: the scan stops once the tunnel's count is found.)
+  uint32_t found = 0;
+  for (uint32_t s = 1; s < tables_.session_slots() && found < t.sessions; ++s) {
+    SessionRecord& r = tables_.session(s);
+    if (!published(r) || r.tunnel_id != tunnel_id) continue;
+    r.sa_out.store(sa_slot, std::memory_order_release);
+    ++found;
+  }
   return true;
 }
 

@@ -105,7 +105,8 @@ class TableWriter {
   // Returns our Session ID (its slot in the low bits), or 0 with `error`.
   uint32_t add_pseudowire(const PseudowireParams& p, std::string* error);
 
-  // Rekey (make-before-break): point the tunnel's downstream at another outbound SA.
+  // Rekey (make-before-break): point the tunnel's downstream at another outbound SA (the
+  // tunnel's and its sessions' sa_out).
   bool set_tunnel_sa_out(uint16_t tunnel_id, uint32_t sa_slot);
   bool set_pseudowire_sa_out(uint32_t session_id, uint32_t sa_slot);
 

@@ -160,7 +160,7 @@ std::vector<InstalledSession> ShmInstaller::sessions() const {
     x.tcp_mss = r.tcp_mss;
     x.owner_worker = r.owner_worker;
     x.ppp_tx_flags = r.ppp_tx_flags;
-    x.installed_at = r.installed_at;
+    x.installed_at = t.session_installed_at(id);
     out.push_back(x);
   }
   return out;

@@ -242,8 +242,7 @@ void lan_classify(WorkerCtx& w, Burst& b) {
       b.handoff(i, s.owner_worker);
       continue;
     }
-    prefetch_session(dp, sid, s.tunnel_id);  // for l2tp_encap (stage_util.hpp)
-    b.mark_prefetched(i);
+    b.mark_prefetched(i);  // l2tp_encap reads the session's line alone, asked for above
     b.next[i] = Next::L2tpEncap;
   }
 }

@@ -70,16 +70,16 @@ void l2tpv3_input(WorkerCtx& w, Burst& b, uint16_t i, uint16_t udp_len) {
 // RFC 3948 / RFC 3947 §5: downstream follows a NAT mapping change, seen on an authenticated
 // packet of inbound SA `in_slot` (this worker owns it and the outbound SA alike). While the
 // peer sends from the address and port both SAs were installed with, the outbound SA's
-// runtime still holds them and the tunnel is not read; once a packet has come from
-// elsewhere, every later packet of the SA is compared with where downstream now goes.
+// runtime still holds them and is not read; once a packet has come from elsewhere, every later
+// packet of the SA is compared with where downstream now goes (the session's outbound SA).
 void follow_nat_mapping(WorkerCtx& w, const tables::SaRecord& sa_in, uint32_t in_slot,
-                        uint16_t tunnel_id, const PktMeta& md) {
+                        const tables::SessionRecord& s, const PktMeta& md) {
   const DataplaneShared& dp = *w.dp;
   SaRuntime& in = dp.sa_runtime[in_slot];  // esp_decrypt brought it up to this SA's generation
   if (!in.peer_moved && md.outer_src == sa_in.peer_addr && md.outer_sport == sa_in.peer_port) [[likely]]
     return;
   in.peer_moved = 1;
-  const uint32_t out = dp.tables.tunnel(tunnel_id).sa_out.load(std::memory_order_acquire);
+  const uint32_t out = s.sa_out.load(std::memory_order_acquire);
   uint32_t gen;
   if (out == 0 || !tables::published(dp.tables.sa(out), &gen)) return;
   SaRuntime& rt = sa_runtime(dp, out, gen);
@@ -146,7 +146,7 @@ void l2tp_decap(WorkerCtx& w, Burst& b) {
     // into another client's session by naming its ids. (A published session's tunnel is
     // published too: TableWriter removes a tunnel only after its sessions.)
     if (s.peer_index != sa_in.peer_index) { b.drop(i, DropReason::L2tpWrongSa); continue; }
-    if (sa_in.natt) follow_nat_mapping(w, sa_in, md.sa_slot, s.tunnel_id, md);
+    if (sa_in.natt) follow_nat_mapping(w, sa_in, md.sa_slot, s, md);
 
     ByteReader payload(data + 8 + l2->header_len, l2->payload_len);
     auto ppp = wire::decode_ppp(payload);

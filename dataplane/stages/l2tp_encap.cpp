@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // l2tp_encap: an IPv4 packet for a client becomes PPP / L2TPv2 data / UDP 1701, addressed to
-// the session's peer ids, and is handed to esp_encrypt with the tunnel's outbound SA.
+// the session's peer ids, and is handed to esp_encrypt with the tunnel's outbound SA. All of
+// it is on the session's line (records.hpp): the tunnel's is not read.
 #include "common/byte_reader.hpp"
 #include "common/wire/ipv4.hpp"
 #include "common/wire/l2tp.hpp"
 #include "common/wire/ppp.hpp"
+#include "common/wire/udp.hpp"
 #include "dataplane/stages/ip4_output.hpp"
 #include "dataplane/stages/stage_util.hpp"
 
@@ -12,12 +14,8 @@ namespace l2tpgw::dp {
 
 void l2tp_encap(WorkerCtx& w, Burst& b) {
   const DataplaneShared& dp = *w.dp;
-  // Prefetch pass: each session (its counters on the same line) and its tunnel (other nodes'
-  // metadata is not read).
-  b.for_each_unprefetched(Next::L2tpEncap, [&](uint16_t i) {
-    const PktMeta& md = meta(b.pkts[i]);
-    prefetch_session(dp, md.session_id, dp.tables.session(md.session_id).tunnel_id);
-  });
+  // Prefetch pass: each session (other nodes' metadata is not read).
+  b.for_each_unprefetched(Next::L2tpEncap, [&](uint16_t i) { prefetch_session(dp, meta(b.pkts[i]).session_id); });
   uint32_t sa_asked = 0;
   for (uint16_t i = 0; i < b.n; ++i) {
     if (b.next[i] != Next::L2tpEncap) continue;
@@ -30,9 +28,9 @@ void l2tp_encap(WorkerCtx& w, Burst& b) {
       b.drop(i, DropReason::Ipv4NoSession);
       continue;
     }
-    const tables::TunnelRecord& t = dp.tables.tunnel(s.tunnel_id);
-    const uint32_t sa_out = t.sa_out.load(std::memory_order_acquire);
-    if (!tables::published(t) || sa_out == 0) { b.drop(i, DropReason::EspNoOutboundSa); continue; }
+    // A published session's tunnel is published (TableWriter removes it after its sessions).
+    const uint32_t sa_out = s.sa_out.load(std::memory_order_acquire);
+    if (sa_out == 0) { b.drop(i, DropReason::EspNoOutboundSa); continue; }
     // Over the session MTU: ICMP frag-needed to the sender (DF), or cut here so that every
     // fragment is encapsulated and encrypted as a packet of its own (the first one goes on in
     // this burst, the others are spawned back into this stage).
@@ -57,9 +55,9 @@ void l2tp_encap(WorkerCtx& w, Burst& b) {
     uint8_t* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, hdr));
     if (!p) { b.drop(i, DropReason::NoHeadroom); continue; }
     // Inner UDP (RFC 2661 §8.1); checksum 0 is allowed for UDP over IPv4 and the datagram
-    // is ESP-protected.
-    store_be16(p, t.local_port);
-    store_be16(p + 2, t.peer_port);
+    // is ESP-protected. Our port is 1701: upstream takes data for no other (l2tp_decap).
+    store_be16(p, wire::kPortL2tp);
+    store_be16(p + 2, s.peer_port);
     store_be16(p + 4, static_cast<uint16_t>(m->data_len));
     store_be16(p + 6, 0);
     uint8_t* l2 = p + 8;
@@ -69,7 +67,7 @@ void l2tp_encap(WorkerCtx& w, Burst& b) {
       store_be16(q, static_cast<uint16_t>(m->data_len - 8));
       q += 2;
     }
-    store_be16(q, t.peer_tunnel_id);
+    store_be16(q, s.peer_tunnel_id);
     store_be16(q + 2, s.peer_session_id);
     q += 4;
     if (!acfc) {

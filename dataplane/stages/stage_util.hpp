@@ -129,14 +129,8 @@ inline void prefetch_session(const DataplaneShared& dp, uint32_t session_id) {
   if (session_id < dp.tables.session_slots()) rte_prefetch0(&dp.tables.session(session_id));
 }
 
-// The same and its tunnel's record (downstream: the peer's tunnel id and the outbound SA).
-inline void prefetch_session(const DataplaneShared& dp, uint32_t session_id, uint32_t tunnel_id) {
-  prefetch_session(dp, session_id);
-  if (tunnel_id < dp.tables.header().tunnel_slots) rte_prefetch0(&dp.tables.tunnel(tunnel_id));
-}
-
 // The session named by the L2TPv2 data header of a UDP datagram (read without validation: a
-// prefetch hint only). Upstream reads the tunnel only when a NAT-T peer moves.
+// prefetch hint only).
 inline void prefetch_l2tp_session(const DataplaneShared& dp, const rte_mbuf* m) {
   if (m->data_len < 8 + 8) return;
   const uint8_t* l2 = rte_pktmbuf_mtod(m, const uint8_t*) + 8;

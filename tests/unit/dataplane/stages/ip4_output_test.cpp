@@ -307,6 +307,47 @@ TEST_F(Ip4OutputTest, DownstreamWithoutDfIsFragmentedAndEachFragmentEncrypted) {
   for (size_t r = 1; r < kDropReasonCount; ++r) EXPECT_EQ(w_->stats->drops[r], 0u) << r;
 }
 
+// A rekey (make-before-break) points the tunnel at a new outbound SA: the next downstream
+// packet goes out through it, with the L2TP ids and ports the session was installed with.
+TEST_F(Ip4OutputTest, DownstreamFollowsTheTunnelToItsNewSaOnARekey) {
+  const tables::SessionRecord& s = shared_.tables.session(sid_);
+  const uint32_t old_out = shared_.tables.tunnel(s.tunnel_id).sa_out;
+  // The SPI of the one frame a downstream packet becomes (Ethernet, IPv4, ESP), 0 if none.
+  auto send = [&] {
+    Burst b;
+    add(b, lan_frame(ipv4(kLanHost, kClient, 100, wire::kIpv4FlagDf)), Next::LanClassify);
+    lan_classify(*w_, b);
+    l2tp_encap(*w_, b);
+    esp_encrypt(*w_, b);
+    const bool one = b.n == 1 && b.next[0] == Next::TxWan;
+    const uint32_t spi = one ? load_be32(rte_pktmbuf_mtod_offset(b.pkts[0], const uint8_t*, 14 + 20)) : 0;
+    dispatch(*w_, b);
+    return spi;
+  };
+  EXPECT_EQ(send(), shared_.tables.sa(old_out).spi);
+
+  tables::TableWriter wr(shared_.tables, 7);
+  static const uint8_t ek[16] = {9};
+  static const uint8_t ak[20] = {9};
+  tables::SaParams sp;
+  sp.direction = tables::SaDirection::Outbound;
+  sp.spi = 0x7002;
+  sp.peer_index = 2;
+  sp.local_addr = kWanAddr;
+  sp.peer_addr = kPeerAddr;
+  sp.enc_key = ek;
+  sp.auth_key = ak;
+  std::string err;
+  const uint32_t next = wr.add_sa(sp, &err);
+  ASSERT_NE(next, 0u) << err;
+  ASSERT_TRUE(wr.set_tunnel_sa_out(s.tunnel_id, next));
+  EXPECT_EQ(send(), 0x7002u);
+  EXPECT_EQ(shared_.tables.sa_counters(old_out).packets, 1u);
+  EXPECT_EQ(shared_.tables.sa_counters(next).packets, 1u);
+  EXPECT_EQ(shared_.tables.session_counters(sid_).tx_packets, 2u);
+  for (size_t r = 1; r < kDropReasonCount; ++r) EXPECT_EQ(w_->stats->drops[r], 0u) << r;
+}
+
 // RFC 4303 §3.3.3: the outbound sequence number never cycles. At kEspSeqSoftLimit the worker
 // tells the controlplane once (SeqSoft) and goes on sending; at 2^32-1 the SA stops (dropped,
 // SeqExhausted once).
