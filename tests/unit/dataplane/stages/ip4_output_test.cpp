@@ -147,14 +147,14 @@ class Ip4OutputTest : public testing::Test {
     rte_mempool_free(pool_);
   }
 
-  uint16_t install(uint32_t client, uint16_t mtu, uint32_t peer) {
-    tables::TableWriter wr(shared_.tables, 7);
+  // An outbound SA (AES-128-CBC+SHA1, fixed keys) of IPsec peering `peer`, with the peer's SPI.
+  uint32_t add_outbound_sa(tables::TableWriter& wr, uint32_t peer, uint32_t spi) {
     static const uint8_t ek[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     static const uint8_t ak[20] = {7};
     std::string err;
     tables::SaParams sp;
     sp.direction = tables::SaDirection::Outbound;
-    sp.spi = 0x1000 + peer;
+    sp.spi = spi;
     sp.peer_index = peer;
     sp.local_addr = kWanAddr;
     sp.peer_addr = kPeerAddr;
@@ -162,6 +162,13 @@ class Ip4OutputTest : public testing::Test {
     sp.auth_key = ak;
     const uint32_t out = wr.add_sa(sp, &err);
     EXPECT_NE(out, 0u) << err;
+    return out;
+  }
+
+  uint16_t install(uint32_t client, uint16_t mtu, uint32_t peer) {
+    tables::TableWriter wr(shared_.tables, 7);
+    std::string err;
+    const uint32_t out = add_outbound_sa(wr, peer, 0x1000 + peer);
     tables::TunnelParams tp;
     tp.peer_index = peer;
     tp.sa_out = out;
@@ -327,19 +334,8 @@ TEST_F(Ip4OutputTest, DownstreamFollowsTheTunnelToItsNewSaOnARekey) {
   EXPECT_EQ(send(), shared_.tables.sa(old_out).spi);
 
   tables::TableWriter wr(shared_.tables, 7);
-  static const uint8_t ek[16] = {9};
-  static const uint8_t ak[20] = {9};
-  tables::SaParams sp;
-  sp.direction = tables::SaDirection::Outbound;
-  sp.spi = 0x7002;
-  sp.peer_index = 2;
-  sp.local_addr = kWanAddr;
-  sp.peer_addr = kPeerAddr;
-  sp.enc_key = ek;
-  sp.auth_key = ak;
-  std::string err;
-  const uint32_t next = wr.add_sa(sp, &err);
-  ASSERT_NE(next, 0u) << err;
+  const uint32_t next = add_outbound_sa(wr, 2, 0x7002);  // peering 2: sid_'s
+  ASSERT_NE(next, 0u);
   ASSERT_TRUE(wr.set_tunnel_sa_out(s.tunnel_id, next));
   EXPECT_EQ(send(), 0x7002u);
   EXPECT_EQ(shared_.tables.sa_counters(old_out).packets, 1u);
